@@ -1,0 +1,42 @@
+# Two commands (see README):  make lab   |   make test
+# Both create the virtual environment in .venv on first use (only python3 and make are needed)
+# and reuse it afterwards; it is rebuilt when pyproject.toml or constraints.txt change.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_FLAGS ?=
+
+.PHONY: lab test env notebooks check-notebooks clean help
+
+help:
+	@echo "make lab              set up .venv and open the notebooks in JupyterLab"
+	@echo "make test             set up .venv and run every test (unit tests + notebooks under nbval)"
+	@echo "make notebooks        re-execute all notebooks in place and normalise them (NB=path for one)"
+	@echo "make check-notebooks  fail if a notebook is not normalised"
+	@echo "make clean            remove .venv and caches"
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python >= 3.10 is required"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install your system's venv package (e.g. python3-venv)"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS) 00_how_to_read.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_FLAGS)
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/notebooks.py refresh $(NB)
+
+check-notebooks: $(STAMP)
+	$(BIN)/python tools/notebooks.py check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,3 @@
+"""emlib: the library behind the checked derivations of EM, mixtures and recurrent-net gradients."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,162 @@
+"""Input validation shared by every public emlib function and estimator.
+
+Every check raises ``TypeError`` (wrong kind of object) or ``ValueError`` (right kind, bad value)
+with a message that names the argument and says what was expected.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_array",
+    "check_int",
+    "check_real",
+    "check_probabilities",
+    "check_random_state",
+    "check_is_fitted",
+]
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else type(value).__name__
+
+
+def check_array(
+    value: Any,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    shape: tuple[int | None, ...] | None = None,
+    min_rows: int = 1,
+    finite: bool = True,
+    allow_bool: bool = False,
+) -> np.ndarray:
+    """Return ``value`` as a C-contiguous float64 array after validating it.
+
+    Parameters
+    ----------
+    value : array_like
+        Lists, tuples and arrays of real numbers are accepted. Strings, objects and complex
+        numbers raise ``TypeError``.
+    name : str
+        Argument name used in error messages.
+    ndim : int or tuple of int, optional
+        Allowed numbers of dimensions.
+    shape : tuple, optional
+        Required shape; ``None`` entries match any length.
+    min_rows : int, default 1
+        Minimum length of the first axis (0 allows empty input).
+    finite : bool, default True
+        Reject NaN and infinity.
+    allow_bool : bool, default False
+        Accept boolean arrays (converted to 0.0/1.0).
+
+    Returns
+    -------
+    numpy.ndarray
+        A float64 array.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got a string")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of real numbers ({exc})") from None
+    if arr.dtype == bool and not allow_bool:
+        raise TypeError(f"{name} must hold real numbers, got booleans")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got {_describe(arr)}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if arr.ndim >= 1 and arr.shape[0] < min_rows:
+        raise ValueError(f"{name} must have at least {min_rows} row(s), got shape {arr.shape}")
+    if arr.ndim >= 2 and arr.size == 0 and min_rows > 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if finite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, found NaN or infinity")
+    return arr
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Validate an integer argument (booleans are rejected)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {_describe(value)}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Validate a finite real scalar within optional bounds (booleans are rejected)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (not low_inclusive and value == low)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {op} {low}, got {value}")
+    if high is not None and (value > high or (not high_inclusive and value == high)):
+        op = "<=" if high_inclusive else "<"
+        raise ValueError(f"{name} must be {op} {high}, got {value}")
+    return value
+
+
+def check_probabilities(value: Any, name: str, *, axis: int = -1, atol: float = 1e-8) -> np.ndarray:
+    """Validate non-negative entries that sum to one along ``axis``."""
+    arr = check_array(value, name, ndim=(1, 2))
+    if arr.shape[axis] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be non-negative, found {arr.min():.3g}")
+    sums = arr.sum(axis=axis)
+    if not np.allclose(sums, 1.0, rtol=0.0, atol=atol):
+        worst = float(np.max(np.abs(sums - 1.0)))
+        raise ValueError(f"{name} must sum to 1 along axis {axis}, off by up to {worst:.3g}")
+    return arr
+
+
+def check_random_state(random_state: Any, name: str = "random_state") -> np.random.Generator:
+    """Turn ``None``, an int seed or a Generator into a ``numpy.random.Generator``."""
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, (numbers.Integral, np.integer)) and not isinstance(random_state, (bool, np.bool_)):
+        if random_state < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {random_state}")
+        return np.random.default_rng(int(random_state))
+    raise TypeError(f"{name} must be None, an int or a numpy.random.Generator, got {_describe(random_state)}")
+
+
+def check_is_fitted(estimator: Any, attribute: str) -> None:
+    """Raise ``NotFittedError`` if ``estimator`` has no ``attribute`` yet."""
+    from .exceptions import NotFittedError
+
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call fit first")

@@ -1,0 +1,28 @@
+"""State a derivation as a sequence of checked claims.
+
+Every notebook creates one :class:`Derivation` and runs each step through it. A step is proved
+symbolically where sympy can (the route is recorded), otherwise checked numerically at reproducible
+random points or by finite differences, and a wrong step raises :class:`StepError` with both sides and
+the residual. Printed results that a check refutes are recorded with :meth:`Derivation.expect_false`.
+"""
+
+from ._derivation import Check, Derivation, ExpectedFalseError, StepError
+from ._domains import SPD, Domain, Integer, Interval, Positive, Real, Simplex
+from ._symbols import matrix, symmetric_matrix, vector
+
+__all__ = [
+    "Check",
+    "Derivation",
+    "Domain",
+    "ExpectedFalseError",
+    "Integer",
+    "Interval",
+    "Positive",
+    "Real",
+    "SPD",
+    "Simplex",
+    "StepError",
+    "matrix",
+    "symmetric_matrix",
+    "vector",
+]

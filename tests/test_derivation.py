@@ -1,0 +1,236 @@
+"""The step checker must accept right steps and reject wrong ones, with a useful message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from emlib.derivation import (
+    SPD,
+    Derivation,
+    ExpectedFalseError,
+    Integer,
+    Positive,
+    Real,
+    Simplex,
+    StepError,
+    matrix,
+    symmetric_matrix,
+    vector,
+)
+
+x, y, mu, lam = sp.symbols("x y mu lambda", real=True)
+a, b, t = sp.symbols("a b t", positive=True)
+
+
+@pytest.fixture
+def d():
+    return Derivation("test", verbose=False)
+
+
+# ---------------------------------------------------------------- accepting right steps
+def test_symbolic_route_is_reported(d):
+    rec = d.equal((x + 1) ** 2, x**2 + 2 * x + 1, "square")
+    assert rec.category == "symbolic" and rec.route == "symbolic: expand"
+
+
+def test_log_identity_needs_positivity(d):
+    u, v = sp.symbols("u v")  # no assumptions: log(u v) = log u + log v is not an identity
+    with pytest.raises(StepError):
+        d.equal(sp.log(u * v), sp.log(u) + sp.log(v), "log product on reals", domain=Real(u, v))
+    rec = d.equal(sp.log(u * v), sp.log(u) + sp.log(v), "log product on positives", domain=Positive(u, v))
+    assert rec.category == "symbolic"
+
+
+def test_numeric_fallback_where_simplify_fails(d):
+    lhs, rhs = sp.atan(a) + sp.atan(1 / a), sp.pi / 2
+    assert sp.simplify(lhs - rhs) != 0  # sympy cannot prove it symbolically ...
+    rec = d.equal(lhs, rhs, "atan(a) + atan(1/a) = pi/2")  # ... the checker still can, and says how
+    assert rec.category == "numeric" and rec.route.startswith("numeric: 8 random points")
+    with pytest.raises(StepError):  # and the same route rejects a wrong constant
+        d.equal(lhs, sp.pi / 3, "wrong constant")
+
+
+def test_numeric_fallback_respects_domain(d):
+    # true for a > 0 only; with a declared negative domain the numeric route must reject it
+    lhs, rhs = sp.atan(x) + sp.atan(1 / x), sp.pi / 2
+    with pytest.raises(StepError):
+        d.equal(lhs, rhs, "on reals", domain=Real(x, low=-3, high=-0.5))
+
+
+def test_matrix_log_det_derivative_element_wise(d):
+    S = matrix("S", 2)
+    d.derivative(sp.log(S.det()), S, S.inv().T, "d log|S| / dS = S^-T", domain=SPD(S))
+    S3 = matrix("S", 3)
+    d.derivative(sp.log(S3.det()), S3, S3.inv().T, "3x3 too", domain=SPD(S3))
+
+
+def test_matrixsymbol_is_refused(d):
+    S = sp.MatrixSymbol("S", 2, 2)
+    with pytest.raises(TypeError, match="MatrixSymbol"):
+        d.equal(sp.log(sp.Determinant(S)), 0, "sympy returns 0 here")
+
+
+def test_symmetric_wrt_is_refused(d):
+    S = symmetric_matrix("S", 2)
+    with pytest.raises(ValueError, match="repeated symbols"):
+        d.derivative(sp.log(S.det()), S, S.inv(), "factor of two trap")
+
+
+def test_simplex_domain(d):
+    q1, q2, q3 = sp.symbols("q1 q2 q3", positive=True)
+    rec = d.equal(q1 + q2 + q3, 1, "a probability vector sums to one", domain=Simplex(q1, q2, q3))
+    assert rec.category == "numeric"
+    with pytest.raises(StepError):
+        d.equal(q1 + q2, 1, "two coordinates do not", domain=Simplex(q1, q2, q3))
+
+
+def test_sum_with_symbolic_limit(d):
+    i = sp.Symbol("i", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    d.equal(sp.Sum(i, (i, 1, n)), n * (n + 1) / 2, "Gauss")
+    with pytest.raises(StepError):  # off-by-one in the sum
+        d.equal(sp.Sum(i, (i, 1, n - 1)), n * (n + 1) / 2, "off by one", domain=Integer(n, low=2, high=9))
+
+
+def test_stationary_and_lagrange(d):
+    d.stationary(-(x - 3) ** 2 - (y + 1) ** 2, [x, y], {x: 3, y: -1}, "maximum at (3, -1)")
+    with pytest.raises(StepError):
+        d.stationary(-(x - 3) ** 2, [x], {x: -3}, "wrong point")
+    d.lagrange(x**2 + y**2, [x + y - 1], [x, y], {x: sp.Rational(1, 2), y: sp.Rational(1, 2), lam: 1},
+               "min x^2+y^2 on x+y=1", multipliers=[lam])
+    beta = sp.Symbol("beta")
+    d.lagrange(x**2 + y**2, [x + y - 1], [x, y], {x: sp.Rational(1, 2), y: sp.Rational(1, 2), beta: -1},
+               "same with f + beta g", multipliers=[beta], sign=+1)
+    with pytest.raises(StepError):  # multiplier of the wrong sign for this convention
+        d.lagrange(x**2 + y**2, [x + y - 1], [x, y], {x: sp.Rational(1, 2), y: sp.Rational(1, 2), lam: -1},
+                   "wrong multiplier", multipliers=[lam])
+    with pytest.raises(ValueError, match="no value for"):
+        d.lagrange(x**2, [x - 1], [x], {x: 1}, "missing multiplier", multipliers=[lam])
+
+
+# ---------------------------------------------------------------- rejecting wrong steps
+def test_rejects_wrong_sign(d):
+    expr = -((x - mu) ** 2) / 2
+    d.derivative(expr, mu, x - mu, "right sign")
+    with pytest.raises(StepError, match="left - right simplifies to"):
+        d.derivative(expr, mu, mu - x, "wrong sign")
+
+
+def test_rejects_wrong_index(d):
+    x1, x2, y1, y2 = sp.symbols("x1 x2 y1 y2", real=True)
+    expr = x1 * y2 + x2 * y1
+    d.derivative(expr, x1, y2, "right index")
+    with pytest.raises(StepError):
+        d.derivative(expr, x1, y1, "wrong index")
+
+
+def test_rejects_missing_factor_of_two(d):
+    A = symmetric_matrix("A", 2)
+    v = vector("v", 2)
+    quad = (v.T * A * v)[0, 0]
+    d.derivative(quad, v, 2 * A * v, "d v^T A v / dv = 2 A v for symmetric A")
+    with pytest.raises(StepError):
+        d.derivative(quad, v, A * v, "missing factor 2")
+
+
+def test_rejects_transpose_slip(d):
+    A, B = matrix("A", 2), matrix("B", 2)
+    d.derivative((A * B).trace(), A, B.T, "d tr(AB)/dA = B^T")
+    with pytest.raises(StepError):
+        d.derivative((A * B).trace(), A, B, "transpose slip")
+
+
+def test_failure_message_shows_both_sides_and_residual(d):
+    with pytest.raises(StepError) as info:
+        d.equal((x + 1) ** 2, x**2 + 1, "forgot the cross term")
+    text = str(info.value)
+    assert "forgot the cross term" in text and "x**2 + 1" in text and "2*x" in text
+
+
+# ---------------------------------------------------------------- expected-false claims
+def test_expect_false_records_refutation(d):
+    with d.expect_false(source="003-14", printed="x^2 + 1", correct="(x + 1)^2"):
+        rec = d.equal(x**2 + 1, (x + 1) ** 2, "printed square")
+    assert rec.refuted and rec.sources == ("003-14",) and rec.correct == "(x + 1)^2"
+    assert d.refuted() == [rec]
+
+
+def test_expect_false_fails_when_claim_is_true(d):
+    with pytest.raises(ExpectedFalseError):
+        with d.expect_false(source="000-01"):
+            d.equal(x + x, 2 * x, "actually right")
+
+
+def test_expect_false_must_wrap_one_check(d):
+    with pytest.raises(ValueError, match="exactly one"):
+        with d.expect_false():
+            pass
+
+
+# ---------------------------------------------------------------- numeric claims
+def test_gradient_check_catches_wrong_gradient(d):
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 3))
+    X = rng.standard_normal((3, 3))
+    f = lambda M: float(np.sum(A * M**2))  # noqa: E731
+    d.gradient(f, lambda M: 2 * A * M, X, "right")
+    with pytest.raises(StepError, match="gradient mismatch"):
+        d.gradient(f, lambda M: A * M, X, "missing factor 2")
+
+
+def test_close_and_holds(d):
+    d.close([1.0, 2.0], [1.0, 2.0 + 1e-9], "close")
+    with pytest.raises(StepError):
+        d.close([1.0, np.nan], [1.0, 2.0], "nan is never close")
+    d.holds(np.array([True, True]), "all true")
+    with pytest.raises(StepError, match="1 of 2"):
+        d.holds(np.array([True, False]), "one false")
+    with pytest.raises(ValueError, match="empty"):
+        d.holds(np.array([], dtype=bool), "vacuous")
+    with pytest.raises(TypeError, match="boolean"):
+        d.holds(np.array([1.0]), "not a predicate")
+
+
+def test_positive(d):
+    d.positive(t - 1 - sp.log(t) + (t - 1) ** 2 + 1, "numeric or symbolic", domain=Positive(t))
+    d.positive(1 / t**2, "second derivative of -log t", domain=Positive(t))
+    with pytest.raises(StepError):
+        d.positive(t - 1, "not positive for t < 1", domain=Positive(t))
+
+
+# ---------------------------------------------------------------- reports
+def test_summary_and_coverage_are_stable_text(capsys):
+    d = Derivation("report")
+    d.section("Step 1")
+    d.equal(x + x, 2 * x, "double", source="000-01")
+    d.gradient(lambda v: float(v @ v), lambda v: 2 * v, np.ones(3), "fd", source="000-02")
+    with d.expect_false(source="000-03"):
+        d.equal(x * x, 2 * x, "printed")
+    d.cite("000-04", "notation only")
+    capsys.readouterr()
+    d.summary()
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "3 checks passed: 1 symbolic, 1 numeric, 1 finite-difference; 1 refutes a printed result"
+    d.coverage()
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("item")
+    assert [row.split(" | ")[0].strip() for row in table[1:]] == ["000-01", "000-02", "000-03", "000-04"]
+    assert "refuted" in table[3] and "prose: notation only" in table[4]
+    assert "<table>" in d.table()._repr_html_()
+
+
+def test_summary_refuses_empty_record():
+    with pytest.raises(ValueError, match="no checks"):
+        Derivation("empty", verbose=False).summary()
+
+
+def test_numeric_points_are_reproducible():
+    lhs, rhs = sp.atan(a) + sp.atan(1 / a), sp.pi / 3
+    msgs = []
+    for _ in range(2):
+        with pytest.raises(StepError) as info:
+            Derivation("r", verbose=False).equal(lhs, rhs, "same label, same points")
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]

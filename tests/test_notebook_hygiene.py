@@ -1,0 +1,74 @@
+"""Committed notebooks must be executed, normalised and free of run-specific noise.
+
+nbval compares stored outputs, so a notebook saved without outputs would pass vacuously, and one
+holding timing metadata, memory addresses or local paths would fail on the next machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from notebooks import all_notebooks, dumps, normalise  # noqa: E402
+
+NOTEBOOKS = all_notebooks()
+SUMMARY = re.compile(r"^\d+ checks passed: ", re.MULTILINE)
+LOCAL_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|site-packages|[A-Z]:\\\\Users)")
+ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found: nbval would run nothing"
+    assert NOTEBOOKS[0].name.startswith("00_")
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_normalised(path):
+    text = path.read_text(encoding="utf-8")
+    assert dumps(normalise(nbformat.reads(text, as_version=4))) == text, (
+        f"{path.name} is not normalised: run `python tools/notebooks.py refresh notebooks/{path.name}`"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_executed_top_to_bottom(path):
+    cells = _code_cells(nbformat.read(path, as_version=4))
+    counts = [c.execution_count for c in cells]
+    assert None not in counts, f"{path.name}: a code cell has no stored execution (nbval would skip it)"
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: not executed once, top to bottom"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_outputs_are_clean(path):
+    for i, cell in enumerate(_code_cells(nbformat.read(path, as_version=4))):
+        where = f"{path.name}, code cell {i + 1}"
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{where}: stored error {out.get('ename')}"
+            assert not (out.output_type == "stream" and out.name == "stderr"), f"{where}: stderr output"
+            data = out.get("data", {})
+            assert "image/svg+xml" not in data, f"{where}: SVG output (embeds a timestamp)"
+            blob = json.dumps(out.get("text", "")) + json.dumps({k: v for k, v in data.items() if not k.startswith("image/")})
+            assert not ADDRESS.search(blob), f"{where}: memory address in output"
+            assert not LOCAL_PATH.search(blob), f"{where}: local path in output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_ends_with_a_check_summary(path):
+    cells = _code_cells(nbformat.read(path, as_version=4))
+    texts = ["".join(o.get("text", "")) for c in cells for o in c.outputs if o.output_type == "stream"]
+    assert any(SUMMARY.search(t) for t in texts), f"{path.name}: no 'N checks passed' summary output"
+    summary_cells = [c for c in cells if "summary()" in c.source]
+    assert summary_cells and "nbval-ignore-output" not in summary_cells[-1].metadata.get("tags", []), (
+        f"{path.name}: the check summary must be compared by nbval"
+    )

@@ -1,0 +1,107 @@
+"""Re-execute notebooks in place and normalise them, or check that they are normalised.
+
+    python tools/notebooks.py refresh [NOTEBOOK ...]   # execute + normalise (default: all)
+    python tools/notebooks.py check   [NOTEBOOK ...]   # exit 1 if a file would change
+
+Normalising keeps outputs and execution counts (nbval compares them) and drops what differs from
+run to run or machine to machine: timing metadata, language_info versions, random cell ids,
+jupytext and widget metadata. A second refresh is byte-identical to the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+# The kernel inherits these; pytest's conftest.py sets the same values, so stored outputs are written
+# and compared under one environment.
+KERNEL_ENV = {
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+def all_notebooks() -> list[Path]:
+    return sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return ``nb`` with run- and machine-specific metadata removed (outputs are kept)."""
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}})
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:02d}"
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
+        if "attachments" in cell and not cell.attachments:
+            del cell["attachments"]
+        if cell.cell_type == "code":
+            for output in cell.outputs:
+                if "metadata" in output:
+                    output.metadata = nbformat.from_dict({})
+    return nb
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def is_normalised(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    return dumps(normalise(nb)) == text
+
+
+def refresh(path: Path, timeout: int = 600) -> float:
+    """Execute ``path`` top to bottom in a fresh kernel, normalise it and write it back."""
+    from nbclient import NotebookClient
+
+    os.environ.update(KERNEL_ENV)
+    os.environ.pop("MPLBACKEND", None)  # ipykernel must pick the inline backend
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    path.write_text(dumps(normalise(nb)), encoding="utf-8")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["refresh", "check"])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or all_notebooks()
+    if args.command == "check":
+        bad = [p for p in paths if not is_normalised(p)]
+        for p in bad:
+            print(f"not normalised: {p.relative_to(ROOT)} (run: python tools/notebooks.py refresh {p.name})")
+        return 1 if bad else 0
+    for p in paths:
+        elapsed = refresh(p)
+        print(f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: executed in {elapsed:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
