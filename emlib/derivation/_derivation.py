@@ -72,7 +72,12 @@ class Check:
     def line(self) -> str:
         """The stable one-line text printed when the check runs."""
         if self.refuted:
-            return f"[refuted as expected] {self.label}  ({self.route}: {self.detail})"
+            text = f"[refuted as expected] {self.label}  ({self.route}: {self.detail})"
+            if self.printed:
+                text += f"\n    printed: {self.printed}"
+            if self.correct:
+                text += f"\n    correct: {self.correct}"
+            return text
         return f"[ok] {self.label}  ({self.route})"
 
 
