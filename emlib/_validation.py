@@ -72,7 +72,7 @@ def check_array(
         raise TypeError(f"{name} must hold real numbers, got booleans")
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got {_describe(arr)}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr = np.asarray(arr, dtype=np.float64, order="C")  # ascontiguousarray would turn a scalar into 1-D
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:

@@ -1,0 +1,92 @@
+"""Plain Monte Carlo estimation of an expectation, with its standard error.
+
+``E_p[f(x)] ~ (1/N) sum_n f(x_n)`` with ``x_n ~ p`` i.i.d. The estimator is unbiased and its
+standard error ``sd(f(x)) / sqrt(N)`` shrinks like ``N^(-1/2)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ._validation import check_array, check_int, check_random_state
+
+__all__ = ["MonteCarloEstimate", "monte_carlo_estimate", "monte_carlo_expectation"]
+
+
+@dataclass(frozen=True)
+class MonteCarloEstimate:
+    """Result of a Monte Carlo estimate.
+
+    Attributes
+    ----------
+    estimate : float
+        The sample mean of ``f(x_n)``.
+    std_error : float
+        Estimated standard error of ``estimate``: the sample standard deviation (``ddof=1``)
+        divided by ``sqrt(n_samples)``.
+    n_samples : int
+        Number of draws ``N``.
+    """
+
+    estimate: float
+    std_error: float
+    n_samples: int
+
+
+def monte_carlo_estimate(values: Any) -> MonteCarloEstimate:
+    """Monte Carlo estimate from already evaluated draws ``f(x_1), ..., f(x_N)``.
+
+    Parameters
+    ----------
+    values : array_like of shape (N,)
+        Finite values of the integrand at i.i.d. draws, ``N >= 2`` (the standard error needs
+        two draws).
+
+    Returns
+    -------
+    MonteCarloEstimate
+    """
+    arr = check_array(values, "values", ndim=1, min_rows=2)
+    n = arr.shape[0]
+    return MonteCarloEstimate(float(arr.mean()), float(arr.std(ddof=1) / np.sqrt(n)), n)
+
+
+def monte_carlo_expectation(
+    func: Callable[[np.ndarray], Any],
+    sampler: Callable[[np.random.Generator, int], Any],
+    n_samples: int,
+    *,
+    random_state: None | int | np.random.Generator = None,
+) -> MonteCarloEstimate:
+    """Estimate ``E_p[func(x)]`` by averaging ``func`` over ``n_samples`` draws from ``p``.
+
+    Parameters
+    ----------
+    func : callable
+        Vectorised integrand: ``func(samples)`` returns one finite real value per draw
+        (shape ``(n_samples,)``).
+    sampler : callable
+        ``sampler(rng, n)`` returns ``n`` i.i.d. draws from ``p`` stacked along the first axis.
+    n_samples : int
+        Number of draws, at least 2.
+    random_state : None, int or numpy.random.Generator
+        Seed or generator passed to ``sampler``.
+
+    Returns
+    -------
+    MonteCarloEstimate
+    """
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {type(func).__name__}")
+    if not callable(sampler):
+        raise TypeError(f"sampler must be callable, got {type(sampler).__name__}")
+    n = check_int(n_samples, "n_samples", minimum=2)
+    rng = check_random_state(random_state)
+    samples = np.asarray(sampler(rng, n))
+    if samples.ndim == 0 or samples.shape[0] != n:
+        raise ValueError(f"sampler must return {n} draws along the first axis, got shape {samples.shape}")
+    values = check_array(func(samples), "func(samples)", shape=(n,))
+    return monte_carlo_estimate(values)
