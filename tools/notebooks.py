@@ -48,10 +48,23 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if "attachments" in cell and not cell.attachments:
             del cell["attachments"]
         if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
             for output in cell.outputs:
                 if "metadata" in output:
                     output.metadata = nbformat.from_dict({})
     return nb
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive chunks of the same stream: how a kernel splits its output depends on timing."""
+    merged: list = []
+    for out in outputs:
+        if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == out.name):
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def dumps(nb: nbformat.NotebookNode) -> str:

@@ -16,6 +16,8 @@ __all__ = ["Outcome", "to_sympy", "compare", "check_sign", "residual_text"]
 
 #: Above this operation count, skip the expensive routes (simplify, trigsimp) and go numeric.
 SIMPLIFY_OPS_LIMIT = 2500
+#: Above this operation count, an error message shows the residual unsimplified.
+RESIDUAL_OPS_LIMIT = 300
 DIGITS = 30
 
 
@@ -179,26 +181,24 @@ def compare(
     points: int = 8,
     symbolic: bool = True,
 ) -> Outcome:
-    """Decide whether ``lhs == rhs`` (element-wise for matrices)."""
-    pairs, shape = _entries(lhs, rhs)
-    routes: list[str] = []
-    pending: list[tuple[int, Any, Any]] = []
-    for idx, (left, right) in enumerate(pairs):
-        route = _symbolic(_with_assumptions(sp.sympify(left - right), domains)) if symbolic else None
-        if route is None:
-            pending.append((idx, left, right))
-        else:
-            routes.append(route)
-    if not pending:
-        order = ["direct"] + [r[0] for r in ROUTES]
-        strongest = max(set(routes), key=order.index)
-        return Outcome(True, f"symbolic: {strongest}", "symbolic")
+    """Decide whether ``lhs == rhs`` (element-wise for matrices).
 
-    symbols = sorted(set().union(*[(sp.sympify(l - r)).free_symbols for _, l, r in pending]), key=lambda s: s.name)
-    rng = _rng(seed, key)
-    draws = draw_points(set(symbols), domains, rng, points) if symbols else [{}]
+    Order of work: entries that are identical after sympy's automatic simplification pass at once; the
+    rest are evaluated at the random points first, because one counterexample settles a false claim
+    quickly (symbolic routes on a false claim can run for minutes); only then are the symbolic routes
+    tried, to turn numeric agreement into a proof where sympy can.
+    """
+    pairs, shape = _entries(lhs, rhs)
+    diffs = [sp.sympify(left - right) for left, right in pairs]
+    pending = [i for i, diff in enumerate(diffs) if not _is_zero(diff)]
+    if not pending:
+        return Outcome(True, "symbolic: direct", "symbolic")
+
+    symbols = sorted(set().union(*[diffs[i].free_symbols for i in pending]), key=lambda s: s.name)
+    draws = draw_points(set(symbols), domains, _rng(seed, key), points) if symbols else [{}]
     evaluated = 0
-    for idx, left, right in pending:
+    for idx in pending:
+        left, right = pairs[idx]
         fl, fr = _evaluator(sp.sympify(left), symbols), _evaluator(sp.sympify(right), symbols)
         for point in draws:
             try:
@@ -208,8 +208,7 @@ def compare(
             if not (_finite(a) and _finite(b)):
                 continue
             evaluated += 1
-            tol = atol + rtol * max(abs(a), abs(b))
-            if abs(a - b) > tol:
+            if abs(a - b) > atol + rtol * max(abs(a), abs(b)):
                 where = f"entry {np.unravel_index(idx, shape)}" if shape else "the expressions"
                 at = ", ".join(f"{s}={point[s]:.6g}" for s in symbols)
                 return Outcome(
@@ -218,8 +217,19 @@ def compare(
                     "numeric",
                     f"{where} differ{' at ' + at if at else ''}: left {mpmath.nstr(a, 10)}, right {mpmath.nstr(b, 10)}",
                 )
-    needed = len(pending) * max(1, len(draws) // 2)
-    if evaluated < needed:
+
+    routes = ["direct"] * (len(pairs) - len(pending))
+    if symbolic:
+        for idx in pending:
+            route = _symbolic(_with_assumptions(diffs[idx], domains))
+            if route is None:
+                break
+            routes.append(route)
+        else:
+            order = ["direct"] + [r[0] for r in ROUTES]
+            return Outcome(True, f"symbolic: {max(set(routes), key=order.index)}", "symbolic")
+
+    if evaluated < len(pending) * max(1, len(draws) // 2):
         return Outcome(
             False,
             "inconclusive",
@@ -227,8 +237,7 @@ def compare(
             f"no symbolic route proved it and only {evaluated} of {len(pending) * len(draws)} numeric evaluations "
             "were finite; declare a domain where both sides are defined",
         )
-    npts = len(draws) if symbols else 1
-    what = f"{npts} random points" if symbols else "exact constants"
+    what = f"{len(draws)} random points" if symbols else "exact constants"
     return Outcome(True, f"numeric: {what}, rtol={rtol:g}", "numeric")
 
 
@@ -263,10 +272,10 @@ def check_sign(
 
 
 def residual_text(lhs: Any, rhs: Any, limit: int = 600) -> str:
-    """A short, simplified residual for error messages."""
+    """A short, simplified residual for error messages (simplified only when small: it is a diagnostic)."""
     try:
         diff = sp.sympify(lhs - rhs)
-        if sp.count_ops(diff) <= SIMPLIFY_OPS_LIMIT:
+        if sp.count_ops(diff) <= RESIDUAL_OPS_LIMIT:
             diff = sp.simplify(diff)
         text = sp.sstr(diff)
     except Exception as exc:  # the residual is only a diagnostic

@@ -359,7 +359,7 @@ class Derivation:
         line = f"{len(self.records)} checks passed: {', '.join(parts)}"
         n_ref = len(self.refuted())
         if n_ref:
-            line += f"; {n_ref} refute{'s' if n_ref == 1 else ''} {'a printed result' if n_ref == 1 else 'printed results'}"
+            line += f" (including {n_ref} that refute{'s' if n_ref == 1 else ''} {'a printed result' if n_ref == 1 else 'printed results'})"
         return line
 
     def summary(self) -> None:
