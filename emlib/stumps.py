@@ -1,0 +1,240 @@
+"""Weighted multi-class decision stumps: the weak learner for :mod:`emlib.boosting`.
+
+A stump splits on one feature at one threshold and predicts one class on each side. Given sample
+weights it is chosen to minimise the weighted misclassification rate
+
+    err = sum_i w_i [h(x_i) != y_i] / sum_i w_i,
+
+which is exactly the quantity the boosting derivation asks the weak learner to minimise. The search
+is exhaustive and vectorised: each feature's values are ranked once, the weighted class masses of all
+(feature, rank) cells come from one ``bincount``, a cumulative sum over ranks gives the masses left of
+every cut between two distinct consecutive values, and all cuts are scored at once (each side
+predicts its weighted majority class). Boosting reuses the ranking across rounds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_array, check_is_fitted
+
+__all__ = ["WeightedDecisionStump"]
+
+# Upper bound on the number of float64 entries of the (samples, features, classes) cumulative-mass
+# array built at once; features are processed in blocks so memory stays bounded on wide data.
+_MAX_BLOCK_ENTRIES = 1 << 22
+
+
+def _validate_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
+    """Return ``y`` as a 1-D array of labels of length ``n_samples``."""
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"{name} must be a 1-D array of class labels, got a string")
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} must have one label per row of X ({n_samples}), got {arr.shape[0]}")
+    if arr.dtype.kind not in "biufUS":
+        raise TypeError(f"{name} must hold integer, string or real class labels, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must not contain NaN or infinity")
+    return arr
+
+
+def _validate_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """Return non-negative finite weights of length ``n_samples`` with a positive sum."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = check_array(sample_weight, "sample_weight", ndim=1)
+    if w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have one entry per row of X ({n_samples}), got {w.shape[0]}")
+    if np.any(w < 0):
+        raise ValueError(f"sample_weight must be non-negative, found {w.min():.3g}")
+    if not w.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum, got all zeros")
+    return w
+
+
+class _StumpSearch:
+    """Exhaustive weighted-error-minimising stump search on fixed, already validated data.
+
+    Everything that does not depend on the weights is computed once: each feature's values are
+    replaced by their rank among the feature's distinct values, so a cut is "rank <= r". For given
+    weights, one ``bincount`` gives the class mass of every (feature, rank) cell, a cumulative sum
+    over ranks gives the class masses left of every cut, and each side predicts its weighted
+    majority. Boosting reuses one search object across rounds.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Finite float features.
+    y_encoded : ndarray of shape (n_samples,)
+        Integer class codes in ``0 .. n_classes - 1``.
+    n_classes : int
+        Number of classes K (codes that never occur simply get zero mass).
+    """
+
+    def __init__(self, X: np.ndarray, y_encoded: np.ndarray, n_classes: int) -> None:
+        n, p = X.shape
+        self.n_classes = n_classes
+        self.y = y_encoded
+        order = np.argsort(X.T, axis=1, kind="stable")  # (p, n)
+        xs = np.take_along_axis(X.T, order, axis=1)
+        rank_sorted = np.zeros((p, n), dtype=np.intp)
+        np.cumsum(xs[:, 1:] > xs[:, :-1], axis=1, out=rank_sorted[:, 1:])
+        self.n_values = rank_sorted[:, -1] + 1  # distinct values per feature
+        R = int(self.n_values.max())
+        self.R = R
+        ranks = np.empty((p, n), dtype=np.intp)
+        np.put_along_axis(ranks, order, rank_sorted, axis=1)
+        # values[j, r]: the r-th smallest distinct value of feature j (inf-padded).
+        self.values = np.full((p, R), np.inf)
+        self.values[np.arange(p)[:, None], rank_sorted] = xs
+        # Flat (feature, rank, class) cell of every (feature, sample) pair, for bincount.
+        self.cells = ((np.arange(p)[:, None] * R + ranks) * n_classes + y_encoded).ravel()
+        self.p = p
+        # Features are processed in blocks so the (features, ranks, classes) array stays bounded.
+        self.block = max(1, _MAX_BLOCK_ENTRIES // (R * n_classes))
+
+    def best(self, weights: np.ndarray) -> tuple[int, float, int, int, float]:
+        """Best stump for ``weights`` (non-negative, positive sum).
+
+        Returns
+        -------
+        feature : int
+            Split feature (0 for the constant stump).
+        threshold : float
+            Samples with ``x[feature] <= threshold`` go left; ``-inf`` means the constant stump
+            (everything goes right).
+        left_class, right_class : int
+            Predicted class codes on each side.
+        correct_mass : float
+            Total weight of the correctly classified samples.
+
+        Notes
+        -----
+        Ties are broken deterministically: the constant stump wins over any split with the same
+        correct mass, then the lowest feature index, then the lowest threshold, then the lowest
+        class.
+        """
+        K, R, n = self.n_classes, self.R, self.y.shape[0]
+        total = np.bincount(self.y, weights=weights, minlength=K)
+        best = (0, -np.inf, int(np.argmax(total)), int(np.argmax(total)), float(total.max()))
+        if R < 2:
+            return best
+        for start in range(0, self.p, self.block):
+            stop = min(self.p, start + self.block)
+            cells = self.cells[start * n : stop * n] - start * R * K
+            mass = np.bincount(cells, weights=np.tile(weights, stop - start), minlength=(stop - start) * R * K)
+            left_all = np.cumsum(mass.reshape(stop - start, R, K), axis=1)
+            # Cut after rank r is realisable for r < n_values - 1; row-major nonzero keeps ties going
+            # to the lowest feature, then the lowest threshold.
+            jj, rr = np.nonzero(np.arange(R - 1) < (self.n_values[start:stop, None] - 1))
+            if jj.size == 0:
+                continue
+            left = left_all[jj, rr]  # class masses left of each cut, (m, K)
+            right = total - left
+            score = left.max(axis=1) + right.max(axis=1)  # correct mass of each cut
+            k = int(np.argmax(score))
+            if score[k] > best[4]:
+                j, r = start + jj[k], rr[k]
+                lo, hi = self.values[j, r], self.values[j, r + 1]
+                thr = 0.5 * (lo + hi)
+                if not lo <= thr < hi:  # midpoint rounded onto hi for adjacent floats
+                    thr = lo
+                best = (int(j), float(thr), int(np.argmax(left[k])), int(np.argmax(right[k])), float(score[k]))
+        return best
+
+
+class WeightedDecisionStump:
+    """Multi-class decision stump minimising the weighted misclassification rate.
+
+    The stump has no hyper-parameters and no randomness: ``fit`` searches every feature and every
+    cut between distinct consecutive values (plus the constant classifier) and keeps the one with the
+    smallest weighted error.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Sorted class labels seen in ``fit``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_ : int
+        Index of the split feature.
+    threshold_ : float
+        ``x[feature_] <= threshold_`` goes left; ``-inf`` for the constant stump.
+    left_class_, right_class_ : int
+        Indices into ``classes_`` predicted on each side.
+    weighted_error_ : float
+        Weighted misclassification rate on the training data, in [0, 1].
+    """
+
+    def __init__(self) -> None:
+        pass
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Return the (empty) parameter dict, for scikit-learn's ``clone``."""
+        return {}
+
+    def set_params(self, **params: Any) -> WeightedDecisionStump:
+        """Accept no parameters (the stump has none)."""
+        if params:
+            raise ValueError(f"WeightedDecisionStump has no parameters, got {sorted(params)}")
+        return self
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> WeightedDecisionStump:
+        """Find the stump with the smallest weighted error.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Finite real features.
+        y : array_like of shape (n_samples,)
+            Class labels (at least one class).
+        sample_weight : array_like of shape (n_samples,), optional
+            Non-negative weights with a positive sum; uniform if omitted.
+
+        Returns
+        -------
+        WeightedDecisionStump
+            ``self``.
+        """
+        X = check_array(X, "X", ndim=2)
+        y = _validate_labels(y, X.shape[0])
+        w = _validate_sample_weight(sample_weight, X.shape[0])
+        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        self.n_features_in_ = X.shape[1]
+        search = _StumpSearch(X, y_enc, len(self.classes_))
+        f, thr, left, right, correct = search.best(w)
+        self.feature_, self.threshold_, self.left_class_, self.right_class_ = f, thr, left, right
+        self.weighted_error_ = float(np.clip(1.0 - correct / w.sum(), 0.0, 1.0))
+        return self
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "feature_")
+        X = check_array(X, "X", ndim=2)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X must have {self.n_features_in_} features as in fit, got {X.shape[1]}")
+        return X
+
+    def predict_index(self, X: Any) -> np.ndarray:
+        """Predicted class indices (into ``classes_``) of shape (n_samples,)."""
+        X = self._check_X(X)
+        return np.where(X[:, self.feature_] <= self.threshold_, self.left_class_, self.right_class_)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels of shape (n_samples,)."""
+        idx = self.predict_index(X)  # checks fitted-ness before classes_ is touched
+        return self.classes_[idx]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Weighted accuracy ``1 - weighted error`` on ``(X, y)``."""
+        X = self._check_X(X)
+        y = _validate_labels(y, X.shape[0])
+        w = _validate_sample_weight(sample_weight, X.shape[0])
+        return float(np.sum(w * (self.predict(X) == y)) / w.sum())
+
+    def __repr__(self) -> str:
+        return "WeightedDecisionStump()"
