@@ -234,3 +234,11 @@ def test_numeric_points_are_reproducible():
             Derivation("r", verbose=False).equal(lhs, rhs, "same label, same points")
         msgs.append(str(info.value))
     assert msgs[0] == msgs[1]
+
+
+def test_symbols_that_cancel_still_get_values(d):
+    g1, g2, f1, f2, al = sp.symbols("g1 g2 f1 f2 alpha", real=True)
+    printed = (g2 - al * f2) - (g1 + al * f1)
+    correct = (g2 + al * f2) - (g1 + al * f1)
+    with d.expect_false(source="004-13"):  # g1 and alpha*f1 cancel in the difference
+        d.equal(printed, correct, "sign slip")

@@ -194,7 +194,11 @@ def compare(
     if not pending:
         return Outcome(True, "symbolic: direct", "symbolic")
 
-    symbols = sorted(set().union(*[diffs[i].free_symbols for i in pending]), key=lambda s: s.name)
+    # both sides' symbols: one that cancels in the difference still needs a value to evaluate each side
+    symbols = sorted(
+        set().union(*[sp.sympify(pairs[i][0]).free_symbols | sp.sympify(pairs[i][1]).free_symbols for i in pending]),
+        key=lambda s: s.name,
+    )
     draws = draw_points(set(symbols), domains, _rng(seed, key), points) if symbols else [{}]
     evaluated = 0
     for idx in pending:
