@@ -10,11 +10,12 @@ PYTEST_FLAGS ?=
 # JupyterLab refuses to run as root unless told to (containers often are root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab test env notebooks check-notebooks clean help
+.PHONY: lab test site env notebooks check-notebooks clean help
 
 help:
 	@echo "make lab              set up .venv and open the notebooks in JupyterLab"
 	@echo "make test             set up .venv and run every test (unit tests + notebooks under nbval)"
+	@echo "make site             set up .venv and build the notebooks as an offline web site in site/ (site/index.html)"
 	@echo "make notebooks        re-execute all notebooks in place and normalise them (NB=path for one)"
 	@echo "make check-notebooks  fail if a notebook is not normalised"
 	@echo "make clean            remove .venv and caches"
@@ -32,6 +33,9 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
+
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py refresh $(NB)
