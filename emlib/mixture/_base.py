@@ -1,0 +1,307 @@
+"""The EM loop shared by every mixture model in :mod:`emlib.mixture`.
+
+One loop, several models: a subclass supplies the initialisation, the per-component weighted
+log-probabilities ``log pi_k + log p(x | z = k)`` (the E-step) and an M-step that works from
+sufficient statistics accumulated over blocks of samples. The loop never holds more than one block
+of responsibilities in memory, so memory is bounded in the number of samples.
+
+Bookkeeping per iteration (``t`` = number of M-steps done so far):
+
+* ``log_likelihood_history_[t]`` is the mean log-likelihood ``(1/N) sum_i log p(x_i | theta_t)`` of the
+  parameters after ``t`` M-steps (entry 0: the initial parameters);
+* ``objective_history_[t]`` is the quantity EM provably does not decrease: the mean log-likelihood
+  plus ``log prior(theta_t) / N`` for a model with a prior (MAP-EM), otherwise the same number.
+
+The loop stops when the objective changes by less than ``tol`` after an M-step, or after
+``max_iter`` M-steps (then a :class:`~emlib.exceptions.ConvergenceWarning` is emitted).
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_int, check_is_fitted, check_random_state, check_real
+from ..exceptions import ConvergenceWarning
+
+__all__ = ["BaseMixture", "logsumexp_rows"]
+
+# Rows per block in the E-pass: bounds the temporary (block x n_components [x n_features]) arrays.
+_BLOCK_ROWS = 16384
+
+
+def logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    """Row-wise ``log(sum(exp(a), axis=1))`` without overflow or underflow.
+
+    Parameters
+    ----------
+    a : numpy.ndarray of shape (n, k)
+        Finite log-values (entries equal to ``-inf`` are allowed if every row has a finite entry).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n,)
+    """
+    m = np.max(a, axis=1)
+    # Subtracting the row maximum puts the largest term at exp(0) = 1: no overflow, and the sum is >= 1.
+    return m + np.log(np.sum(np.exp(a - m[:, None]), axis=1))
+
+
+def _check_init_params_choice(value: Any, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"init_params must be one of {allowed}, got {type(value).__name__}")
+    if value not in allowed:
+        raise ValueError(f"init_params must be one of {allowed}, got {value!r}")
+    return value
+
+
+class BaseMixture(ABC):
+    """Abstract mixture model fitted by (MAP-)EM.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of mixture components, ``1 <= n_components <= n_samples``.
+    tol : float
+        Convergence threshold (>= 0) on the change of the per-sample objective after an M-step.
+    max_iter : int
+        Maximum number of M-steps per initialisation (>= 1).
+    n_init : int
+        Number of initialisations; the one with the highest final objective is kept.
+    init_params : str
+        Initialisation method (subclass specific).
+    random_state : None, int or numpy.random.Generator
+        Source of randomness for the initialisation and for :meth:`sample`.
+    """
+
+    _init_choices: tuple[str, ...] = ("random",)
+
+    def __init__(
+        self,
+        n_components: int,
+        *,
+        tol: float,
+        max_iter: int,
+        n_init: int,
+        init_params: str,
+        random_state: None | int | np.random.Generator,
+    ) -> None:
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ subclass hooks
+    @abstractmethod
+    def _validate_X(self, X: Any, name: str = "X") -> np.ndarray:
+        """Return X as a float64 (n_samples, n_features) array or raise."""
+
+    @abstractmethod
+    def _check_parameters(self, X: np.ndarray) -> None:
+        """Validate the subclass hyper-parameters against the training data."""
+
+    @abstractmethod
+    def _initialize(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        """Set the initial parameters (and the cached quantities the E-step needs)."""
+
+    @abstractmethod
+    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
+        """``log pi_k + log p(x_i | z_i = k)`` as an (n_samples, n_components) array."""
+
+    @abstractmethod
+    def _new_stats(self, n_features: int) -> dict[str, np.ndarray]:
+        """Zeroed sufficient statistics for one M-step."""
+
+    @abstractmethod
+    def _accumulate_stats(self, stats: dict[str, np.ndarray], X: np.ndarray, resp: np.ndarray) -> None:
+        """Add one block's contribution to ``stats`` in place."""
+
+    @abstractmethod
+    def _m_step(self, stats: dict[str, np.ndarray], n_samples: int) -> None:
+        """Update the parameters from the accumulated statistics (and refresh cached quantities)."""
+
+    @abstractmethod
+    def _get_parameters(self) -> tuple:
+        """The learned parameters (for keeping the best initialisation)."""
+
+    @abstractmethod
+    def _set_parameters(self, params: tuple) -> None:
+        """Restore parameters returned by :meth:`_get_parameters`."""
+
+    @abstractmethod
+    def _n_parameters(self) -> int:
+        """Number of free parameters of the model (for BIC/AIC)."""
+
+    def _log_prior(self) -> float:
+        """Log prior density of the current parameters (0 for maximum likelihood)."""
+        return 0.0
+
+    # ------------------------------------------------------------------ shared machinery
+    def _check_common_parameters(self, X: np.ndarray) -> None:
+        n_samples = X.shape[0]
+        check_int(self.n_components, "n_components", minimum=1)
+        if self.n_components > n_samples:
+            raise ValueError(
+                f"n_components must be <= n_samples, got n_components={self.n_components} "
+                f"and n_samples={n_samples}"
+            )
+        check_real(self.tol, "tol", low=0.0)
+        check_int(self.max_iter, "max_iter", minimum=1)
+        check_int(self.n_init, "n_init", minimum=1)
+        _check_init_params_choice(self.init_params, self._init_choices)
+        check_random_state(self.random_state)  # type check only; the generator is created in fit
+
+    def _e_pass(self, X: np.ndarray, with_stats: bool = True) -> tuple[float, dict[str, np.ndarray] | None]:
+        """One pass over X in blocks: total log-likelihood and the statistics for the next M-step."""
+        stats = self._new_stats(X.shape[1]) if with_stats else None
+        total = 0.0
+        for start in range(0, X.shape[0], _BLOCK_ROWS):
+            Xb = X[start : start + _BLOCK_ROWS]
+            wlp = self._estimate_weighted_log_prob(Xb)
+            norm = logsumexp_rows(wlp)
+            total += float(np.sum(norm))
+            if stats is not None:
+                resp = np.exp(wlp - norm[:, None])
+                self._accumulate_stats(stats, Xb, resp)
+        return total, stats
+
+    def fit(self, X: Any, y: Any = None) -> "BaseMixture":
+        """Fit the mixture by EM (best of ``n_init`` initialisations).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+            Training data.
+        y : ignored
+            Present for scikit-learn API compatibility.
+
+        Returns
+        -------
+        self
+        """
+        X = self._validate_X(X)
+        self._check_common_parameters(X)
+        self._check_parameters(X)
+        self.n_features_in_ = X.shape[1]
+        rng = check_random_state(self.random_state)
+        n = X.shape[0]
+
+        best = None
+        for _ in range(self.n_init):
+            self._initialize(X, rng)
+            total, stats = self._e_pass(X)
+            ll = total / n
+            obj = ll + self._log_prior() / n
+            ll_hist, obj_hist = [ll], [obj]
+            converged = False
+            n_iter = 0
+            for n_iter in range(1, self.max_iter + 1):
+                self._m_step(stats, n)
+                total, stats = self._e_pass(X)
+                ll = total / n
+                new_obj = ll + self._log_prior() / n
+                ll_hist.append(ll)
+                obj_hist.append(new_obj)
+                change = new_obj - obj
+                obj = new_obj
+                if abs(change) < self.tol:
+                    converged = True
+                    break
+            if best is None or obj > best[0]:
+                best = (obj, self._get_parameters(), n_iter, converged, ll_hist, obj_hist)
+
+        obj, params, n_iter, converged, ll_hist, obj_hist = best
+        self._set_parameters(params)
+        self.n_iter_ = n_iter
+        self.converged_ = converged
+        self.lower_bound_ = obj
+        self.log_likelihood_history_ = np.asarray(ll_hist)
+        self.objective_history_ = np.asarray(obj_hist)
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: the best initialisation did not converge within "
+                f"max_iter={self.max_iter} iterations (tol={self.tol}); increase max_iter or tol, "
+                "or check the data for degeneracies.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _check_fitted_X(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "n_features_in_")
+        X = self._validate_X(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X must have {self.n_features_in_} features (as in fit), got {X.shape[1]}"
+            )
+        return X
+
+    def _blockwise(self, X: np.ndarray, fun) -> np.ndarray:
+        return np.concatenate(
+            [fun(X[s : s + _BLOCK_ROWS]) for s in range(0, X.shape[0], _BLOCK_ROWS)], axis=0
+        )
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Log-density ``log p(x_i)`` of each sample under the fitted mixture.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples,)
+        """
+        X = self._check_fitted_X(X)
+        return self._blockwise(X, lambda b: logsumexp_rows(self._estimate_weighted_log_prob(b)))
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean log-likelihood ``(1/N) sum_i log p(x_i)`` of X under the fitted mixture."""
+        return float(np.mean(self.score_samples(X)))
+
+    def _log_resp(self, b: np.ndarray) -> np.ndarray:
+        wlp = self._estimate_weighted_log_prob(b)
+        return wlp - logsumexp_rows(wlp)[:, None]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Responsibilities ``p(z_i = k | x_i)`` (rows sum to one).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_components)
+        """
+        X = self._check_fitted_X(X)
+        return self._blockwise(X, lambda b: np.exp(self._log_resp(b)))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable component of each sample (ties go to the lowest index)."""
+        X = self._check_fitted_X(X)
+        return self._blockwise(X, lambda b: np.argmax(self._estimate_weighted_log_prob(b), axis=1))
+
+    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, then return :meth:`predict` on the same data."""
+        return self.fit(X).predict(X)
+
+    def bic(self, X: Any) -> float:
+        """Bayesian information criterion ``-2 log L + p log N`` (lower is better)."""
+        X = self._check_fitted_X(X)
+        n = X.shape[0]
+        return float(-2.0 * self.score(X) * n + self._n_parameters() * np.log(n))
+
+    def aic(self, X: Any) -> float:
+        """Akaike information criterion ``-2 log L + 2 p`` (lower is better)."""
+        X = self._check_fitted_X(X)
+        return float(-2.0 * self.score(X) * X.shape[0] + 2 * self._n_parameters())
+
+    def _check_n_samples(self, n_samples: Any) -> int:
+        check_is_fitted(self, "n_features_in_")
+        return check_int(n_samples, "n_samples", minimum=1)

@@ -1,0 +1,233 @@
+"""Mixture of multivariate Bernoulli distributions fitted by MAP-EM."""
+
+from __future__ import annotations
+
+from math import lgamma
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_array, check_probabilities, check_random_state, check_real
+from ..kmeans import KMeans
+from ._base import BaseMixture
+
+__all__ = ["BernoulliMixture"]
+
+_NK_FLOOR = 10 * np.finfo(np.float64).eps
+
+
+class BernoulliMixture(BaseMixture):
+    """Mixture of product-Bernoulli distributions for binary data.
+
+    ``p(x) = sum_k pi_k prod_j mu_kj^x_j (1 - mu_kj)^(1 - x_j)`` for ``x`` in ``{0, 1}^d``.
+
+    Keeping the means away from 0 and 1 (the rule)
+        Every mean ``mu_kj`` gets an independent ``Beta(1 + alpha, 1 + alpha)`` prior. EM then
+        maximises the log posterior, and its M-step is
+        ``mu_kj = (sum_i r_ik x_ij + alpha) / (sum_i r_ik + 2 alpha)``:
+        ``alpha`` pseudo-observations of 0 and of 1 are added to every component. With ``alpha > 0``
+        the means stay in ``[alpha / (N_k + 2 alpha), (N_k + alpha) / (N_k + 2 alpha)]``, strictly
+        inside (0, 1), so ``log mu`` and ``log(1 - mu)`` are finite and an empty component gets
+        ``mu = 1/2`` instead of 0/0. The weights are maximum-likelihood, ``pi_k = N_k / N``.
+
+    Quantities recorded per iteration
+        ``objective_history_`` holds ``(log p(X | theta) + log p(theta)) / N`` (log prior including
+        its normalising constant), which MAP-EM provably never decreases; ``tol``, ``n_init``
+        selection and ``lower_bound_`` use it. ``log_likelihood_history_`` holds the mean
+        log-likelihood ``log p(X | theta) / N`` alone, which need not be monotone when ``alpha > 0``.
+
+    Parameters
+    ----------
+    n_components : int, default 1
+        Number of components.
+    alpha : float, default 1.0
+        Pseudo-count (> 0) of the Beta prior described above.
+    tol : float, default 1e-3
+        Convergence threshold on the change of the per-sample MAP objective.
+    max_iter : int, default 100
+        Maximum number of EM iterations (M-steps) per initialisation.
+    n_init : int, default 1
+        Number of initialisations; the highest final objective is kept.
+    init_params : {"kmeans", "random"}, default "kmeans"
+        Initial responsibilities: hard labels of :class:`emlib.kmeans.KMeans`, or random rows
+        (uniform draws, normalised); followed by one M-step.
+    weights_init : array_like of shape (n_components,), optional
+        Initial weights (non-negative, summing to 1).
+    means_init : array_like of shape (n_components, n_features), optional
+        Initial means, strictly between 0 and 1.
+    random_state : None, int or numpy.random.Generator
+        Source of randomness for initialisation and :meth:`sample`.
+
+    Attributes
+    ----------
+    weights_ : numpy.ndarray of shape (n_components,)
+    means_ : numpy.ndarray of shape (n_components, n_features)
+    converged_, n_iter_, lower_bound_, log_likelihood_history_, objective_history_
+        See :class:`emlib.mixture.BaseMixture`.
+    """
+
+    _init_choices = ("kmeans", "random")
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        alpha: float = 1.0,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        random_state: None | int | np.random.Generator = None,
+    ) -> None:
+        super().__init__(
+            n_components,
+            tol=tol,
+            max_iter=max_iter,
+            n_init=n_init,
+            init_params=init_params,
+            random_state=random_state,
+        )
+        self.alpha = alpha
+        self.weights_init = weights_init
+        self.means_init = means_init
+
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: Any,
+        means: Any,
+        *,
+        alpha: float = 1.0,
+        random_state: None | int | np.random.Generator = None,
+    ) -> "BernoulliMixture":
+        """A mixture with the given parameters, ready for predict/score/sample (no fitting).
+
+        Parameters
+        ----------
+        weights : array_like of shape (n_components,)
+            Mixing weights (non-negative, summing to 1).
+        means : array_like of shape (n_components, n_features)
+            Bernoulli means, strictly between 0 and 1.
+        alpha : float, default 1.0
+            Stored as the estimator's prior pseudo-count (used only by a later ``fit``).
+        random_state : None, int or numpy.random.Generator
+            Used by :meth:`sample`.
+
+        Returns
+        -------
+        BernoulliMixture
+        """
+        m = check_array(means, "means", ndim=2)
+        if np.any(m <= 0.0) or np.any(m >= 1.0):
+            raise ValueError("means must lie strictly between 0 and 1")
+        K, d = m.shape
+        w = check_array(weights, "weights", shape=(K,))
+        bm = cls(K, alpha=alpha, random_state=random_state)
+        bm.weights_ = check_probabilities(w, "weights", atol=1e-10) / w.sum()
+        bm.means_ = m
+        bm.n_features_in_ = d
+        bm._refresh_cache()
+        return bm
+
+    def _validate_X(self, X: Any, name: str = "X") -> np.ndarray:
+        X = check_array(X, name, ndim=2, allow_bool=True)
+        if not np.all((X == 0.0) | (X == 1.0)):
+            raise ValueError(f"{name} must be binary (every entry 0 or 1)")
+        return X
+
+    def _check_parameters(self, X: np.ndarray) -> None:
+        K, d = self.n_components, X.shape[1]
+        check_real(self.alpha, "alpha", low=0.0, low_inclusive=False)
+        self._weights_init = None
+        self._means_init = None
+        if self.weights_init is not None:
+            w = check_array(self.weights_init, "weights_init", shape=(K,))
+            self._weights_init = check_probabilities(w, "weights_init", atol=1e-6) / w.sum()
+        if self.means_init is not None:
+            m = check_array(self.means_init, "means_init", shape=(K, d))
+            if np.any(m <= 0.0) or np.any(m >= 1.0):
+                raise ValueError("means_init must lie strictly between 0 and 1")
+            self._means_init = m
+
+    def _initialize(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        if self._weights_init is None or self._means_init is None:
+            n, K = X.shape[0], self.n_components
+            if self.init_params == "random":
+                resp = rng.uniform(size=(n, K))
+                resp /= resp.sum(axis=1, keepdims=True)
+            else:
+                labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
+                resp = np.zeros((n, K))
+                resp[np.arange(n), labels] = 1.0
+            stats = self._new_stats(X.shape[1])
+            self._accumulate_stats(stats, X, resp)
+            self.means_ = np.zeros((K, X.shape[1]))
+            self._m_step(stats, n)
+        if self._weights_init is not None:
+            self.weights_ = self._weights_init.copy()
+        if self._means_init is not None:
+            self.means_ = self._means_init.copy()
+        self._refresh_cache()
+
+    def _refresh_cache(self) -> None:
+        with np.errstate(divide="ignore"):
+            self._log_w = np.log(self.weights_)
+        self._log_mu = np.log(self.means_)
+        self._log1m_mu = np.log1p(-self.means_)
+
+    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
+        # log p(x | k) = sum_j x_j log mu_kj + (1 - x_j) log(1 - mu_kj): two matrix products.
+        return X @ self._log_mu.T + (1.0 - X) @ self._log1m_mu.T + self._log_w[None, :]
+
+    def _new_stats(self, n_features: int) -> dict[str, np.ndarray]:
+        return {"s0": np.zeros(self.n_components), "s1": np.zeros((self.n_components, n_features))}
+
+    def _accumulate_stats(self, stats: dict[str, np.ndarray], X: np.ndarray, resp: np.ndarray) -> None:
+        stats["s0"] += resp.sum(axis=0)
+        stats["s1"] += resp.T @ X
+
+    def _m_step(self, stats: dict[str, np.ndarray], n_samples: int) -> None:
+        s0, s1, a = stats["s0"], stats["s1"], float(self.alpha)
+        nk = s0 + _NK_FLOOR  # an empty component keeps a tiny positive weight (finite log)
+        self.weights_ = nk / nk.sum()
+        self.means_ = (s1 + a) / (s0[:, None] + 2.0 * a)
+        self._refresh_cache()
+
+    def _log_prior(self) -> float:
+        a = float(self.alpha)
+        log_norm = lgamma(2.0 + 2.0 * a) - 2.0 * lgamma(1.0 + a)  # -log B(1 + a, 1 + a)
+        return float(self.means_.size * log_norm + a * np.sum(self._log_mu + self._log1m_mu))
+
+    def _get_parameters(self) -> tuple:
+        return (self.weights_.copy(), self.means_.copy())
+
+    def _set_parameters(self, params: tuple) -> None:
+        self.weights_, self.means_ = params
+        self._refresh_cache()
+
+    def _n_parameters(self) -> int:
+        K, d = self.means_.shape
+        return int(K * d + K - 1)
+
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Draw binary samples from the fitted mixture.
+
+        Uses ``random_state`` (an int seed gives the same samples on every call).
+
+        Parameters
+        ----------
+        n_samples : int, default 1
+
+        Returns
+        -------
+        X : numpy.ndarray of shape (n_samples, n_features), entries 0.0 or 1.0
+        labels : numpy.ndarray of shape (n_samples,)
+        """
+        n_samples = self._check_n_samples(n_samples)
+        rng = check_random_state(self.random_state)
+        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
+        labels = np.repeat(np.arange(self.n_components), counts)
+        X = (rng.uniform(size=(n_samples, self.means_.shape[1])) < self.means_[labels]).astype(float)
+        return X, labels

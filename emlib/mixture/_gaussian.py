@@ -1,0 +1,478 @@
+"""Gaussian mixture model fitted by EM (scikit-learn compatible parameters and attributes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.linalg import LinAlgError
+
+from .._validation import check_array, check_probabilities, check_random_state, check_real
+from ..kmeans import KMeans, kmeans_plusplus
+from ._base import BaseMixture
+
+__all__ = ["GaussianMixture", "estimate_gaussian_parameters"]
+
+_COV_TYPES = ("full", "tied", "diag", "spherical")
+# scikit-learn adds this to every component's effective count so that an empty component gives a
+# finite mean and weight instead of 0/0.
+_NK_FLOOR = 10 * np.finfo(np.float64).eps
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Solve ``L Y = B`` for lower-triangular L (forward substitution via numpy's LAPACK solve)."""
+    # numpy has no triangular solver; ``solve`` on a triangular matrix is exact in the same way and
+    # only d x d sized here (once per component and iteration).
+    return np.linalg.solve(L, B)
+
+
+def _precision_cholesky_from_cov(cov: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Upper-triangular U with precision = U U^T (full/tied) or 1/sqrt(var) (diag/spherical)."""
+    msg = (
+        "a component's covariance is not positive definite (the data may be degenerate); "
+        "increase reg_covar or reduce n_components"
+    )
+    if covariance_type in ("full", "tied"):
+        covs = cov[None] if covariance_type == "tied" else cov
+        d = covs.shape[-1]
+        out = np.empty_like(covs)
+        eye = np.eye(d)
+        for k, c in enumerate(covs):
+            try:
+                L = np.linalg.cholesky(c)
+            except LinAlgError:
+                raise ValueError(msg) from None
+            # cov = L L^T  =>  precision = L^-T L^-1 = U U^T with U = (L^-1)^T upper triangular.
+            out[k] = _solve_lower(L, eye).T
+        return out[0] if covariance_type == "tied" else out
+    if np.any(cov <= 0.0):
+        raise ValueError(msg)
+    return 1.0 / np.sqrt(cov)
+
+
+class GaussianMixture(BaseMixture):
+    """Gaussian mixture model ``p(x) = sum_k pi_k N(x | mu_k, Sigma_k)`` fitted by EM.
+
+    Parameters and attributes follow :class:`sklearn.mixture.GaussianMixture`. Responsibilities are
+    computed in log space through Cholesky factors of the precision matrices (no matrix inverses, no
+    underflow for points far from every component), and the M-step is computed from sufficient
+    statistics accumulated over blocks of samples.
+
+    Parameters
+    ----------
+    n_components : int, default 1
+        Number of components.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default "full"
+        ``full``: one (d, d) covariance per component; ``tied``: one shared (d, d) covariance;
+        ``diag``: per-component diagonal (K, d); ``spherical``: per-component variance (K,).
+    tol : float, default 1e-3
+        Convergence threshold on the change of the mean log-likelihood after an M-step.
+    reg_covar : float, default 1e-6
+        Positive value added to the diagonal of every covariance estimate; keeps covariances
+        positive definite for duplicate points, constant features and collapsing components.
+    max_iter : int, default 100
+        Maximum number of EM iterations (M-steps) per initialisation.
+    n_init : int, default 1
+        Number of initialisations; the best final log-likelihood is kept.
+    init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
+        How to get initial responsibilities when parameters are not all given: hard labels of a
+        K-means fit (k-means++ seeding + Lloyd), hard labels of the nearest k-means++ seed, or random
+        responsibilities (rows of uniform draws, normalised).
+    weights_init : array_like of shape (n_components,), optional
+        Initial mixing weights (non-negative, summing to 1).
+    means_init : array_like of shape (n_components, n_features), optional
+        Initial means.
+    precisions_init : array_like, optional
+        Initial precisions (inverse covariances): shape (K,) for spherical, (K, d) for diag,
+        (d, d) for tied, (K, d, d) for full; positive / symmetric positive definite.
+    random_state : None, int or numpy.random.Generator
+        Source of randomness for initialisation and :meth:`sample`.
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_, precisions_cholesky_ : numpy.ndarray
+        As in scikit-learn; ``precisions_cholesky_`` is an upper-triangular U with
+        ``precisions_ = U U^T`` for full/tied.
+    converged_ : bool
+    n_iter_ : int
+        Number of M-steps run in the kept initialisation.
+    lower_bound_ : float
+        Mean log-likelihood of the final parameters.
+    log_likelihood_history_ : numpy.ndarray of shape (n_iter_ + 1,)
+        Mean log-likelihood after 0, 1, ..., n_iter_ M-steps (EM never decreases it, up to the
+        ``reg_covar`` perturbation).
+    objective_history_ : numpy.ndarray
+        Equal to ``log_likelihood_history_`` (no prior).
+
+    Notes
+    -----
+    A component that receives (numerically) no responsibility keeps a tiny weight (scikit-learn's
+    ``10 * eps`` floor on the counts), keeps its previous mean (its initial mean is the data mean) and
+    gets the covariance ``reg_covar * I``: no NaN appears.
+
+    scikit-learn's ``lower_bound_`` is the log-likelihood *before* its last M-step; here it is the
+    log-likelihood of the returned parameters. With the same initial parameters, ``max_iter`` and
+    ``tol=0``, both return the same parameters, and ``log_likelihood_history_[:-1]`` equals
+    scikit-learn's ``lower_bounds_``.
+    """
+
+    _init_choices = ("kmeans", "k-means++", "random")
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        precisions_init: Any = None,
+        random_state: None | int | np.random.Generator = None,
+    ) -> None:
+        super().__init__(
+            n_components,
+            tol=tol,
+            max_iter=max_iter,
+            n_init=n_init,
+            init_params=init_params,
+            random_state=random_state,
+        )
+        self.covariance_type = covariance_type
+        self.reg_covar = reg_covar
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: Any,
+        means: Any,
+        covariances: Any,
+        *,
+        covariance_type: str = "full",
+        random_state: None | int | np.random.Generator = None,
+    ) -> "GaussianMixture":
+        """A mixture with the given parameters, ready for predict/score/sample (no fitting).
+
+        Parameters
+        ----------
+        weights : array_like of shape (n_components,)
+            Mixing weights (non-negative, summing to 1).
+        means : array_like of shape (n_components, n_features)
+        covariances : array_like
+            Shape (K, d, d) full, (d, d) tied, (K, d) diag or (K,) spherical; symmetric positive
+            definite / positive.
+        covariance_type : {"full", "tied", "diag", "spherical"}, default "full"
+        random_state : None, int or numpy.random.Generator
+            Used by :meth:`sample`.
+
+        Returns
+        -------
+        GaussianMixture
+        """
+        means = check_array(means, "means", ndim=2)
+        K, d = means.shape
+        gm = cls(K, covariance_type=covariance_type, random_state=random_state)
+        if not isinstance(covariance_type, str) or covariance_type not in _COV_TYPES:
+            raise ValueError(f"covariance_type must be one of {_COV_TYPES}, got {covariance_type!r}")
+        w = check_array(weights, "weights", shape=(K,))
+        gm.weights_ = check_probabilities(w, "weights", atol=1e-10) / w.sum()
+        shape = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}[covariance_type]
+        cov = check_array(covariances, "covariances", shape=shape)
+        if covariance_type in ("full", "tied"):
+            mats = cov[None] if covariance_type == "tied" else cov
+            if not all(np.allclose(m, m.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(m).max())) for m in mats):
+                raise ValueError("covariances must be symmetric")
+        try:
+            gm.precisions_cholesky_ = _precision_cholesky_from_cov(cov, covariance_type)
+        except ValueError:
+            raise ValueError("covariances must be positive definite") from None
+        gm.means_ = means
+        gm.covariances_ = cov
+        gm.n_features_in_ = d
+        gm._refresh_cache()
+        return gm
+
+    # ------------------------------------------------------------------ validation
+    def _validate_X(self, X: Any, name: str = "X") -> np.ndarray:
+        return check_array(X, name, ndim=2)
+
+    def _check_parameters(self, X: np.ndarray) -> None:
+        K, d = self.n_components, X.shape[1]
+        if not isinstance(self.covariance_type, str):
+            raise TypeError(f"covariance_type must be one of {_COV_TYPES}, got {type(self.covariance_type).__name__}")
+        if self.covariance_type not in _COV_TYPES:
+            raise ValueError(f"covariance_type must be one of {_COV_TYPES}, got {self.covariance_type!r}")
+        check_real(self.reg_covar, "reg_covar", low=0.0, low_inclusive=False)
+        self._weights_init = None
+        self._means_init = None
+        self._prec_chol_init = None
+        if self.weights_init is not None:
+            w = check_array(self.weights_init, "weights_init", shape=(K,))
+            self._weights_init = check_probabilities(w, "weights_init", atol=1e-6) / w.sum()
+        if self.means_init is not None:
+            self._means_init = check_array(self.means_init, "means_init", shape=(K, d))
+        if self.precisions_init is not None:
+            self._prec_chol_init = self._check_precisions(self.precisions_init, K, d)
+
+    def _check_precisions(self, value: Any, K: int, d: int) -> np.ndarray:
+        """Validate precisions_init and return the matching precision Cholesky factors."""
+        shape = {"full": (K, d, d), "tied": (d, d), "diag": (K, d), "spherical": (K,)}[self.covariance_type]
+        P = check_array(value, "precisions_init", shape=shape)
+        if self.covariance_type in ("diag", "spherical"):
+            if np.any(P <= 0.0):
+                raise ValueError(f"precisions_init must be positive for covariance_type={self.covariance_type!r}")
+            return np.sqrt(P)
+        mats = P[None] if self.covariance_type == "tied" else P
+        out = np.empty_like(mats)
+        for k, m in enumerate(mats):
+            if not np.allclose(m, m.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(m).max())):
+                raise ValueError(f"precisions_init must be symmetric; matrix {k} is not")
+            try:
+                # precision = L L^T with L lower triangular: any factor with P = F F^T serves the E-step.
+                out[k] = np.linalg.cholesky(m)
+            except LinAlgError:
+                raise ValueError(f"precisions_init must be positive definite; matrix {k} is not") from None
+        return out[0] if self.covariance_type == "tied" else out
+
+    # ------------------------------------------------------------------ initialisation
+    def _initial_resp(self, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        n, K = X.shape[0], self.n_components
+        if self.init_params == "random":
+            resp = rng.uniform(size=(n, K))
+            return resp / resp.sum(axis=1, keepdims=True)
+        if self.init_params == "kmeans":
+            labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
+        else:  # "k-means++": nearest seed
+            centers, _ = kmeans_plusplus(X, K, random_state=rng)
+            diff = X[:, None, :] - centers[None]
+            labels = np.argmin(np.einsum("nkd,nkd->nk", diff, diff), axis=1)
+        resp = np.zeros((n, K))
+        resp[np.arange(n), labels] = 1.0
+        return resp
+
+    def _estimate_from_resp(self, X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weights, means and covariances from responsibilities (two passes: means, then scatter)."""
+        nk = resp.sum(axis=0) + _NK_FLOOR
+        # Taken about the data mean, so a component with no responsibility starts at the data mean.
+        xbar = X.mean(axis=0)
+        means = xbar + (resp.T @ (X - xbar)) / nk[:, None]
+        stats = self._zero_stats(means)
+        self._accumulate_stats(stats, X, resp)
+        return self._params_from_stats(stats)
+
+    def _initialize(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        need_resp = self._weights_init is None or self._means_init is None or self._prec_chol_init is None
+        if need_resp:
+            w, m, c = self._estimate_from_resp(X, self._initial_resp(X, rng))
+        self.weights_ = self._weights_init.copy() if self._weights_init is not None else w
+        self.means_ = self._means_init.copy() if self._means_init is not None else m
+        if self._prec_chol_init is not None:
+            self.precisions_cholesky_ = self._prec_chol_init.copy()
+            self.covariances_ = self._cov_from_prec_chol(self.precisions_cholesky_)
+        else:
+            self.covariances_ = c
+            self.precisions_cholesky_ = _precision_cholesky_from_cov(c, self.covariance_type)
+        self._refresh_cache()
+
+    def _cov_from_prec_chol(self, pc: np.ndarray) -> np.ndarray:
+        if self.covariance_type in ("diag", "spherical"):
+            return 1.0 / pc**2
+        mats = pc[None] if self.covariance_type == "tied" else pc
+        eye = np.eye(mats.shape[-1])
+        covs = np.array([np.linalg.solve(F @ F.T, eye) for F in mats])
+        covs = 0.5 * (covs + np.swapaxes(covs, -1, -2))
+        return covs[0] if self.covariance_type == "tied" else covs
+
+    # ------------------------------------------------------------------ E-step
+    def _refresh_cache(self) -> None:
+        """Per-iteration constants of the E-step: log weights and log det of the precision factors."""
+        pc, K = self.precisions_cholesky_, self.n_components
+        d = self.means_.shape[1]
+        if self.covariance_type == "full":
+            logdet = np.sum(np.log(np.diagonal(pc, axis1=1, axis2=2)), axis=1)
+        elif self.covariance_type == "tied":
+            logdet = np.full(K, np.sum(np.log(np.diag(pc))))
+        elif self.covariance_type == "diag":
+            logdet = np.sum(np.log(pc), axis=1)
+        else:
+            logdet = d * np.log(pc)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(self.weights_)  # an exactly-zero weight gives -inf: that component is never chosen
+        # log pi_k - d/2 log(2 pi) + log|U_k|   (|Sigma_k|^{-1/2} = |U_k| since Sigma_k^{-1} = U_k U_k^T)
+        self._const = log_w - 0.5 * d * _LOG_2PI + logdet
+
+    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
+        means, pc, ct = self.means_, self.precisions_cholesky_, self.covariance_type
+        n, K = X.shape[0], means.shape[0]
+        if ct in ("full", "tied"):
+            maha = np.empty((n, K))
+            for k in range(K):
+                F = pc if ct == "tied" else pc[k]
+                y = (X - means[k]) @ F  # |F^T (x - mu)|^2 = (x - mu)^T Sigma^-1 (x - mu)
+                maha[:, k] = np.einsum("ij,ij->i", y, y)
+        else:
+            scale = pc if ct == "diag" else pc[:, None]
+            y = (X[:, None, :] - means[None]) * scale[None]
+            maha = np.einsum("nkd,nkd->nk", y, y)
+        return self._const[None, :] - 0.5 * maha
+
+    # ------------------------------------------------------------------ M-step
+    def _new_stats(self, n_features: int) -> dict[str, np.ndarray]:
+        return self._zero_stats(self.means_)
+
+    def _zero_stats(self, shift: np.ndarray) -> dict[str, np.ndarray]:
+        K, d = shift.shape
+        full = self.covariance_type in ("full", "tied")
+        return {
+            # Statistics are taken about a shift c (the current means): sum r (x - c) and
+            # sum r (x - c)(x - c)^T. The new means are close to c, so forming the scatter about them
+            # from these loses no precision, unlike raw sums of x x^T.
+            "shift": shift.copy(),
+            "s0": np.zeros(K),
+            "s1": np.zeros((K, d)),
+            "s2": np.zeros((K, d, d)) if full else np.zeros((K, d)),
+        }
+
+    def _accumulate_stats(self, stats: dict[str, np.ndarray], X: np.ndarray, resp: np.ndarray) -> None:
+        c = stats["shift"]
+        stats["s0"] += resp.sum(axis=0)
+        if self.covariance_type in ("full", "tied"):
+            for k in range(resp.shape[1]):
+                diff = X - c[k]
+                rd = diff * resp[:, k : k + 1]
+                stats["s1"][k] += rd.sum(axis=0)
+                stats["s2"][k] += rd.T @ diff
+        else:
+            diff = X[:, None, :] - c[None]
+            rd = diff * resp[:, :, None]
+            stats["s1"] += rd.sum(axis=0)
+            stats["s2"] += np.einsum("nkd,nkd->kd", rd, diff)
+
+    def _params_from_stats(self, stats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        c, s0, s1, s2 = stats["shift"], stats["s0"], stats["s1"], stats["s2"]
+        nk = s0 + _NK_FLOOR
+        delta = s1 / nk[:, None]
+        means = c + delta
+        weights = nk / nk.sum()
+        reg = self.reg_covar
+        if self.covariance_type in ("full", "tied"):
+            # sum r (x - mu)(x - mu)^T with mu = c + delta, expanded about c.
+            outer = delta[:, :, None] * s1[:, None, :]
+            scatter = s2 - outer - np.swapaxes(outer, 1, 2) + s0[:, None, None] * delta[:, :, None] * delta[:, None, :]
+            scatter = 0.5 * (scatter + np.swapaxes(scatter, 1, 2))
+            d = means.shape[1]
+            if self.covariance_type == "full":
+                cov = scatter / nk[:, None, None]
+                cov[:, np.arange(d), np.arange(d)] += reg
+            else:
+                cov = scatter.sum(axis=0) / nk.sum()
+                cov[np.arange(d), np.arange(d)] += reg
+        else:
+            scatter = s2 - 2.0 * delta * s1 + s0[:, None] * delta**2
+            cov = np.maximum(scatter, 0.0) / nk[:, None] + reg
+            if self.covariance_type == "spherical":
+                cov = cov.mean(axis=1)
+        return weights, means, cov
+
+    def _m_step(self, stats: dict[str, np.ndarray], n_samples: int) -> None:
+        self.weights_, self.means_, self.covariances_ = self._params_from_stats(stats)
+        self.precisions_cholesky_ = _precision_cholesky_from_cov(self.covariances_, self.covariance_type)
+        self._refresh_cache()
+
+    # ------------------------------------------------------------------ parameters
+    @property
+    def precisions_(self) -> np.ndarray:
+        """Precision matrices (inverse covariances), same layout as ``covariances_``."""
+        pc = self.precisions_cholesky_
+        if self.covariance_type == "full":
+            return np.einsum("kij,klj->kil", pc, pc)
+        if self.covariance_type == "tied":
+            return pc @ pc.T
+        return pc**2
+
+    def _get_parameters(self) -> tuple:
+        return (self.weights_.copy(), self.means_.copy(), self.covariances_.copy(), self.precisions_cholesky_.copy())
+
+    def _set_parameters(self, params: tuple) -> None:
+        self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = params
+        self._refresh_cache()
+
+    def _n_parameters(self) -> int:
+        K, d = self.means_.shape
+        cov = {"full": K * d * (d + 1) / 2, "diag": K * d, "tied": d * (d + 1) / 2, "spherical": K}
+        return int(cov[self.covariance_type] + K * d + K - 1)
+
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Draw samples from the fitted mixture (ancestral sampling).
+
+        Uses ``random_state`` (an int seed gives the same samples on every call).
+
+        Parameters
+        ----------
+        n_samples : int, default 1
+
+        Returns
+        -------
+        X : numpy.ndarray of shape (n_samples, n_features)
+        labels : numpy.ndarray of shape (n_samples,)
+            Component of each sample (samples are grouped by component).
+        """
+        n_samples = self._check_n_samples(n_samples)
+        rng = check_random_state(self.random_state)
+        K, d = self.means_.shape
+        counts = rng.multinomial(n_samples, self.weights_ / self.weights_.sum())
+        X = np.empty((n_samples, d))
+        labels = np.repeat(np.arange(K), counts)
+        start = 0
+        for k, m in enumerate(counts):
+            z = rng.standard_normal((m, d))
+            ct = self.covariance_type
+            if ct in ("full", "tied"):
+                cov = self.covariances_ if ct == "tied" else self.covariances_[k]
+                X[start : start + m] = self.means_[k] + z @ np.linalg.cholesky(cov).T
+            else:
+                sd = np.sqrt(self.covariances_[k])
+                X[start : start + m] = self.means_[k] + z * sd
+            start += m
+        return X, labels
+
+
+def estimate_gaussian_parameters(
+    X: Any, resp: Any, *, covariance_type: str = "full", reg_covar: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The EM M-step: weights, means and covariances from responsibilities.
+
+    ``N_k = sum_i r_ik``, ``pi_k = N_k / N``, ``mu_k = sum_i r_ik x_i / N_k`` and
+    ``Sigma_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k + reg_covar I`` (``tied``: the scatter summed
+    over components and divided by N; ``diag``: its diagonal; ``spherical``: the mean of the diagonal).
+    This is the code path :class:`GaussianMixture` uses.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    resp : array_like of shape (n_samples, n_components)
+        Responsibilities: non-negative rows summing to one.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default "full"
+    reg_covar : float, default 0.0
+        Non-negative value added to the covariance diagonals (0 gives the exact maximiser of Q).
+
+    Returns
+    -------
+    weights, means, covariances : numpy.ndarray
+    """
+    X = check_array(X, "X", ndim=2)
+    resp = check_probabilities(check_array(resp, "resp", ndim=2), "resp", axis=1)
+    if resp.shape[0] != X.shape[0]:
+        raise ValueError(f"resp must have one row per sample of X ({X.shape[0]}), got {resp.shape[0]}")
+    if not isinstance(covariance_type, str) or covariance_type not in _COV_TYPES:
+        raise ValueError(f"covariance_type must be one of {_COV_TYPES}, got {covariance_type!r}")
+    reg = check_real(reg_covar, "reg_covar", low=0.0)
+    gm = GaussianMixture(resp.shape[1], covariance_type=covariance_type, reg_covar=reg)
+    return gm._estimate_from_resp(X, resp)

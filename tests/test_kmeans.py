@@ -1,0 +1,141 @@
+"""Tests for emlib.kmeans (compared with scikit-learn's KMeans and brute force)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans as SkKMeans
+
+from emlib.exceptions import NotFittedError
+from emlib.kmeans import KMeans, kmeans_plusplus
+
+
+def blobs(seed=0, n=300):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0, 0], [5, 1], [1, 6], [6, 6]], dtype=float)
+    return np.vstack([rng.normal(size=(n // 4, 2)) * 0.8 + c for c in centers])
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matches_sklearn_from_same_initial_centres(tol, seed):
+    X = blobs(seed)
+    rng = np.random.default_rng(seed + 10)
+    init = X[rng.choice(len(X), 4, replace=False)]
+    ours = KMeans(4, init=init, tol=tol, max_iter=300).fit(X)
+    ref = SkKMeans(4, init=init, n_init=1, tol=tol, max_iter=300, algorithm="lloyd").fit(X)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-12)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_array_equal(ours.predict(X[:50]), ref.predict(X[:50]))
+    np.testing.assert_allclose(ours.score(X), ref.score(X), rtol=1e-12)
+    np.testing.assert_allclose(ours.transform(X[:10]), ref.transform(X[:10]), rtol=1e-12)
+
+
+def test_matches_sklearn_with_max_iter_cut():
+    X = blobs(3)
+    init = X[:4]
+    ours = KMeans(4, init=init, tol=0.0, max_iter=2).fit(X)
+    ref = SkKMeans(4, init=init, n_init=1, tol=0.0, max_iter=2, algorithm="lloyd").fit(X)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+    assert ours.n_iter_ == 2 and not ours.converged_
+
+
+def test_lloyd_fixed_point_and_brute_force_inertia():
+    X = blobs(4)
+    km = KMeans(4, random_state=0).fit(X)
+    d2 = ((X[:, None, :] - km.cluster_centers_[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(km.labels_, np.argmin(d2, axis=1))
+    np.testing.assert_allclose(km.inertia_, d2.min(1).sum(), rtol=1e-12)
+    for k in range(4):  # converged with tol=1e-4: centres are (almost) the means of their clusters
+        np.testing.assert_allclose(km.cluster_centers_[k], X[km.labels_ == k].mean(0), atol=1e-2)
+
+
+def test_kmeans_plusplus_properties():
+    X = blobs(5)
+    centers, idx = kmeans_plusplus(X, 4, random_state=3)
+    np.testing.assert_array_equal(centers, X[idx])
+    assert len(set(idx.tolist())) == 4
+    c2, idx2 = kmeans_plusplus(X, 4, random_state=3)
+    np.testing.assert_array_equal(idx, idx2)
+    # well-separated blobs: the seeds land in four different blobs on most seeds
+    hits = 0
+    for s in range(20):
+        _, ii = kmeans_plusplus(X, 4, random_state=s)
+        hits += len(set((ii // 75).tolist())) == 4
+    assert hits >= 15
+    # one centre: a data point
+    c1, i1 = kmeans_plusplus(X, 1, random_state=0)
+    np.testing.assert_array_equal(c1[0], X[i1[0]])
+
+
+def test_n_init_keeps_lowest_inertia():
+    X = blobs(6)
+    shared = np.random.default_rng(8)
+    singles = [KMeans(4, init="random", random_state=shared).fit(X).inertia_ for _ in range(5)]
+    multi = KMeans(4, init="random", n_init=5, random_state=np.random.default_rng(8)).fit(X)
+    np.testing.assert_allclose(multi.inertia_, min(singles), rtol=1e-12)
+
+
+def test_duplicate_points_and_empty_clusters_no_nan():
+    X = np.repeat([[1.0, 1.0], [3.0, 3.0]], 10, axis=0)
+    km = KMeans(4, random_state=0).fit(X)
+    assert np.all(np.isfinite(km.cluster_centers_))
+    np.testing.assert_allclose(km.inertia_, 0.0, atol=1e-12)
+    km = KMeans(3, init=np.array([[1.0, 1.0], [3.0, 3.0], [100.0, 100.0]])).fit(X)
+    assert np.all(np.isfinite(km.cluster_centers_))
+    np.testing.assert_allclose(km.inertia_, 0.0, atol=1e-12)
+
+
+X_OK = blobs(n=40)
+
+
+@pytest.mark.parametrize(
+    "params, err, match",
+    [
+        ({"n_clusters": 0}, ValueError, "n_clusters"),
+        ({"n_clusters": 41}, ValueError, "n_clusters"),
+        ({"n_clusters": 2.0}, TypeError, "n_clusters"),
+        ({"init": "kmeans"}, ValueError, "init"),
+        ({"init": np.zeros((3, 2))}, ValueError, "init"),
+        ({"init": np.full((2, 2), np.nan)}, ValueError, "init"),
+        ({"init": np.zeros((2, 2)), "n_init": 3}, ValueError, "n_init"),
+        ({"n_init": 0}, ValueError, "n_init"),
+        ({"max_iter": 0}, ValueError, "max_iter"),
+        ({"tol": -1.0}, ValueError, "tol"),
+        ({"tol": "x"}, TypeError, "tol"),
+        ({"random_state": "x"}, TypeError, "random_state"),
+    ],
+)
+def test_bad_parameters(params, err, match):
+    with pytest.raises(err, match=match):
+        KMeans(**{"n_clusters": 2, **params}).fit(X_OK)
+
+
+@pytest.mark.parametrize("X", [np.array([[np.nan, 1.0]]), np.arange(4.0), np.zeros((0, 2))])
+def test_bad_X(X):
+    with pytest.raises(ValueError, match="X"):
+        KMeans(1).fit(X)
+
+
+def test_kmeans_plusplus_bad_input():
+    with pytest.raises(ValueError, match="n_clusters"):
+        kmeans_plusplus(X_OK, 0)
+    with pytest.raises(ValueError, match="n_clusters"):
+        kmeans_plusplus(X_OK, 41)
+    with pytest.raises(ValueError, match="X"):
+        kmeans_plusplus(np.array([[np.inf, 0.0]]), 1)
+    with pytest.raises(ValueError, match="n_local_trials"):
+        kmeans_plusplus(X_OK, 2, n_local_trials=0)
+    with pytest.raises(TypeError, match="random_state"):
+        kmeans_plusplus(X_OK, 2, random_state=0.5)
+
+
+def test_predict_requires_fit_and_matching_features():
+    km = KMeans(2)
+    with pytest.raises(NotFittedError):
+        km.predict(X_OK)
+    km.fit(X_OK)
+    with pytest.raises(ValueError, match="features"):
+        km.predict(X_OK[:, :1])
