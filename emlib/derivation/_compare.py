@@ -213,7 +213,7 @@ def compare(
                 continue
             evaluated += 1
             if abs(a - b) > atol + rtol * max(abs(a), abs(b)):
-                where = f"entry {np.unravel_index(idx, shape)}" if shape else "the expressions"
+                where = f"entry {tuple(int(i) for i in np.unravel_index(idx, shape))}" if shape else "the expressions"
                 at = ", ".join(f"{s}={point[s]:.6g}" for s in symbols)
                 return Outcome(
                     False,
