@@ -31,7 +31,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ._validation import check_array, check_int, check_is_fitted
-from .stumps import WeightedDecisionStump, _StumpSearch, _validate_labels, _validate_sample_weight
+from .stumps import WeightedDecisionStump, _rescaled, _StumpSearch, _validate_labels, _validate_sample_weight
 
 __all__ = ["MulticlassExpBoost", "code_values", "optimal_step", "multiclass_exp_loss", "CODINGS"]
 
@@ -40,6 +40,8 @@ CODINGS = ("onehot", "samme")
 # A round must lower log L by more than this (a relative loss decrease of ~1e-12, far above
 # rounding of the log-sum-exp); otherwise the weak learner is within rounding of chance level.
 _MIN_LOG_DECREASE = 1e-12
+# log of the largest float: a loss whose log exceeds it is not representable.
+_LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 
 def _check_coding(coding: Any) -> str:
@@ -133,6 +135,11 @@ def multiclass_exp_loss(scores: Any, y: Any, sample_weight: Any = None) -> float
     -------
     float
         The loss (computed with a log-sum-exp shift).
+
+    Raises
+    ------
+    ValueError
+        On invalid input, or if the loss exceeds the float range (scores of order 700 and more).
     """
     G = check_array(scores, "scores", ndim=2)
     if G.shape[1] < 2:
@@ -142,7 +149,11 @@ def multiclass_exp_loss(scores: Any, y: Any, sample_weight: Any = None) -> float
         raise ValueError(f"y must hold integer class indices in 0..{G.shape[1] - 1}")
     s = _validate_sample_weight(sample_weight, G.shape[0])
     pos = s > 0
-    return float(np.exp(_logsumexp(np.log(s[pos]) + _exponents(G[pos], y[pos].astype(np.intp)))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_loss = _logsumexp(np.log(s[pos]) + _exponents(G[pos], y[pos].astype(np.intp)))
+    if not log_loss < _LOG_MAX:
+        raise ValueError("the loss overflows the float range for these scores and sample_weight; rescale them")
+    return float(np.exp(log_loss))
 
 
 class MulticlassExpBoost:
@@ -246,6 +257,8 @@ class MulticlassExpBoost:
         Xp, yp, log_s = X[pos], y_enc[pos], np.log(s[pos])
         exponent = np.zeros(Xp.shape[0])
         log_loss = _logsumexp(log_s)
+        if not log_loss < _LOG_MAX:
+            raise ValueError("sample_weight sums beyond the float range, so the loss overflows; rescale it")
         estimators, alphas, errors, losses = [], [], [], [float(np.exp(log_loss))]
         stop = "n_estimators"
         search = _StumpSearch(Xp, yp, K)  # weight-independent part of the stump search, done once
@@ -380,7 +393,7 @@ class MulticlassExpBoost:
         """(Weighted) accuracy of :meth:`predict` on ``(X, y)``."""
         pred = self.predict(X)
         y = _validate_labels(y, pred.shape[0])
-        s = _validate_sample_weight(sample_weight, pred.shape[0])
+        s = _rescaled(_validate_sample_weight(sample_weight, pred.shape[0]))
         return float(np.sum(s * (pred == y)) / s.sum())
 
     def staged_score(self, X: Any, y: Any) -> np.ndarray:

@@ -85,7 +85,13 @@ def kl_normal(mean_p: Any, std_p: Any, mean_q: Any, std_q: Any) -> float | np.nd
     Returns
     -------
     float or numpy.ndarray
-        The divergence, broadcast over the inputs.
+        The divergence, broadcast over the inputs (empty inputs give an empty array).
+
+    Raises
+    ------
+    ValueError
+        On a non-positive standard deviation, shapes that do not broadcast, or a divergence beyond
+        the float range (std ratios or mean gaps of order 1e154 and more).
     """
     m_p = _real_array(mean_p, "mean_p")
     m_q = _real_array(mean_q, "mean_q")
@@ -98,10 +104,19 @@ def kl_normal(mean_p: Any, std_p: Any, mean_q: Any, std_q: Any) -> float | np.nd
             "mean_p, std_p, mean_q and std_q must broadcast together, got shapes "
             f"{np.shape(m_p)}, {np.shape(s_p)}, {np.shape(m_q)}, {np.shape(s_q)}"
         ) from None
-    ratio = s_p / s_q
-    # Written with the ratio so that identical arguments give exactly 0.
-    out = -np.log(ratio) + 0.5 * (ratio**2 + ((m_p - m_q) / s_q) ** 2) - 0.5
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = s_p / s_q
+        # Written with the ratio so that identical arguments give exactly 0.
+        out = -np.log(ratio) + 0.5 * (ratio**2 + ((m_p - m_q) / s_q) ** 2) - 0.5
+    _check_no_overflow(out, "mean_p, std_p, mean_q and std_q")
     return float(out) if out.ndim == 0 else out
+
+
+def _check_no_overflow(value: np.ndarray | float, names: str) -> None:
+    # Finite, valid inputs can still give a divergence beyond the float range (e.g. std ratios of
+    # 1e300); say so instead of returning inf with a RuntimeWarning.
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"the divergence overflows the float range for these {names}; rescale them")
 
 
 def _cholesky(cov: np.ndarray, name: str) -> np.ndarray:
@@ -130,6 +145,12 @@ def kl_mvnormal(mean_p: Any, cov_p: Any, mean_q: Any, cov_q: Any) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        On shape mismatches, covariances that are not symmetric positive definite, or a divergence
+        beyond the float range.
     """
     m_p = check_array(mean_p, "mean_p", ndim=1)
     d = m_p.shape[0]
@@ -140,8 +161,10 @@ def kl_mvnormal(mean_p: Any, cov_p: Any, mean_q: Any, cov_q: Any) -> float:
     l_q = _cholesky(c_q, "cov_q")
     # Triangular systems solved with a general solver: numpy has no triangular solve and
     # scipy is not a runtime dependency; d is small in every use here.
-    a = np.linalg.solve(l_q, l_p)
-    b = np.linalg.solve(l_q, m_q - m_p)
-    log_det_ratio = 2.0 * (np.sum(np.log(np.diag(l_q))) - np.sum(np.log(np.diag(l_p))))
-    value = 0.5 * (np.sum(a * a) + b @ b - d + log_det_ratio)
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = np.linalg.solve(l_q, l_p)
+        b = np.linalg.solve(l_q, m_q - m_p)
+        log_det_ratio = 2.0 * (np.sum(np.log(np.diag(l_q))) - np.sum(np.log(np.diag(l_p))))
+        value = 0.5 * (np.sum(a * a) + b @ b - d + log_det_ratio)
+    _check_no_overflow(value, "means and covariances")
     return max(float(value), 0.0)

@@ -34,6 +34,8 @@ def numerical_gradient(
     numpy.ndarray
         Array of the shape of ``x``.
     """
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, got {type(fun).__name__}")
     x = check_array(x, "x", min_rows=0)
     eps = DEFAULT_EPS if eps is None else check_real(eps, "eps", low=0.0, low_inclusive=False)
     grad = np.empty_like(x)
@@ -52,7 +54,12 @@ def numerical_gradient(
 
 
 def _scalar(value: object) -> float:
-    arr = np.asarray(value, dtype=float)
+    if isinstance(value, (str, bytes)) or np.iscomplexobj(value):
+        raise TypeError(f"fun must return a real number, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value, dtype=float)  # also accepts sympy/Decimal/Fraction scalars
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"fun must return a real number ({exc})") from None
     if arr.size != 1:
         raise ValueError(f"fun must return a scalar, got shape {arr.shape}")
     out = float(arr.reshape(()))
@@ -92,10 +99,24 @@ def check_gradient(
     Raises
     ------
     AssertionError
-        If any entry is outside the tolerance; the message names the worst entry.
+        If any entry is outside the tolerance (a NaN entry always is); the message names the worst entry.
+    TypeError, ValueError
+        If ``fun`` is not callable, ``grad`` is not real-valued or shaped like ``x``, ``rtol``/``atol``
+        are negative or not finite, or ``fun`` returns a non-scalar or non-finite value.
     """
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, got {type(fun).__name__}")
     x = check_array(x, "x", min_rows=0)
-    analytic = np.asarray(grad(x) if callable(grad) else grad, dtype=float)
+    rtol = check_real(rtol, "rtol", low=0.0)
+    atol = check_real(atol, "atol", low=0.0)
+    analytic = grad(x) if callable(grad) else grad
+    if isinstance(analytic, (str, bytes)) or np.iscomplexobj(analytic):
+        raise TypeError(f"grad must be real-valued, got {type(analytic).__name__}")
+    try:
+        # NaN in the analytic gradient is reported as a mismatch (AssertionError), not rejected here.
+        analytic = np.asarray(analytic, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"grad must be an array of real numbers ({exc})") from None
     if analytic.shape != x.shape:
         raise ValueError(f"grad must have the shape of x {x.shape}, got {analytic.shape}")
     numeric = numerical_gradient(fun, x, eps)

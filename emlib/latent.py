@@ -108,7 +108,10 @@ def posterior(log_joint: Any) -> np.ndarray:
     numpy.ndarray of the same shape as ``log_joint``
     """
     arr, single = _check_log_joint(log_joint)
-    post = np.exp(arr - _log_evidence(arr)[:, None])
+    # Normalise exp(a - max) by its row sum rather than subtracting log_evidence: for log-joints of
+    # large magnitude (|a| >> 1e16) ``top + log(sum)`` rounds back to ``top`` and rows would sum to > 1.
+    e = np.exp(arr - arr.max(axis=1, keepdims=True))
+    post = e / e.sum(axis=1, keepdims=True)
     return post[0] if single else post
 
 
@@ -285,14 +288,26 @@ class SymmetricMixture1D:
 
     # --- the model at an explicit theta ---------------------------------------------------------
     def log_joint(self, X: Any, theta: float) -> np.ndarray:
-        """``log p(x_n, z = k | theta)`` as an (N, 2) array (k = 0: mean +theta, k = 1: mean -theta)."""
+        """``log p(x_n, z = k | theta)`` as an (N, 2) array (k = 0: mean +theta, k = 1: mean -theta).
+
+        Raises ``ValueError`` when ``|x - theta| / scale`` is so large (beyond ~1e154) that the
+        log-density is below the float range, instead of returning ``-inf``.
+        """
         self._check_params()
         x = self._check_x(X)
         theta = check_real(theta, "theta")
         s = float(self.scale)
         means = np.array([theta, -theta])
         log_w = np.log([self.weight, 1.0 - self.weight])
-        return log_w - 0.5 * np.log(2.0 * np.pi * s * s) - 0.5 * ((x[:, None] - means) / s) ** 2
+        # log(s) rather than log(s * s): s * s under- or overflows for scales beyond 1e+-154.
+        with np.errstate(over="ignore"):
+            out = log_w - 0.5 * np.log(2.0 * np.pi) - np.log(s) - 0.5 * ((x[:, None] - means) / s) ** 2
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                "X, theta and scale give a log-density below the float range (|x -+ theta| / scale > ~1e154); "
+                "rescale X and theta"
+            )
+        return out
 
     def log_likelihood(self, X: Any, theta: float) -> float:
         """Mean log-likelihood ``(1/N) sum_n log p(x_n | theta)``."""

@@ -48,10 +48,29 @@ def monte_carlo_estimate(values: Any) -> MonteCarloEstimate:
     Returns
     -------
     MonteCarloEstimate
+        Finite for any finite ``values`` (sums that would overflow are computed on rescaled values).
+
+    Raises
+    ------
+    ValueError
+        If fewer than two values are given, a value is NaN or infinite, or the spread of the values is
+        so large (of order 1e308) that the standard deviation itself exceeds the float range.
     """
     arr = check_array(values, "values", ndim=1, min_rows=2)
     n = arr.shape[0]
-    return MonteCarloEstimate(float(arr.mean()), float(arr.std(ddof=1) / np.sqrt(n)), n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, sd = float(arr.mean()), float(arr.std(ddof=1))
+    if not (np.isfinite(mean) and np.isfinite(sd)):
+        # Sums of values near the float maximum overflow: redo it on values scaled by a power of two
+        # (exact), then scale back. The mean is always representable; the standard error may not be.
+        exponent = int(np.frexp(np.max(np.abs(arr)))[1])
+        scaled = np.ldexp(arr, -exponent)
+        mean = float(np.ldexp(scaled.mean(), exponent))
+        with np.errstate(over="ignore"):
+            sd = float(np.ldexp(scaled.std(ddof=1), exponent))
+        if not np.isfinite(sd):
+            raise ValueError("values spread beyond the float range: their standard deviation overflows; rescale them")
+    return MonteCarloEstimate(mean, float(sd / np.sqrt(n)), n)
 
 
 def monte_carlo_expectation(
@@ -85,7 +104,10 @@ def monte_carlo_expectation(
         raise TypeError(f"sampler must be callable, got {type(sampler).__name__}")
     n = check_int(n_samples, "n_samples", minimum=2)
     rng = check_random_state(random_state)
-    samples = np.asarray(sampler(rng, n))
+    try:
+        samples = np.asarray(sampler(rng, n))
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"sampler must return an array of {n} draws ({exc})") from None
     if samples.ndim == 0 or samples.shape[0] != n:
         raise ValueError(f"sampler must return {n} draws along the first axis, got shape {samples.shape}")
     values = check_array(func(samples), "func(samples)", shape=(n,))

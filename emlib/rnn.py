@@ -246,12 +246,15 @@ def rnn_backward(x: Any, y: float, w_i: Any, w_h: Any, w_0: Any, *, h0: Any = No
     n_steps = X.shape[0]
     d_h = np.empty((n_steps, W_h.shape[0]))
     upstream = residual * v_0
-    for t in range(n_steps - 1, -1, -1):  # bounded by the sequence length
-        d_h[t] = upstream
-        delta = upstream * (1.0 - h[t + 1] ** 2)
-        g_wi += np.outer(delta, X[t])
-        g_wh += np.outer(delta, h[t])
-        upstream = W_h.T @ delta
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n_steps - 1, -1, -1):  # bounded by the sequence length
+            d_h[t] = upstream
+            delta = upstream * (1.0 - h[t + 1] ** 2)
+            g_wi += np.outer(delta, X[t])
+            g_wh += np.outer(delta, h[t])
+            upstream = W_h.T @ delta
+    if not all(np.all(np.isfinite(g)) for g in (g_w0, g_wi, g_wh, d_h, upstream)):
+        raise ValueError("the gradients overflow the float range; rescale x or the weights")
     loss = float(bce_with_logits(y, logit))
     if scalar:
         return RNNGradients(loss=loss, y_hat=y_hat, d_w_0=float(g_w0[0]), d_w_h=float(g_wh[0, 0]),

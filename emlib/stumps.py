@@ -31,13 +31,17 @@ def _validate_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     """Return ``y`` as a 1-D array of labels of length ``n_samples``."""
     if isinstance(y, (str, bytes)):
         raise TypeError(f"{name} must be a 1-D array of class labels, got a string")
-    arr = np.asarray(y)
+    try:
+        arr = np.asarray(y)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a 1-D array of class labels ({exc})") from None
+    # the kind of labels first: None or objects are a TypeError whatever their shape
+    if arr.dtype.kind not in "biufUS":
+        raise TypeError(f"{name} must hold integer, string or real class labels, got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(f"{name} must have one label per row of X ({n_samples}), got {arr.shape[0]}")
-    if arr.dtype.kind not in "biufUS":
-        raise TypeError(f"{name} must hold integer, string or real class labels, got dtype {arr.dtype}")
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must not contain NaN or infinity")
     return arr
@@ -52,9 +56,14 @@ def _validate_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         raise ValueError(f"sample_weight must have one entry per row of X ({n_samples}), got {w.shape[0]}")
     if np.any(w < 0):
         raise ValueError(f"sample_weight must be non-negative, found {w.min():.3g}")
-    if not w.sum() > 0:
+    if not np.any(w > 0):  # not w.sum(): that overflows for weights near the float maximum
         raise ValueError("sample_weight must have a positive sum, got all zeros")
     return w
+
+
+def _rescaled(w: np.ndarray) -> np.ndarray:
+    """``w`` divided by a power of two near its maximum: exact, and sums can no longer overflow."""
+    return np.ldexp(w, -int(np.frexp(w.max())[1]))
 
 
 class _StumpSearch:
@@ -141,7 +150,7 @@ class _StumpSearch:
             if score[k] > best[4]:
                 j, r = start + jj[k], rr[k]
                 lo, hi = self.values[j, r], self.values[j, r + 1]
-                thr = 0.5 * (lo + hi)
+                thr = 0.5 * lo + 0.5 * hi  # not 0.5 * (lo + hi): lo + hi overflows near the float maximum
                 if not lo <= thr < hi:  # midpoint rounded onto hi for adjacent floats
                     thr = lo
                 best = (int(j), float(thr), int(np.argmax(left[k])), int(np.argmax(right[k])), float(score[k]))
@@ -203,7 +212,7 @@ class WeightedDecisionStump:
         """
         X = check_array(X, "X", ndim=2)
         y = _validate_labels(y, X.shape[0])
-        w = _validate_sample_weight(sample_weight, X.shape[0])
+        w = _rescaled(_validate_sample_weight(sample_weight, X.shape[0]))  # the error is scale-free
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         self.n_features_in_ = X.shape[1]
         search = _StumpSearch(X, y_enc, len(self.classes_))
@@ -233,7 +242,7 @@ class WeightedDecisionStump:
         """Weighted accuracy ``1 - weighted error`` on ``(X, y)``."""
         X = self._check_X(X)
         y = _validate_labels(y, X.shape[0])
-        w = _validate_sample_weight(sample_weight, X.shape[0])
+        w = _rescaled(_validate_sample_weight(sample_weight, X.shape[0]))
         return float(np.sum(w * (self.predict(X) == y)) / w.sum())
 
     def __repr__(self) -> str:

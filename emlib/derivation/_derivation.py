@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import sympy as sp
 
+from .._validation import check_array, check_int, check_real
 from ..gradcheck import check_gradient
 from ._compare import Outcome, check_sign, compare, residual_text, to_sympy
 from ._domains import Domain, normalise_domains
@@ -120,8 +121,10 @@ class Derivation:
     def __init__(self, title: str, seed: int = 0, verbose: bool = True) -> None:
         if not isinstance(title, str) or not title:
             raise TypeError("title must be a non-empty string")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed must be a non-negative int, got {seed!r}")
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed}")
         self.title = title
         self.seed = int(seed)
         self.verbose = bool(verbose)
@@ -195,6 +198,8 @@ class Derivation:
         return record
 
     def _equal_outcome(self, lhs, rhs, label, domain, rtol, atol, points, kind) -> tuple[Outcome, Callable[[], str]]:
+        rtol, atol = check_real(rtol, "rtol", low=0.0), check_real(atol, "atol", low=0.0)
+        points = check_int(points, "points", minimum=1)
         lhs, rhs = to_sympy(lhs, "lhs"), to_sympy(rhs, "rhs")
         outcome = compare(lhs, rhs, normalise_domains(domain), seed=self.seed, key=f"{kind}:{label}",
                           rtol=rtol, atol=atol, points=points)
@@ -302,17 +307,22 @@ class Derivation:
     def close(self, actual: Any, expected: Any, label: str, *, rtol: float = 1e-7, atol: float = 0.0,
               source: Any = None) -> Check:
         """Check that numbers or arrays agree: ``|actual - expected| <= atol + rtol * |expected|``."""
-        a = np.asarray(actual, dtype=float)
-        e = np.asarray(expected, dtype=float)
+        rtol, atol = check_real(rtol, "rtol", low=0.0), check_real(atol, "atol", low=0.0)
+        a = check_array(actual, "actual", min_rows=0, finite=False, allow_bool=True)
+        e = check_array(expected, "expected", min_rows=0, finite=False, allow_bool=True)
         try:
-            np.broadcast_shapes(a.shape, e.shape)
+            shape = np.broadcast_shapes(a.shape, e.shape)
         except ValueError:
             raise ValueError(f"shapes do not match: actual {a.shape}, expected {e.shape}") from None
-        bad = ~(np.abs(a - e) <= atol + rtol * np.abs(e))
+        if 0 in shape:
+            raise ValueError("actual and expected are empty: a comparison of no values proves nothing")
+        # np.isclose treats equal infinities as equal and NaN as different from everything
+        bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=False)
         detail = ""
         if np.any(bad):
-            diff = np.abs(a - e)
-            worst = float(np.nanmax(np.where(np.isnan(diff), np.inf, diff)))
+            with np.errstate(invalid="ignore"):
+                diff = np.abs(a - e)
+            worst = float(np.max(np.where(np.isnan(diff), np.inf, diff)))
             detail = f"{int(np.sum(bad))} of {bad.size} entries differ, max |diff| {worst:.3g}"
         outcome = Outcome(not np.any(bad), f"numeric: rtol={rtol:g}, atol={atol:g}", "numeric", detail)
         return self._finish("close", label, source, outcome,
@@ -322,10 +332,10 @@ class Derivation:
     def holds(self, condition: Any, label: str, *, source: Any = None, detail: str = "") -> Check:
         """Check that every entry of a boolean array is True (a property over many cases)."""
         c = np.asarray(condition)
-        if c.dtype != bool:
-            raise TypeError(f"condition must be boolean, got dtype {c.dtype}")
         if c.size == 0:
             raise ValueError("condition is empty: a property checked on no cases proves nothing")
+        if c.dtype != bool:
+            raise TypeError(f"condition must be boolean, got dtype {c.dtype}")
         n_bad = int(np.sum(~c))
         outcome = Outcome(n_bad == 0, f"numeric: {c.size} of {c.size} cases" if n_bad == 0 else "numeric",
                           "numeric", f"fails in {n_bad} of {c.size} cases")

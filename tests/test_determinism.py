@@ -1,0 +1,61 @@
+"""The notebooks' stored outputs do not depend on the run or on the number of BLAS threads.
+
+* All notebooks pass nbval (under the project's configuration) with OPENBLAS_NUM_THREADS=2 and
+  OMP_NUM_THREADS=2, although their stored outputs were written with one thread (conftest.py only
+  sets the thread variables by default, so they can be overridden here).
+* Refreshing (re-executing and normalising) a copy of a notebook twice gives byte-identical files, equal
+  to the committed notebook.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+from nbval_helpers import NOTEBOOKS, ROOT, junit_results, run_nbval
+
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks as nbtool  # noqa: E402
+
+SMALL_NOTEBOOK = ROOT / "notebooks" / "00_how_to_read.ipynb"
+
+
+def test_all_notebooks_pass_nbval_with_two_blas_threads(tmp_path):
+    report = tmp_path / "junit.xml"
+    env = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    result = run_nbval(["notebooks"], ROOT, isolated=False, env=env, junitxml=report)
+    assert result.returncode == 0, result.stdout[-4000:]
+    results = junit_results(report)
+    # every notebook really ran (a collection slip would pass vacuously)
+    ran = sorted(re.sub(r"^notebooks[./]", "", k) for k in results)  # JUnit names them notebooks.<file>
+    assert ran == sorted(p.name for p in NOTEBOOKS), sorted(results)
+    assert all(v == "passed" for cases in results.values() for v in cases.values())
+    assert sum(len(cases) for cases in results.values()) >= 9 * 5
+
+
+def test_refreshing_twice_is_byte_identical(tmp_path, monkeypatch):
+    # refresh() sets the kernel environment in os.environ; monkeypatch restores it afterwards.
+    for key, value in nbtool.KERNEL_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    copy = tmp_path / SMALL_NOTEBOOK.name
+    shutil.copyfile(SMALL_NOTEBOOK, copy)
+    nbtool.refresh(copy)
+    first = copy.read_bytes()
+    nbtool.refresh(copy)
+    second = copy.read_bytes()
+    assert first == second, "a second refresh changed the notebook"
+    assert first == SMALL_NOTEBOOK.read_bytes(), "refreshing reproduces the committed notebook byte for byte"
+    assert nbtool.is_normalised(copy)
+
+
+def test_conftest_keeps_thread_overrides_but_forces_the_hash_seed():
+    # the two-thread run above relies on conftest.py only *defaulting* the BLAS thread counts
+    code = ("import os, runpy; os.environ.update(OPENBLAS_NUM_THREADS='2', OMP_NUM_THREADS='2', PYTHONHASHSEED='7'); "
+            "os.environ.pop('MKL_NUM_THREADS', None); runpy.run_path('conftest.py'); "
+            "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], "
+            "os.environ['MKL_NUM_THREADS'], os.environ['PYTHONHASHSEED'])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["2", "2", "1", "0"], out.stdout + out.stderr
