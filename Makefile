@@ -10,7 +10,7 @@ PYTEST_FLAGS ?=
 # JupyterLab refuses to run as root unless told to (containers often are root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab test site env notebooks check-notebooks clean help
+.PHONY: lab test site env notebooks check-notebooks bench clean help
 
 help:
 	@echo "make lab              set up .venv and open the notebooks in JupyterLab"
@@ -18,6 +18,7 @@ help:
 	@echo "make site             set up .venv and build the notebooks as an offline web site in site/ (site/index.html)"
 	@echo "make notebooks        re-execute all notebooks in place and normalise them (NB=path for one)"
 	@echo "make check-notebooks  fail if a notebook is not normalised"
+	@echo "make bench            time emlib's mixture EM against scikit-learn's (several minutes; BENCH_ARGS=--help)"
 	@echo "make clean            remove .venv and caches"
 
 env: $(STAMP)
@@ -42,6 +43,9 @@ notebooks: $(STAMP)
 
 check-notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py check
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_gmm.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -5,6 +5,15 @@ log-probabilities ``log pi_k + log p(x | z = k)`` (the E-step) and an M-step tha
 sufficient statistics accumulated over blocks of samples. The loop never holds more than one block
 of responsibilities in memory, so memory is bounded in the number of samples.
 
+Speed: inside a block everything is *component-major*: the weighted log-probabilities of a block of
+``n`` samples are a ``(n_components, n)`` array, so the log-sum-exp over components reduces over the
+first axis (contiguous rows, vectorised by numpy) instead of over short rows of length
+``n_components``; the responsibilities are ``exp(a - max) / sum`` from the exponentials the
+log-sum-exp already computed (one ``exp`` per entry, not two); and a subclass gets the block's
+"features" once (:meth:`BaseMixture._block_features`) and uses them both for the log-probabilities
+and for the sufficient statistics, ideally as two matrix products. The block length is chosen so
+that one block's working set stays in the CPU cache.
+
 Bookkeeping per iteration (``t`` = number of M-steps done so far):
 
 * ``log_likelihood_history_[t]`` is the mean log-likelihood ``(1/N) sum_i log p(x_i | theta_t)`` of the
@@ -30,7 +39,10 @@ from ..exceptions import ConvergenceWarning
 __all__ = ["BaseMixture", "logsumexp_rows"]
 
 # Rows per block in the E-pass: bounds the temporary (block x n_components [x n_features]) arrays.
+# A subclass's _block_rows picks the length for its per-row footprint; this is the upper bound.
 _BLOCK_ROWS = 16384
+# Target number of float64 entries in one block's largest temporaries (~1 MiB: fits in L2 cache).
+_BLOCK_ENTRIES = 1 << 17
 
 
 def logsumexp_rows(a: np.ndarray) -> np.ndarray:
@@ -48,6 +60,12 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     m = np.max(a, axis=1)
     # Subtracting the row maximum puts the largest term at exp(0) = 1: no overflow, and the sum is >= 1.
     return m + np.log(np.sum(np.exp(a - m[:, None]), axis=1))
+
+
+def _logsumexp_cols(a: np.ndarray) -> np.ndarray:
+    """Column-wise log-sum-exp of a (K, n) array (see :func:`logsumexp_rows`)."""
+    m = np.max(a, axis=0)
+    return m + np.log(np.sum(np.exp(a - m), axis=0))
 
 
 def _check_init_params_choice(value: Any, allowed: tuple[str, ...]) -> str:
@@ -110,16 +128,20 @@ class BaseMixture(ABC):
         """Set the initial parameters (and the cached quantities the E-step needs)."""
 
     @abstractmethod
-    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
-        """``log pi_k + log p(x_i | z_i = k)`` as an (n_samples, n_components) array."""
+    def _block_features(self, X: np.ndarray) -> Any:
+        """Per-block quantities shared by the E-step and the statistics (e.g. a feature matrix)."""
+
+    @abstractmethod
+    def _block_log_prob(self, F: Any) -> np.ndarray:
+        """``log pi_k + log p(x_i | z_i = k)`` as a fresh (n_components, n_block) array (component-major)."""
 
     @abstractmethod
     def _new_stats(self, n_features: int) -> dict[str, np.ndarray]:
         """Zeroed sufficient statistics for one M-step."""
 
     @abstractmethod
-    def _accumulate_stats(self, stats: dict[str, np.ndarray], X: np.ndarray, resp: np.ndarray) -> None:
-        """Add one block's contribution to ``stats`` in place."""
+    def _accumulate_block_stats(self, stats: dict[str, np.ndarray], F: Any, resp_t: np.ndarray) -> None:
+        """Add one block's contribution to ``stats`` in place; ``resp_t`` is (n_components, n_block)."""
 
     @abstractmethod
     def _m_step(self, stats: dict[str, np.ndarray], n_samples: int) -> None:
@@ -141,6 +163,15 @@ class BaseMixture(ABC):
         """Log prior density of the current parameters (0 for maximum likelihood)."""
         return 0.0
 
+    def _block_rows(self, n_features: int) -> int:
+        """Samples per block: about ``_BLOCK_ENTRIES`` float64 entries of per-row temporaries."""
+        per_row = 2 * self.n_components + n_features + 1
+        return int(min(_BLOCK_ROWS, max(256, _BLOCK_ENTRIES // per_row)))
+
+    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
+        """``log pi_k + log p(x_i | z_i = k)`` as an (n_samples, n_components) array (one block)."""
+        return self._block_log_prob(self._block_features(X)).T
+
     # ------------------------------------------------------------------ shared machinery
     def _check_common_parameters(self, X: np.ndarray) -> None:
         n_samples = X.shape[0]
@@ -160,14 +191,22 @@ class BaseMixture(ABC):
         """One pass over X in blocks: total log-likelihood and the statistics for the next M-step."""
         stats = self._new_stats(X.shape[1]) if with_stats else None
         total = 0.0
-        for start in range(0, X.shape[0], _BLOCK_ROWS):
-            Xb = X[start : start + _BLOCK_ROWS]
-            wlp = self._estimate_weighted_log_prob(Xb)
-            norm = logsumexp_rows(wlp)
-            total += float(np.sum(norm))
+        rows = self._block_rows(X.shape[1])
+        for start in range(0, X.shape[0], rows):
+            F = self._block_features(X[start : start + rows])
+            a = self._block_log_prob(F)  # (K, n), ours to overwrite
+            # log-sum-exp over components (axis 0), keeping exp(a - max) for the responsibilities.
+            m = np.max(a, axis=0)
+            a -= m
+            # exp is 10-20x slower on arguments whose result underflows; below -700 the term is
+            # < 1e-304 next to the row's largest term 1, so it changes neither the sum nor the statistics.
+            np.maximum(a, -700.0, out=a)
+            np.exp(a, out=a)
+            s = np.sum(a, axis=0)
+            total += float(np.sum(np.log(s))) + float(np.sum(m))
             if stats is not None:
-                resp = np.exp(wlp - norm[:, None])
-                self._accumulate_stats(stats, Xb, resp)
+                a *= 1.0 / s  # responsibilities r_ik = exp(a_ik - m_i) / s_i
+                self._accumulate_block_stats(stats, F, a)
         return total, stats
 
     def fit(self, X: Any, y: Any = None) -> "BaseMixture":
@@ -242,8 +281,11 @@ class BaseMixture(ABC):
         return X
 
     def _blockwise(self, X: np.ndarray, fun) -> np.ndarray:
+        """Concatenate ``fun(a)`` over blocks, ``a`` the (K, n_block) weighted log-probabilities."""
+        rows = self._block_rows(X.shape[1])
         return np.concatenate(
-            [fun(X[s : s + _BLOCK_ROWS]) for s in range(0, X.shape[0], _BLOCK_ROWS)], axis=0
+            [fun(self._block_log_prob(self._block_features(X[s : s + rows]))) for s in range(0, X.shape[0], rows)],
+            axis=0,
         )
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -258,15 +300,11 @@ class BaseMixture(ABC):
         numpy.ndarray of shape (n_samples,)
         """
         X = self._check_fitted_X(X)
-        return self._blockwise(X, lambda b: logsumexp_rows(self._estimate_weighted_log_prob(b)))
+        return self._blockwise(X, _logsumexp_cols)
 
     def score(self, X: Any, y: Any = None) -> float:
         """Mean log-likelihood ``(1/N) sum_i log p(x_i)`` of X under the fitted mixture."""
         return float(np.mean(self.score_samples(X)))
-
-    def _log_resp(self, b: np.ndarray) -> np.ndarray:
-        wlp = self._estimate_weighted_log_prob(b)
-        return wlp - logsumexp_rows(wlp)[:, None]
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Responsibilities ``p(z_i = k | x_i)`` (rows sum to one).
@@ -280,12 +318,16 @@ class BaseMixture(ABC):
         numpy.ndarray of shape (n_samples, n_components)
         """
         X = self._check_fitted_X(X)
-        return self._blockwise(X, lambda b: np.exp(self._log_resp(b)))
+
+        def proba(a: np.ndarray) -> np.ndarray:
+            return np.exp(a - _logsumexp_cols(a)).T
+
+        return self._blockwise(X, proba)
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable component of each sample (ties go to the lowest index)."""
         X = self._check_fitted_X(X)
-        return self._blockwise(X, lambda b: np.argmax(self._estimate_weighted_log_prob(b), axis=1))
+        return self._blockwise(X, lambda a: np.argmax(a, axis=0))
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
         """Fit, then return :meth:`predict` on the same data."""

@@ -10,6 +10,7 @@ import numpy as np
 from .._validation import check_array, check_probabilities, check_random_state, check_real
 from ..kmeans import KMeans
 from ._base import BaseMixture
+from ._gaussian import _check_finite_blockwise
 
 __all__ = ["BernoulliMixture"]
 
@@ -132,9 +133,13 @@ class BernoulliMixture(BaseMixture):
         return bm
 
     def _validate_X(self, X: Any, name: str = "X") -> np.ndarray:
-        X = check_array(X, name, ndim=2, allow_bool=True)
-        if not np.all((X == 0.0) | (X == 1.0)):
-            raise ValueError(f"{name} must be binary (every entry 0 or 1)")
+        X = _check_finite_blockwise(check_array(X, name, ndim=2, allow_bool=True, finite=False), name)
+        # a block of rows at a time: no boolean temporaries of the data's size
+        step = max(1, (1 << 16) // max(1, X.shape[1]))
+        for start in range(0, X.shape[0], step):
+            b = X[start : start + step]
+            if not np.all((b == 0.0) | (b == 1.0)):
+                raise ValueError(f"{name} must be binary (every entry 0 or 1)")
         return X
 
     def _check_parameters(self, X: np.ndarray) -> None:
@@ -177,16 +182,27 @@ class BernoulliMixture(BaseMixture):
         self._log_mu = np.log(self.means_)
         self._log1m_mu = np.log1p(-self.means_)
 
-    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
-        # log p(x | k) = sum_j x_j log mu_kj + (1 - x_j) log(1 - mu_kj): two matrix products.
-        return X @ self._log_mu.T + (1.0 - X) @ self._log1m_mu.T + self._log_w[None, :]
+    def _block_features(self, X: np.ndarray) -> np.ndarray:
+        return X
+
+    def _block_log_prob(self, X: np.ndarray) -> np.ndarray:
+        # log p(x | k) = sum_j x_j log mu_kj + (1 - x_j) log(1 - mu_kj): two matrix products,
+        # component-major (K, n) for the shared E-pass.
+        a = self._log_mu @ X.T
+        a += self._log1m_mu @ (1.0 - X).T
+        a += self._log_w[:, None]
+        return a
 
     def _new_stats(self, n_features: int) -> dict[str, np.ndarray]:
         return {"s0": np.zeros(self.n_components), "s1": np.zeros((self.n_components, n_features))}
 
     def _accumulate_stats(self, stats: dict[str, np.ndarray], X: np.ndarray, resp: np.ndarray) -> None:
-        stats["s0"] += resp.sum(axis=0)
-        stats["s1"] += resp.T @ X
+        """Statistics from (n, K) responsibilities (the initialisation)."""
+        self._accumulate_block_stats(stats, X, resp.T)
+
+    def _accumulate_block_stats(self, stats: dict[str, np.ndarray], X: np.ndarray, resp_t: np.ndarray) -> None:
+        stats["s0"] += resp_t.sum(axis=1)
+        stats["s1"] += resp_t @ X
 
     def _m_step(self, stats: dict[str, np.ndarray], n_samples: int) -> None:
         s0, s1, a = stats["s0"], stats["s1"], float(self.alpha)

@@ -9,7 +9,7 @@ from numpy.linalg import LinAlgError
 
 from .._validation import check_array, check_probabilities, check_random_state, check_real
 from ..kmeans import KMeans, kmeans_plusplus
-from ._base import BaseMixture
+from ._base import _BLOCK_ENTRIES, _BLOCK_ROWS, BaseMixture
 
 __all__ = ["GaussianMixture", "estimate_gaussian_parameters"]
 
@@ -18,6 +18,17 @@ _COV_TYPES = ("full", "tied", "diag", "spherical")
 # finite mean and weight instead of 0/0.
 _NK_FLOOR = 10 * np.finfo(np.float64).eps
 _LOG_2PI = np.log(2.0 * np.pi)
+# The fast E-step expands the quadratic form about a fixed centre c (the training-data mean); its
+# rounding error in log p(x | k) is about eps * kappa_k with
+# kappa_k = tr(P_k) (|mu_k - c|^2 + tr(Sigma_k)). Above this bound the centred (slower) path is used,
+# which keeps the error at the level of scikit-learn's own computation.
+_FAST_KAPPA = 1e5
+# The expansion has 1 + d + d(d+1)/2 features for full/tied covariances; beyond this dimension
+# building them costs more than the centred path's matrix products.
+_FAST_MAX_DIM_FULL = 16
+# Block working set of the centred path (a few (K*d, n) arrays): larger blocks make its matrix
+# products efficient.
+_BLOCK_ENTRIES_CENTRED = 1 << 20
 
 
 def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -36,19 +47,25 @@ def _precision_cholesky_from_cov(cov: np.ndarray, covariance_type: str) -> np.nd
     if covariance_type in ("full", "tied"):
         covs = cov[None] if covariance_type == "tied" else cov
         d = covs.shape[-1]
-        out = np.empty_like(covs)
-        eye = np.eye(d)
-        for k, c in enumerate(covs):
-            try:
-                L = np.linalg.cholesky(c)
-            except LinAlgError:
-                raise ValueError(msg) from None
-            # cov = L L^T  =>  precision = L^-T L^-1 = U U^T with U = (L^-1)^T upper triangular.
-            out[k] = _solve_lower(L, eye).T
+        try:
+            L = np.linalg.cholesky(covs)  # batched over components
+        except LinAlgError:
+            raise ValueError(msg) from None
+        # cov = L L^T  =>  precision = L^-T L^-1 = U U^T with U = (L^-1)^T upper triangular.
+        out = np.swapaxes(_solve_lower(L, np.broadcast_to(np.eye(d), L.shape)), 1, 2).copy()
         return out[0] if covariance_type == "tied" else out
     if np.any(cov <= 0.0):
         raise ValueError(msg)
     return 1.0 / np.sqrt(cov)
+
+
+def _check_finite_blockwise(X: np.ndarray, name: str) -> np.ndarray:
+    """``check_array``'s finiteness check, a block of rows at a time (no (n, d) boolean temporary)."""
+    step = max(1, (1 << 16) // max(1, X.shape[1]))
+    for start in range(0, X.shape[0], step):
+        if not np.isfinite(X[start : start + step]).all():
+            raise ValueError(f"{name} must be finite, found NaN or infinity")
+    return X
 
 
 class GaussianMixture(BaseMixture):
@@ -57,7 +74,11 @@ class GaussianMixture(BaseMixture):
     Parameters and attributes follow :class:`sklearn.mixture.GaussianMixture`. Responsibilities are
     computed in log space through Cholesky factors of the precision matrices (no matrix inverses, no
     underflow for points far from every component), and the M-step is computed from sufficient
-    statistics accumulated over blocks of samples.
+    statistics accumulated over blocks of samples: a fit allocates nothing of the size of the data.
+    For d <= 16 (any d for diag/spherical) each block's E-step and statistics are two matrix products
+    of a quadratic expansion about the data mean, used only while its rounding error stays about
+    ``1e-11`` or below; otherwise the log-densities come from the whitened residuals, as in
+    scikit-learn (see the README section "Performance").
 
     Parameters
     ----------
@@ -196,12 +217,13 @@ class GaussianMixture(BaseMixture):
         gm.means_ = means
         gm.covariances_ = cov
         gm.n_features_in_ = d
+        gm._center = gm.weights_ @ means  # centre of the fast E-step (see _refresh_cache)
         gm._refresh_cache()
         return gm
 
     # ------------------------------------------------------------------ validation
     def _validate_X(self, X: Any, name: str = "X") -> np.ndarray:
-        return check_array(X, name, ndim=2)
+        return _check_finite_blockwise(check_array(X, name, ndim=2, finite=False), name)
 
     def _check_parameters(self, X: np.ndarray) -> None:
         K, d = self.n_components, X.shape[1]
@@ -268,6 +290,11 @@ class GaussianMixture(BaseMixture):
         return self._params_from_stats(stats)
 
     def _initialize(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        self._center = X.mean(axis=0)
+        # d * max_ij |x_ij - c_j|^2 over the training data (reductions only, no (n, d) temporary): the
+        # same bound _fast_features checks per block, so no training block leaves the fast path.
+        span = np.maximum(X.max(axis=0) - self._center, self._center - X.min(axis=0))
+        self._span2 = float(X.shape[1] * np.max(span) ** 2)
         need_resp = self._weights_init is None or self._means_init is None or self._prec_chol_init is None
         if need_resp:
             w, m, c = self._estimate_from_resp(X, self._initial_resp(X, rng))
@@ -292,49 +319,210 @@ class GaussianMixture(BaseMixture):
 
     # ------------------------------------------------------------------ E-step
     def _refresh_cache(self) -> None:
-        """Per-iteration constants of the E-step: log weights and log det of the precision factors."""
-        pc, K = self.precisions_cholesky_, self.n_components
+        """Per-iteration constants of the E-step (computed once per M-step, not per block).
+
+        * ``_const[k] = log pi_k - d/2 log(2 pi) + log|U_k|`` (``|Sigma_k|^{-1/2} = |U_k|`` since
+          ``Sigma_k^{-1} = U_k U_k^T``);
+        * fast path: with ``y = x - c`` and ``phi(y) = (1, y, [y_i y_j]_{i <= j})`` (``[y_j^2]`` for
+          diag/spherical), ``log pi_k + log N(x | mu_k, Sigma_k) = W[k] . phi(y)``: the E-step of a
+          block is one matrix product ``W @ Phi`` and its statistics one more, ``R @ Phi^T``;
+        * centred path (used when the expansion would lose precision, see ``_FAST_KAPPA``):
+          ``|U_k^T (x - mu_k)|^2`` from the differences themselves.
+        """
+        pc, K, ct = self.precisions_cholesky_, self.n_components, self.covariance_type
         d = self.means_.shape[1]
-        if self.covariance_type == "full":
+        if ct == "full":
             logdet = np.sum(np.log(np.diagonal(pc, axis1=1, axis2=2)), axis=1)
-        elif self.covariance_type == "tied":
+        elif ct == "tied":
             logdet = np.full(K, np.sum(np.log(np.diag(pc))))
-        elif self.covariance_type == "diag":
+        elif ct == "diag":
             logdet = np.sum(np.log(pc), axis=1)
         else:
             logdet = d * np.log(pc)
         with np.errstate(divide="ignore"):
             log_w = np.log(self.weights_)  # an exactly-zero weight gives -inf: that component is never chosen
-        # log pi_k - d/2 log(2 pi) + log|U_k|   (|Sigma_k|^{-1/2} = |U_k| since Sigma_k^{-1} = U_k U_k^T)
         self._const = log_w - 0.5 * d * _LOG_2PI + logdet
+        self._zero_weight = np.isneginf(log_w)
 
-    def _estimate_weighted_log_prob(self, X: np.ndarray) -> np.ndarray:
-        means, pc, ct = self.means_, self.precisions_cholesky_, self.covariance_type
-        n, K = X.shape[0], means.shape[0]
-        if ct in ("full", "tied"):
-            maha = np.empty((n, K))
-            for k in range(K):
-                F = pc if ct == "tied" else pc[k]
-                y = (X - means[k]) @ F  # |F^T (x - mu)|^2 = (x - mu)^T Sigma^-1 (x - mu)
-                maha[:, k] = np.einsum("ij,ij->i", y, y)
+        c = getattr(self, "_center", None)
+        if c is None:  # parameters set by hand on an unfitted estimator: centre on the mixture mean
+            c = self._center = self.weights_ @ self.means_
+        # At extreme scales the expansion's constants can overflow: then the centred path is used.
+        with np.errstate(over="ignore", invalid="ignore"):
+            dm = self.means_ - c
+            if ct in ("full", "tied"):
+                F = np.broadcast_to(pc, (K, d, d)) if ct == "tied" else pc
+                P = F @ np.swapaxes(F, 1, 2)
+                tr_p = np.einsum("kij,kij->k", F, F)
+                cov = np.broadcast_to(self.covariances_, (K, d, d))
+                tr_s = np.trace(cov, axis1=1, axis2=2)
+                v = np.einsum("kij,ki->kj", F, dm)  # F^T (mu - c): |v|^2 = (mu - c)^T P (mu - c)
+                iu, ju = np.triu_indices(d)
+                quad = -0.5 * P[:, iu, ju] * np.where(iu == ju, 1.0, 2.0)
+                lin = np.einsum("kij,kj->ki", P, dm)
+                # Centred path: rows k*d .. k*d+d-1 of _Ut are [F_k^T, -F_k^T (mu_k - c)], so
+                # _Ut @ [x - c; 1] = F_k^T (x - mu_k) (the subtraction of the means rides in the product).
+                self._Ut = np.ascontiguousarray(np.column_stack([np.swapaxes(F, 1, 2).reshape(K * d, d), -v.reshape(K * d)]))
+                self._factor = F
+            else:
+                s = pc if ct == "diag" else np.repeat(pc[:, None], d, axis=1)
+                p = s**2
+                tr_p = p.sum(axis=1)
+                tr_s = np.sum(1.0 / p, axis=1)
+                v = s * dm
+                quad = -0.5 * p
+                lin = p * dm
+                self._scale = s
+            # A zero weight's row gets a finite placeholder (no inf inside BLAS); _block_log_prob sets it to -inf.
+            w0 = np.where(self._zero_weight, 0.0, self._const) - 0.5 * np.sum(v**2, axis=1)
+            self._W = np.ascontiguousarray(np.column_stack([w0, lin, quad]))
+            kappa = tr_p * (np.sum(dm**2, axis=1) + tr_s)
+        small = ct in ("diag", "spherical") or d <= _FAST_MAX_DIM_FULL
+        self._p_max = float(np.max(tr_p))
+        span2 = getattr(self, "_span2", 0.0)
+        self._fast = bool(
+            small
+            and np.all(np.isfinite(kappa))
+            and kappa.max() <= _FAST_KAPPA
+            and np.all(np.isfinite(self._W))
+            and not self._overflows(span2)
+        )
+
+    def _overflows(self, y2: float) -> bool:
+        """Whether features with |x - c|^2 <= y2 (products y_i y_j, and their terms in W @ Phi) could overflow."""
+        return not (y2 * max(1.0, self._p_max) < 1e300)
+
+    def _block_rows(self, n_features: int) -> int:
+        d, K = n_features, self.n_components
+        if getattr(self, "_fast", True):
+            per_row = 2 * K + 1 + d + (d * (d + 1) // 2 if self.covariance_type in ("full", "tied") else d)
+            return int(min(_BLOCK_ROWS, max(256, _BLOCK_ENTRIES // per_row)))
+        return int(min(_BLOCK_ROWS, max(256, _BLOCK_ENTRIES_CENTRED // (2 * K + 3 * K * d))))
+
+    def _block_features(self, X: np.ndarray) -> tuple[str, np.ndarray]:
+        if self._fast:
+            F = self._fast_features(X)
+            if F is not None:
+                return F
+        return self._centred_features(X)
+
+    def _centred_features(self, X: np.ndarray) -> tuple[str, np.ndarray]:
+        n, d = X.shape
+        if self.covariance_type in ("full", "tied"):
+            xc = np.empty((n, d + 1))  # row-major like X: no transposing copy (BLAS takes xc.T as is)
+            np.subtract(X, self._center, out=xc[:, :d])
+            xc[:, d] = 1.0
+            # (K*d, n) whitened residuals F_k^T (x - mu_k): one matrix product for all components
+            return "white", self._Ut @ xc.T
+        # (K, d, n) differences x - mu_k, formed directly (no cancellation)
+        return "diff", X.T[None, :, :] - self.means_[:, :, None]
+
+    def _fast_features(self, X: np.ndarray) -> tuple[str, np.ndarray] | None:
+        """The (m, n) feature matrix Phi of the expansion, or None if its products could overflow."""
+        n, d = X.shape
+        full = self.covariance_type in ("full", "tied")
+        m = 1 + d + (d * (d + 1) // 2 if full else d)
+        phi = np.empty((m, n))
+        phi[0] = 1.0
+        y = phi[1 : 1 + d]
+        np.subtract(X.T, self._center[:, None], out=y)
+        if n and self._overflows(d * max(float(np.max(y)), -float(np.min(y))) ** 2):
+            return None  # data far beyond the training range (score/predict on new data): centred path
+        if full:
+            row = 1 + d
+            for i in range(d):  # y_i * y_j for j >= i, in np.triu_indices order
+                np.multiply(y[i], y[i:], out=phi[row : row + d - i])
+                row += d - i
         else:
-            scale = pc if ct == "diag" else pc[:, None]
-            y = (X[:, None, :] - means[None]) * scale[None]
-            maha = np.einsum("nkd,nkd->nk", y, y)
-        return self._const[None, :] - 0.5 * maha
+            np.square(y, out=phi[1 + d :])
+        return "phi", phi
+
+    def _block_log_prob(self, F: tuple[str, np.ndarray]) -> np.ndarray:
+        kind, A = F
+        if kind == "phi":
+            a = self._W @ A
+            if self._zero_weight.any():
+                a[self._zero_weight] = -np.inf
+            return a
+        K = self.n_components
+        y = A.reshape(K, -1, A.shape[-1]) if kind == "white" else A * self._scale[:, :, None]
+        maha = np.einsum("kdn,kdn->kn", y, y)  # squared Mahalanobis distances (K, n)
+        maha *= -0.5
+        maha += self._const[:, None]
+        return maha
 
     # ------------------------------------------------------------------ M-step
     def _new_stats(self, n_features: int) -> dict[str, np.ndarray]:
-        return self._zero_stats(self.means_)
+        K, d = self.means_.shape
+        if not self._fast:
+            stats = self._zero_stats(self.means_)
+            if self.covariance_type in ("full", "tied"):
+                stats["white"] = np.ones(1)  # s1, s2 are in whitened coordinates until _unpack_stats
+            return stats
+        stats = self._zero_stats(np.broadcast_to(self._center, (K, d)))
+        stats["G"] = np.zeros_like(self._W)  # R @ Phi^T, unpacked into s0, s1, s2 by _unpack_stats
+        return stats
+
+    def _accumulate_block_stats(self, stats: dict[str, np.ndarray], F: tuple[str, np.ndarray], resp_t: np.ndarray) -> None:
+        kind, A = F
+        if kind == "phi":
+            stats["G"] += resp_t @ A.T
+            return
+        stats["s0"] += resp_t.sum(axis=1)
+        if kind == "white":
+            # sum_i r_ik y_ik y_ik^T = Z_k Z_k^T with Z_k = y_k * sqrt(r_k): a symmetric rank-n update
+            K = resp_t.shape[0]
+            sr = np.sqrt(resp_t)
+            Z = A.reshape(K, -1, A.shape[-1]) * sr[:, None, :]
+            stats["s1"] += np.matmul(Z, sr[:, :, None])[:, :, 0]
+            stats["s2"] += np.matmul(Z, np.swapaxes(Z, 1, 2))
+            return
+        R = A * resp_t[:, None, :]
+        stats["s1"] += R.sum(axis=2)
+        R *= A
+        stats["s2"] += R.sum(axis=2)
+
+    def _unpack_stats(self, stats: dict[str, np.ndarray]) -> None:
+        """Bring block statistics to the form _params_from_stats expects (moments about ``shift``)."""
+        if stats.pop("white", None) is not None:
+            # y = F^T (x - mu)  =>  x - mu = L y with L = F^-T (a triangular solve, no inverse)
+            F = self._factor
+            L = np.linalg.solve(np.swapaxes(F, 1, 2), np.broadcast_to(np.eye(F.shape[-1]), F.shape))
+            stats["s1"] = np.einsum("kij,kj->ki", L, stats["s1"])
+            stats["s2"] = L @ stats["s2"] @ np.swapaxes(L, 1, 2)
+            return
+        G = stats.pop("G", None)
+        if G is None:
+            return
+        K, d = stats["s1"].shape
+        s0, s1 = G[:, 0].copy(), G[:, 1 : 1 + d].copy()
+        if self.covariance_type in ("full", "tied"):
+            iu, ju = np.triu_indices(d)
+            s2 = np.empty((K, d, d))
+            s2[:, iu, ju] = G[:, 1 + d :]
+            s2[:, ju, iu] = G[:, 1 + d :]
+        else:
+            s2 = G[:, 1 + d :].copy()
+        # Re-express the moments about the current means (as the centred path has them), so that a
+        # component with no responsibility keeps its mean, as documented.
+        dm = self.means_ - stats["shift"]
+        s1 = s1 - s0[:, None] * dm
+        if s2.ndim == 3:
+            t = dm[:, :, None] * (s1 + 0.5 * s0[:, None] * dm)[:, None, :]
+            s2 = s2 - t - np.swapaxes(t, 1, 2)  # = s2 - s1' dm^T - dm s1'^T - s0 dm dm^T
+        else:
+            s2 = s2 - 2.0 * dm * s1 - s0[:, None] * dm**2
+        stats.update(shift=self.means_.copy(), s0=s0, s1=s1, s2=s2)
 
     def _zero_stats(self, shift: np.ndarray) -> dict[str, np.ndarray]:
         K, d = shift.shape
         full = self.covariance_type in ("full", "tied")
         return {
-            # Statistics are taken about a shift c (the current means): sum r (x - c) and
-            # sum r (x - c)(x - c)^T. The new means are close to c, so forming the scatter about them
-            # from these loses no precision, unlike raw sums of x x^T.
-            "shift": shift.copy(),
+            # Statistics are taken about a shift c: sum r (x - c) and sum r (x - c)(x - c)^T; the
+            # scatter about the new means is formed from them in _params_from_stats. The centred path
+            # and the initialisation use c = the current means (close to the new ones: no precision
+            # lost); the fast path uses the fixed centre of the expansion (see _FAST_KAPPA).
+            "shift": np.array(shift, dtype=float),
             "s0": np.zeros(K),
             "s1": np.zeros((K, d)),
             "s2": np.zeros((K, d, d)) if full else np.zeros((K, d)),
@@ -356,6 +544,7 @@ class GaussianMixture(BaseMixture):
             stats["s2"] += np.einsum("nkd,nkd->kd", rd, diff)
 
     def _params_from_stats(self, stats: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self._unpack_stats(stats)
         c, s0, s1, s2 = stats["shift"], stats["s0"], stats["s1"], stats["s2"]
         nk = s0 + _NK_FLOOR
         delta = s1 / nk[:, None]
