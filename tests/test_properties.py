@@ -167,11 +167,6 @@ def test_gmm_and_bernoulli_responsibilities_are_distributions(seed, cov_type, K,
     assert_distribution_rows(bm.predict_proba(B), "BernoulliMixture")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emlib.mixture._base normalises responsibilities as exp(wlp - logsumexp(wlp)); for points far from "
-    "every component (|wlp| >> 1) logsumexp = max + log(sum) loses the log(sum) to rounding and rows "
-    "sum to 1 + O(eps |wlp|), up to K for |wlp| > 1e16. Fix: divide exp(wlp - max) by its row sum "
-    "(in _log_resp/predict_proba and in _e_pass)"))
 @settings(max_examples=30, **PROFILE)
 @given(cov_type=st.sampled_from(COV_TYPES), d=st.integers(2, 4), distance=st.floats(1e3, 1e150),
        var=st.floats(0.1, 10.0))

@@ -283,10 +283,19 @@ class BaseMixture(ABC):
     def _blockwise(self, X: np.ndarray, fun) -> np.ndarray:
         """Concatenate ``fun(a)`` over blocks, ``a`` the (K, n_block) weighted log-probabilities."""
         rows = self._block_rows(X.shape[1])
-        return np.concatenate(
-            [fun(self._block_log_prob(self._block_features(X[s : s + rows]))) for s in range(0, X.shape[0], rows)],
-            axis=0,
-        )
+        out = []
+        for start in range(0, X.shape[0], rows):
+            # A finite point far beyond the fitted components (|x| ~ 1e300) overflows the quadratic
+            # form: refuse it by name rather than warn and return NaN.
+            with np.errstate(over="ignore", invalid="ignore"):
+                a = self._block_log_prob(self._block_features(X[start : start + rows]))
+            if np.any(np.isnan(a) | (a == np.inf)) or np.any(np.all(a == -np.inf, axis=0)):
+                raise ValueError(
+                    "X holds points so far from every component that their log-density overflows "
+                    "the float range; rescale the data"
+                )
+            out.append(fun(a))
+        return np.concatenate(out, axis=0)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Log-density ``log p(x_i)`` of each sample under the fitted mixture.
@@ -320,7 +329,10 @@ class BaseMixture(ABC):
         X = self._check_fitted_X(X)
 
         def proba(a: np.ndarray) -> np.ndarray:
-            return np.exp(a - _logsumexp_cols(a)).T
+            # exp(a - max) / sum rather than exp(a - logsumexp): far from every component
+            # logsumexp = max + log(sum) loses log(sum) to rounding and rows would not sum to one.
+            e = np.exp(a - np.max(a, axis=0))
+            return (e / np.sum(e, axis=0)).T
 
         return self._blockwise(X, proba)
 

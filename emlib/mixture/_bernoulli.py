@@ -15,6 +15,9 @@ from ._gaussian import _check_finite_blockwise
 __all__ = ["BernoulliMixture"]
 
 _NK_FLOOR = 10 * np.finfo(np.float64).eps
+# Smallest and largest float64 strictly inside (0, 1).
+_MEAN_MIN = float(np.finfo(np.float64).tiny)
+_MEAN_MAX = float(1.0 - np.finfo(np.float64).epsneg)
 
 
 class BernoulliMixture(BaseMixture):
@@ -29,7 +32,9 @@ class BernoulliMixture(BaseMixture):
         ``alpha`` pseudo-observations of 0 and of 1 are added to every component. With ``alpha > 0``
         the means stay in ``[alpha / (N_k + 2 alpha), (N_k + alpha) / (N_k + 2 alpha)]``, strictly
         inside (0, 1), so ``log mu`` and ``log(1 - mu)`` are finite and an empty component gets
-        ``mu = 1/2`` instead of 0/0. The weights are maximum-likelihood, ``pi_k = N_k / N``.
+        ``mu = 1/2`` instead of 0/0. (When ``alpha`` is so small that a bound rounds to exactly 0 or 1
+        in float64, the mean is clipped to the nearest float strictly inside (0, 1).) The weights are
+        maximum-likelihood, ``pi_k = N_k / N``.
 
     Quantities recorded per iteration
         ``objective_history_`` holds ``(log p(X | theta) + log p(theta)) / N`` (log prior including
@@ -208,7 +213,9 @@ class BernoulliMixture(BaseMixture):
         s0, s1, a = stats["s0"], stats["s1"], float(self.alpha)
         nk = s0 + _NK_FLOOR  # an empty component keeps a tiny positive weight (finite log)
         self.weights_ = nk / nk.sum()
-        self.means_ = (s1 + a) / (s0[:, None] + 2.0 * a)
+        # With a tiny alpha the MAP mean of an all-ones (all-zeros) column rounds to exactly 1 (0);
+        # keep it inside the open interval so both log mu and log(1 - mu) stay finite.
+        self.means_ = np.clip((s1 + a) / (s0[:, None] + 2.0 * a), _MEAN_MIN, _MEAN_MAX)
         self._refresh_cache()
 
     def _log_prior(self) -> float:

@@ -426,7 +426,8 @@ class GaussianMixture(BaseMixture):
         phi[0] = 1.0
         y = phi[1 : 1 + d]
         np.subtract(X.T, self._center[:, None], out=y)
-        if n and self._overflows(d * max(float(np.max(y)), -float(np.min(y))) ** 2):
+        span = max(float(np.max(y)), -float(np.min(y))) if n else 0.0
+        if n and (span > 1e150 or self._overflows(d * span * span)):  # span**2 itself may overflow
             return None  # data far beyond the training range (score/predict on new data): centred path
         if full:
             row = 1 + d
