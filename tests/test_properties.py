@@ -32,6 +32,7 @@ from emlib.latent import (
     posterior,
 )
 from emlib.mixture import BernoulliMixture, GaussianMixture
+from test_gaussian_mixture import init_precisions  # random valid precisions_init, per covariance type
 
 COV_TYPES = ["full", "tied", "diag", "spherical"]
 PROFILE = dict(database=None, deadline=None, derandomize=True)
@@ -71,18 +72,6 @@ def blobs(seed: int, n: int, d: int, K: int) -> np.ndarray:
     mixing = rng.normal(size=(K, d, d)) * 0.4 + np.eye(d) * rng.uniform(0.3, 2.0, size=(K, 1, 1))
     z = rng.normal(size=(n, d))
     return centres[labels] + np.einsum("nd,nde->ne", z, mixing[labels])
-
-
-def precisions_for(cov_type: str, K: int, d: int, rng: np.random.Generator) -> np.ndarray:
-    if cov_type == "full":
-        A = rng.normal(size=(K, d, d))
-        return A @ np.swapaxes(A, 1, 2) + d * np.eye(d)
-    if cov_type == "tied":
-        A = rng.normal(size=(d, d))
-        return A @ A.T + d * np.eye(d)
-    if cov_type == "diag":
-        return rng.uniform(0.3, 3.0, size=(K, d))
-    return rng.uniform(0.3, 3.0, size=K)
 
 
 # --------------------------------------------------------------------------- EM is monotone
@@ -269,7 +258,7 @@ def test_gmm_fit_from_fixed_init_is_permutation_invariant(seed, cov_type, K, d):
     X = blobs(seed, 12 * K, d, K)
     kw = dict(covariance_type=cov_type, tol=0.0, max_iter=8,
               weights_init=rng.dirichlet(np.ones(K) * 3), means_init=X[rng.choice(len(X), K, replace=False)],
-              precisions_init=precisions_for(cov_type, K, d, rng))
+              precisions_init=init_precisions(cov_type, K, d, rng))
     perm = rng.permutation(len(X))
     with pytest.warns(ConvergenceWarning):
         a = GaussianMixture(K, **kw).fit(X)
@@ -327,7 +316,7 @@ def test_gmm_fit_is_equivariant_under_translation_and_scaling(seed, cov_type, K,
     b = shift * rng.uniform(-1, 1, size=d)
     weights0 = rng.dirichlet(np.ones(K) * 3)
     means0 = X[rng.choice(len(X), K, replace=False)]
-    prec0 = precisions_for(cov_type, K, d, rng)
+    prec0 = init_precisions(cov_type, K, d, rng)
     reg = 1e-6
     common = dict(covariance_type=cov_type, tol=0.0, max_iter=10, weights_init=weights0)
     with pytest.warns(ConvergenceWarning):
