@@ -20,6 +20,7 @@ from notebooks import all_notebooks, dumps, normalise  # noqa: E402
 
 NOTEBOOKS = all_notebooks()
 SUMMARY = re.compile(r"^\d+ checks passed: ", re.MULTILINE)
+COVERAGE = re.compile(r"^item\s+\| where \| how checked$", re.MULTILINE)
 LOCAL_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|site-packages|[A-Z]:\\\\Users)")
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 
@@ -64,10 +65,11 @@ def test_outputs_are_clean(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_ends_with_a_check_summary(path):
+def test_ends_with_a_check_summary_and_coverage(path):
     cells = _code_cells(nbformat.read(path, as_version=4))
     texts = ["".join(o.get("text", "")) for c in cells for o in c.outputs if o.output_type == "stream"]
     assert any(SUMMARY.search(t) for t in texts), f"{path.name}: no 'N checks passed' summary output"
+    assert any(COVERAGE.search(t) for t in texts), f"{path.name}: no coverage table (d.coverage())"
     summary_cells = [c for c in cells if "summary()" in c.source]
     assert summary_cells and "nbval-ignore-output" not in summary_cells[-1].metadata.get("tags", []), (
         f"{path.name}: the check summary must be compared by nbval"
