@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG) $(LAB_FLAGS) 00_how_to_read.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab --config=../jupyter_server_config.py $(ROOT_FLAG) $(LAB_FLAGS) 00_how_to_read.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)

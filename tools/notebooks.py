@@ -6,6 +6,10 @@
 Normalising keeps outputs and execution counts (nbval compares them) and drops what differs from
 run to run or machine to machine: timing metadata, language_info versions, random cell ids,
 jupytext and widget metadata. A second refresh is byte-identical to the first.
+
+`make lab` applies ``normalise`` to every notebook JupyterLab saves (the pre-save hook in
+jupyter_server_config.py), so an autosave of a notebook nobody edited writes it back byte for byte,
+whatever the kernel put in ``language_info`` (tests/test_lab_autosave.py).
 """
 
 from __future__ import annotations
