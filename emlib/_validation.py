@@ -7,7 +7,7 @@ with a message that names the argument and says what was expected.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
@@ -27,6 +27,31 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else type(value).__name__
 
 
+def _is_sparse(value: Any) -> bool:
+    """Whether ``value`` is a scipy.sparse matrix or array (without importing scipy)."""
+    return type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray")
+
+
+def _object_to_float(arr: np.ndarray, name: str) -> np.ndarray:
+    """An object array whose entries are all real numbers as float64 (as scikit-learn converts them).
+
+    Strings, booleans, ``None`` and other objects are refused with a ``TypeError`` naming ``name``.
+    """
+    for v in arr.flat:
+        if isinstance(v, (str, bytes)):
+            raise TypeError(f"{name} must hold real numbers, found the string {v!r:.40}")
+        if isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"{name} must hold real numbers, found the boolean {v!r}")
+        if not isinstance(v, numbers.Real):
+            try:
+                float(v)  # for the interpreter's own wording of the refusal
+                reason = f"not {type(v).__name__}"
+            except (TypeError, ValueError) as exc:
+                reason = str(exc)
+            raise TypeError(f"{name} must hold real numbers ({reason})")
+    return arr.astype(np.float64)
+
+
 def check_array(
     value: Any,
     name: str,
@@ -42,8 +67,9 @@ def check_array(
     Parameters
     ----------
     value : array_like
-        Lists, tuples and arrays of real numbers are accepted. Strings, objects and complex
-        numbers raise ``TypeError``.
+        Lists, tuples and arrays of real numbers are accepted, and object arrays whose entries are
+        all real numbers (as scikit-learn accepts them). Strings, other objects, complex numbers and
+        scipy.sparse matrices raise ``TypeError``.
     name : str
         Argument name used in error messages.
     ndim : int or tuple of int, optional
@@ -64,10 +90,17 @@ def check_array(
     """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be an array of real numbers, got a string")
+    if _is_sparse(value):
+        raise TypeError(
+            f"{name} must be a dense array: sparse input ({type(value).__name__}) is not supported; "
+            f"convert it with {name}.toarray()"
+        )
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise ValueError(f"{name} must be a rectangular array of real numbers ({exc})") from None
+    if arr.dtype == object:
+        arr = _object_to_float(arr, name)
     if arr.dtype == bool and not allow_bool:
         raise TypeError(f"{name} must hold real numbers, got booleans")
     if arr.dtype.kind not in "biuf":
@@ -77,13 +110,22 @@ def check_array(
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
-            raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+            hint = ""
+            if allowed == (2,) and arr.ndim == 1:  # scikit-learn's hint, which its estimator checks look for
+                hint = (
+                    f". Reshape your data: {name}.reshape(-1, 1) if it holds a single feature, "
+                    f"{name}.reshape(1, -1) if it holds a single sample"
+                )
+            raise ValueError(f"{name} must be {want}, got shape {arr.shape}{hint}")
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
     if arr.ndim >= 1 and arr.shape[0] < min_rows:
         raise ValueError(f"{name} must have at least {min_rows} row(s), got shape {arr.shape}")
+    if arr.ndim == 2 and arr.shape[1] == 0 and min_rows > 0:
+        # scikit-learn's wording, which its estimator checks look for
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     if arr.ndim >= 2 and arr.size == 0 and min_rows > 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
@@ -141,8 +183,43 @@ def check_probabilities(value: Any, name: str, *, axis: int = -1, atol: float = 
     return arr
 
 
+RandomStateLike = Union[None, int, np.integer, np.random.Generator, np.random.RandomState]
+
+
 def check_random_state(random_state: Any, name: str = "random_state") -> np.random.Generator:
-    """Turn ``None``, an int seed or a Generator into a ``numpy.random.Generator``."""
+    """Turn any accepted ``random_state`` into a ``numpy.random.Generator``.
+
+    One helper for every emlib estimator and function that draws random numbers, accepting what
+    scikit-learn accepts.
+
+    Parameters
+    ----------
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+        * ``None``: fresh, unpredictable entropy from the operating system;
+        * a non-negative int: ``numpy.random.default_rng(seed)``, so the same seed gives the same
+          draws on every call;
+        * a ``Generator``: used as is (its state advances, so repeated calls give new draws);
+        * a legacy ``RandomState`` (scikit-learn's convention): a ``Generator`` is seeded from 128
+          bits drawn from it, so the ``RandomState`` advances by those draws, repeated calls give new
+          draws, and the result is reproducible from the ``RandomState``'s state. The numbers drawn
+          are not those ``RandomState``'s own methods would give.
+
+        ``numpy.random.SeedSequence`` and ``numpy.random.BitGenerator`` instances are accepted as
+        well (passed to ``default_rng`` / wrapped in a ``Generator``).
+    name : str, default "random_state"
+        Argument name used in error messages.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    TypeError
+        For anything else (floats, strings, booleans, ...), naming the argument.
+    ValueError
+        For a negative int seed.
+    """
     if random_state is None:
         return np.random.default_rng()
     if isinstance(random_state, np.random.Generator):
@@ -151,7 +228,17 @@ def check_random_state(random_state: Any, name: str = "random_state") -> np.rand
         if random_state < 0:
             raise ValueError(f"{name} must be a non-negative int, got {random_state}")
         return np.random.default_rng(int(random_state))
-    raise TypeError(f"{name} must be None, an int or a numpy.random.Generator, got {_describe(random_state)}")
+    if isinstance(random_state, np.random.RandomState):
+        # randint with dtype uint32 over [0, 2**32) is exactly one 32-bit word of the stream each.
+        return np.random.default_rng(random_state.randint(0, 2**32, size=4, dtype=np.uint32))
+    if isinstance(random_state, np.random.SeedSequence):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.BitGenerator):
+        return np.random.Generator(random_state)
+    raise TypeError(
+        f"{name} must be None, an int, a numpy.random.Generator or a numpy.random.RandomState, "
+        f"got {_describe(random_state)}"
+    )
 
 
 def check_is_fitted(estimator: Any, attribute: str) -> None:

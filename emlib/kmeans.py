@@ -1,19 +1,23 @@
 """Plain K-means: k-means++ seeding and Lloyd iterations.
 
 Used on its own and to initialise :class:`emlib.mixture.GaussianMixture`. The algorithm follows
-scikit-learn's ``KMeans(algorithm="lloyd")`` so that both give the same centres from the same initial
-centres: the tolerance is relative to the mean per-feature variance of the data, iteration stops early
-when the labels no longer change, and empty clusters are moved to the points farthest from their
-centres.
+scikit-learn's ``KMeans(algorithm="lloyd")``: the tolerance is relative to the mean per-feature
+variance of the data, iteration stops early when the labels no longer change, and empty clusters are
+moved to the points farthest from their centres. From the same initial centres both usually give the
+same centres; they can differ where a point is (to rounding) equidistant from two centres or where
+an empty cluster is relocated, since the two break those ties differently.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_is_fitted, check_random_state, check_real
+from ._base_estimator import EstimatorMixin
+from ._validation import RandomStateLike, check_array, check_int, check_is_fitted, check_random_state, check_real
+from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "kmeans_plusplus"]
 
@@ -39,7 +43,7 @@ def kmeans_plusplus(
     X: Any,
     n_clusters: int,
     *,
-    random_state: None | int | np.random.Generator = None,
+    random_state: RandomStateLike = None,
     n_local_trials: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy k-means++ seeding (Arthur & Vassilvitskii, 2007).
@@ -54,7 +58,7 @@ def kmeans_plusplus(
         Data; must be finite.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <= n_samples``.
-    random_state : None, int or numpy.random.Generator, optional
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState, optional
         Source of randomness.
     n_local_trials : int, optional
         Candidates per step (>= 1); default ``2 + int(log(n_clusters))`` as in scikit-learn.
@@ -93,8 +97,12 @@ def kmeans_plusplus(
     return X[indices].copy(), indices
 
 
-class KMeans:
+class KMeans(EstimatorMixin):
     """K-means clustering by Lloyd's algorithm.
+
+    A scikit-learn compatible clusterer and transformer: ``get_params``/``set_params`` (so
+    ``sklearn.base.clone``, ``GridSearchCV`` and ``Pipeline`` work), ``fit``, ``predict``,
+    ``fit_predict``, ``transform``, ``fit_transform`` and ``score``; scikit-learn is never imported.
 
     Parameters
     ----------
@@ -102,7 +110,7 @@ class KMeans:
         Number of clusters.
     init : {"k-means++", "random"} or array_like of shape (n_clusters, n_features), default "k-means++"
         Seeding: greedy k-means++, ``n_clusters`` distinct random samples, or explicit centres
-        (then ``n_init`` must be 1).
+        (then a single run is made; ``n_init > 1`` gives a ``RuntimeWarning``, as in scikit-learn).
     n_init : int, default 1
         Number of seedings; the run with the lowest inertia is kept.
     max_iter : int, default 300
@@ -110,8 +118,9 @@ class KMeans:
     tol : float, default 1e-4
         Stop when the squared shift of all centres is <= ``tol * mean(var(X, axis=0))``
         (scikit-learn's convention), or earlier when the labels stop changing.
-    random_state : None, int or numpy.random.Generator
-        Source of randomness for the seeding.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+        Source of randomness for the seeding. An int gives the same result on every call; a
+        ``Generator`` or ``RandomState`` is advanced by each call.
 
     Attributes
     ----------
@@ -124,7 +133,26 @@ class KMeans:
         Lloyd iterations run in the kept run.
     converged_ : bool
         Whether the kept run stopped before ``max_iter``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the fit ends with fewer distinct clusters than ``n_clusters`` (the data hold fewer
+        distinct points than clusters, so some centres coincide), as scikit-learn does.
+    RuntimeWarning
+        When ``init`` is an array and ``n_init > 1`` (only one run is made).
+
+    Notes
+    -----
+    ``X`` may be of any real dtype; it is converted to float64 and ``cluster_centers_``,
+    :meth:`transform` and :meth:`score` are float64 (scikit-learn keeps float32 for float32 input).
+    ``sample_weight`` is not supported.
     """
+
+    _estimator_type = "clusterer"
+    _sklearn_transformer = True
 
     def __init__(
         self,
@@ -134,7 +162,7 @@ class KMeans:
         n_init: int = 1,
         max_iter: int = 300,
         tol: float = 1e-4,
-        random_state: None | int | np.random.Generator = None,
+        random_state: RandomStateLike = None,
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -159,7 +187,12 @@ class KMeans:
         else:
             init_centers = check_array(self.init, "init", shape=(k, X.shape[1]))
             if n_init != 1:
-                raise ValueError(f"n_init must be 1 when init is an array of centres, got {n_init}")
+                warnings.warn(
+                    f"init is an array of centres: making one run instead of n_init={n_init} "
+                    "(explicit initial centres give the same run every time)",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
         return X, init_centers
 
     def _lloyd(self, X: np.ndarray, centers: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, float, int, bool]:
@@ -215,7 +248,7 @@ class KMeans:
         rng = check_random_state(self.random_state)
         tol = float(np.mean(np.var(X, axis=0))) * self.tol
         best = None
-        for _ in range(self.n_init):
+        for _ in range(1 if init_centers is not None else self.n_init):
             if init_centers is not None:
                 centers = init_centers.copy()
             elif self.init == "k-means++":
@@ -227,18 +260,52 @@ class KMeans:
                 best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_ = best
         self.n_features_in_ = X.shape[1]
+        n_distinct = int(np.unique(self.labels_).size)
+        if n_distinct < self.n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters "
+                f"({self.n_clusters}). Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return self
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "cluster_centers_")
         X = check_array(X, "X", ndim=2)
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} features (as in fit), got {X.shape[1]}")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but KMeans is expecting {self.n_features_in_} features "
+                "as input (as in fit)"
+            )
         return X
 
     def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distances (n_samples, n_clusters) from each sample to each centre."""
+        """Euclidean distances from each sample to each centre (cluster-distance space).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_clusters)
+        """
         return np.sqrt(_sq_distances(self._check_X(X), self.cluster_centers_))
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """Fit, then return :meth:`transform` of the same data.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_clusters)
+        """
+        return self.fit(X).transform(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Index of the nearest centre for each sample."""
@@ -249,6 +316,17 @@ class KMeans:
         return self.fit(X).labels_
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Minus the inertia of X with respect to the fitted centres (higher is better)."""
+        """Minus the inertia of X with respect to the fitted centres (higher is better).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        float
+            ``-sum_i min_k |x_i - c_k|^2``, scikit-learn's ``KMeans.score``.
+        """
         d2 = _sq_distances(self._check_X(X), self.cluster_centers_)
         return -float(np.sum(np.min(d2, axis=1)))

@@ -161,7 +161,7 @@ BAD = [
     ({"alpha": -1.0}, ValueError, "alpha"),
     ({"alpha": None}, TypeError, "alpha"),
     ({"tol": -1.0}, ValueError, "tol"),
-    ({"max_iter": 0}, ValueError, "max_iter"),
+    ({"max_iter": -1}, ValueError, "max_iter"),
     ({"n_init": 0}, ValueError, "n_init"),
     ({"init_params": "kmeans++"}, ValueError, "init_params"),
     ({"random_state": 1.5}, TypeError, "random_state"),

@@ -292,7 +292,7 @@ SPECS: list[Spec] = [
               init_params="kmeans", weights_init=[0.5, 0.5], means_init=[[0.0, 0.0], [4.0, 1.0]],
               precisions_init=np.array([np.eye(2), np.eye(2)]), random_state=0),
          dict(X=Arr((2,)), n_components=Int(minimum=1), covariance_type=Choice(), tol=Real(low=0.0),
-              reg_covar=Real(low=0.0, low_open=True), max_iter=Int(minimum=1), n_init=Int(minimum=1),
+              reg_covar=Real(low=0.0), max_iter=Int(minimum=0), n_init=Int(minimum=1),
               init_params=Choice(), weights_init=Arr((1,), "prob", optional=True),
               means_init=Arr((2,), optional=True), precisions_init=Arr((3,), "spd", optional=True),
               random_state=Seed())),
@@ -310,7 +310,7 @@ SPECS: list[Spec] = [
          dict(X=B4, n_components=2, alpha=1.0, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
               weights_init=[0.5, 0.5], means_init=np.full((2, 4), 0.4), random_state=0),
          dict(X=Arr((2,), "binary", allow_bool=True), n_components=Int(minimum=1), alpha=Real(low=0.0, low_open=True),
-              tol=Real(low=0.0), max_iter=Int(minimum=1), n_init=Int(minimum=1), init_params=Choice(),
+              tol=Real(low=0.0), max_iter=Int(minimum=0), n_init=Int(minimum=1), init_params=Choice(),
               weights_init=Arr((1,), "prob", optional=True), means_init=Arr((2,), "open_unit", optional=True),
               random_state=Seed())),
     *[Spec(f"BernoulliMixture.{m}", (lambda m: lambda **kw: getattr(FITTED["bmm"], m)(**kw))(m), dict(X=B4),
@@ -519,7 +519,8 @@ def _damage_scalar(name: str, arg: Any, valid: Any, draw) -> tuple[Any, str, str
         return {"none": None, "number": 3, "string": "f"}[kind], kind, "type"
     # Seed
     table = {"negative": (-1, "value"), "float": (1.5, "type"), "string": ("0", "type"), "bool": (True, "type"),
-             "legacy": (np.random.RandomState(0), "type"), "numpy": (np.int64(0), "same_as_python")}
+             # a legacy RandomState is accepted, as in scikit-learn (issue 16)
+             "legacy": (np.random.RandomState(0), "ok"), "numpy": (np.int64(0), "same_as_python")}
     value, expected = table[kind]
     return value, kind, expected
 

@@ -23,6 +23,8 @@ Bookkeeping per iteration (``t`` = number of M-steps done so far):
 
 The loop stops when the objective changes by less than ``tol`` after an M-step, or after
 ``max_iter`` M-steps (then a :class:`~emlib.exceptions.ConvergenceWarning` is emitted).
+``max_iter=0`` means initialisation only (scikit-learn's meaning): the initial parameters are
+returned, ``converged_`` is False and no warning is emitted.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_is_fitted, check_random_state, check_real
+from .._base_estimator import EstimatorMixin
+from .._validation import RandomStateLike, check_int, check_is_fitted, check_random_state, check_real
 from ..exceptions import ConvergenceWarning
 
 __all__ = ["BaseMixture", "logsumexp_rows"]
@@ -76,8 +79,12 @@ def _check_init_params_choice(value: Any, allowed: tuple[str, ...]) -> str:
     return value
 
 
-class BaseMixture(ABC):
+class BaseMixture(EstimatorMixin, ABC):
     """Abstract mixture model fitted by (MAP-)EM.
+
+    scikit-learn compatible: ``get_params``/``set_params`` (so ``sklearn.base.clone``,
+    ``GridSearchCV`` and ``Pipeline`` work) and scikit-learn's ``density_estimator`` tags come from
+    :class:`emlib._base_estimator.EstimatorMixin`; scikit-learn itself is never imported.
 
     Parameters
     ----------
@@ -86,16 +93,18 @@ class BaseMixture(ABC):
     tol : float
         Convergence threshold (>= 0) on the change of the per-sample objective after an M-step.
     max_iter : int
-        Maximum number of M-steps per initialisation (>= 1).
+        Maximum number of M-steps per initialisation (>= 0; 0 returns the initial parameters).
     n_init : int
         Number of initialisations; the one with the highest final objective is kept.
     init_params : str
         Initialisation method (subclass specific).
-    random_state : None, int or numpy.random.Generator
-        Source of randomness for the initialisation and for :meth:`sample`.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+        Source of randomness for the initialisation and for :meth:`sample` (see
+        :func:`emlib._validation.check_random_state`).
     """
 
     _init_choices: tuple[str, ...] = ("random",)
+    _estimator_type = "density_estimator"
 
     def __init__(
         self,
@@ -105,7 +114,7 @@ class BaseMixture(ABC):
         max_iter: int,
         n_init: int,
         init_params: str,
-        random_state: None | int | np.random.Generator,
+        random_state: RandomStateLike,
     ) -> None:
         self.n_components = n_components
         self.tol = tol
@@ -182,7 +191,7 @@ class BaseMixture(ABC):
                 f"and n_samples={n_samples}"
             )
         check_real(self.tol, "tol", low=0.0)
-        check_int(self.max_iter, "max_iter", minimum=1)
+        check_int(self.max_iter, "max_iter", minimum=0)
         check_int(self.n_init, "n_init", minimum=1)
         _check_init_params_choice(self.init_params, self._init_choices)
         check_random_state(self.random_state)  # type check only; the generator is created in fit
@@ -215,13 +224,19 @@ class BaseMixture(ABC):
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
-            Training data.
+            Training data (any real dtype; computed and stored in float64).
         y : ignored
             Present for scikit-learn API compatibility.
 
         Returns
         -------
         self
+
+        Warns
+        -----
+        ConvergenceWarning
+            If the kept initialisation ran ``max_iter >= 1`` M-steps without meeting ``tol``
+            (``max_iter=0`` asks for the initial parameters and does not warn, as in scikit-learn).
         """
         X = self._validate_X(X)
         self._check_common_parameters(X)
@@ -232,7 +247,12 @@ class BaseMixture(ABC):
 
         best = None
         for _ in range(self.n_init):
-            self._initialize(X, rng)
+            with warnings.catch_warnings():
+                # A k-means initialisation warns when the data have fewer distinct points than
+                # components; EM handles that (such components keep a tiny weight), so the warning,
+                # worded for KMeans's n_clusters, is not passed on.
+                warnings.filterwarnings("ignore", message="Number of distinct clusters", category=ConvergenceWarning)
+                self._initialize(X, rng)
             total, stats = self._e_pass(X)
             ll = total / n
             obj = ll + self._log_prior() / n
@@ -261,7 +281,9 @@ class BaseMixture(ABC):
         self.lower_bound_ = obj
         self.log_likelihood_history_ = np.asarray(ll_hist)
         self.objective_history_ = np.asarray(obj_hist)
-        if not converged:
+        # scikit-learn's lower_bounds_: the objective *before* each M-step, one entry per iteration.
+        self.lower_bounds_ = self.objective_history_[:-1].copy()
+        if not converged and self.max_iter > 0:
             warnings.warn(
                 f"{type(self).__name__}: the best initialisation did not converge within "
                 f"max_iter={self.max_iter} iterations (tol={self.tol}); increase max_iter or tol, "
@@ -276,7 +298,8 @@ class BaseMixture(ABC):
         X = self._validate_X(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X must have {self.n_features_in_} features (as in fit), got {X.shape[1]}"
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (as in fit)"
             )
         return X
 

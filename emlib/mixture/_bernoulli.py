@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_array, check_probabilities, check_random_state, check_real
+from .._validation import RandomStateLike, check_array, check_probabilities, check_random_state, check_real
 from ..kmeans import KMeans
 from ._base import BaseMixture
 from ._gaussian import _check_finite_blockwise
@@ -51,7 +51,8 @@ class BernoulliMixture(BaseMixture):
     tol : float, default 1e-3
         Convergence threshold on the change of the per-sample MAP objective.
     max_iter : int, default 100
-        Maximum number of EM iterations (M-steps) per initialisation.
+        Maximum number of EM iterations (M-steps) per initialisation; 0 returns the initial
+        parameters (``n_iter_ = 0``, ``converged_ = False``, no ``ConvergenceWarning``).
     n_init : int, default 1
         Number of initialisations; the highest final objective is kept.
     init_params : {"kmeans", "random"}, default "kmeans"
@@ -61,15 +62,26 @@ class BernoulliMixture(BaseMixture):
         Initial weights (non-negative, summing to 1).
     means_init : array_like of shape (n_components, n_features), optional
         Initial means, strictly between 0 and 1.
-    random_state : None, int or numpy.random.Generator
-        Source of randomness for initialisation and :meth:`sample`.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+        Source of randomness for initialisation and :meth:`sample`. An int gives the same result on
+        every call; a ``Generator`` or ``RandomState`` is advanced by each call.
 
     Attributes
     ----------
     weights_ : numpy.ndarray of shape (n_components,)
     means_ : numpy.ndarray of shape (n_components, n_features)
     converged_, n_iter_, lower_bound_, log_likelihood_history_, objective_history_
-        See :class:`emlib.mixture.BaseMixture`.
+        See :class:`emlib.mixture.BaseMixture`. ``lower_bound_`` is the MAP objective of the
+        returned parameters.
+    lower_bounds_ : numpy.ndarray of shape (n_iter_,)
+        The MAP objective before each M-step, ``objective_history_[:-1]`` (scikit-learn's layout).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    Notes
+    -----
+    ``X`` may be of any real or boolean dtype (entries 0 and 1); it is converted to float64 and every
+    fitted attribute and result is float64.
     """
 
     _init_choices = ("kmeans", "random")
@@ -85,7 +97,7 @@ class BernoulliMixture(BaseMixture):
         init_params: str = "kmeans",
         weights_init: Any = None,
         means_init: Any = None,
-        random_state: None | int | np.random.Generator = None,
+        random_state: RandomStateLike = None,
     ) -> None:
         super().__init__(
             n_components,
@@ -106,7 +118,7 @@ class BernoulliMixture(BaseMixture):
         means: Any,
         *,
         alpha: float = 1.0,
-        random_state: None | int | np.random.Generator = None,
+        random_state: RandomStateLike = None,
     ) -> "BernoulliMixture":
         """A mixture with the given parameters, ready for predict/score/sample (no fitting).
 
@@ -118,7 +130,7 @@ class BernoulliMixture(BaseMixture):
             Bernoulli means, strictly between 0 and 1.
         alpha : float, default 1.0
             Stored as the estimator's prior pseudo-count (used only by a later ``fit``).
-        random_state : None, int or numpy.random.Generator
+        random_state : None, int, numpy.random.Generator or numpy.random.RandomState
             Used by :meth:`sample`.
 
         Returns

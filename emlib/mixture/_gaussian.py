@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.linalg import LinAlgError
 
-from .._validation import check_array, check_probabilities, check_random_state, check_real
+from .._validation import RandomStateLike, check_array, check_probabilities, check_random_state, check_real
 from ..kmeans import KMeans, kmeans_plusplus
 from ._base import _BLOCK_ENTRIES, _BLOCK_ROWS, BaseMixture
 
@@ -90,10 +90,14 @@ class GaussianMixture(BaseMixture):
     tol : float, default 1e-3
         Convergence threshold on the change of the mean log-likelihood after an M-step.
     reg_covar : float, default 1e-6
-        Positive value added to the diagonal of every covariance estimate; keeps covariances
+        Non-negative value added to the diagonal of every covariance estimate; keeps covariances
         positive definite for duplicate points, constant features and collapsing components.
+        ``reg_covar=0`` gives the exact maximum-likelihood M-step (as in scikit-learn); a fit whose
+        covariance then becomes singular raises a ``ValueError`` that says to increase it.
     max_iter : int, default 100
-        Maximum number of EM iterations (M-steps) per initialisation.
+        Maximum number of EM iterations (M-steps) per initialisation. ``max_iter=0`` returns the
+        initial parameters (scikit-learn's meaning): ``n_iter_ = 0``, ``converged_ = False``,
+        ``lower_bounds_`` empty, and no ``ConvergenceWarning``.
     n_init : int, default 1
         Number of initialisations; the best final log-likelihood is kept.
     init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
@@ -107,8 +111,10 @@ class GaussianMixture(BaseMixture):
     precisions_init : array_like, optional
         Initial precisions (inverse covariances): shape (K,) for spherical, (K, d) for diag,
         (d, d) for tied, (K, d, d) for full; positive / symmetric positive definite.
-    random_state : None, int or numpy.random.Generator
-        Source of randomness for initialisation and :meth:`sample`.
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
+        Source of randomness for initialisation and :meth:`sample`. An int gives the same result on
+        every call; a ``Generator`` or ``RandomState`` is advanced by each call (see
+        :func:`emlib._validation.check_random_state`).
 
     Attributes
     ----------
@@ -119,7 +125,12 @@ class GaussianMixture(BaseMixture):
     n_iter_ : int
         Number of M-steps run in the kept initialisation.
     lower_bound_ : float
-        Mean log-likelihood of the final parameters.
+        Mean log-likelihood of the final parameters (see Notes for scikit-learn's meaning).
+    lower_bounds_ : numpy.ndarray of shape (n_iter_,)
+        scikit-learn's ``lower_bounds_``: the mean log-likelihood before each M-step of the kept
+        initialisation, ``log_likelihood_history_[:-1]`` (empty for ``max_iter=0``).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
     log_likelihood_history_ : numpy.ndarray of shape (n_iter_ + 1,)
         Mean log-likelihood after 0, 1, ..., n_iter_ M-steps (EM never decreases it, up to the
         ``reg_covar`` perturbation).
@@ -132,10 +143,31 @@ class GaussianMixture(BaseMixture):
     ``10 * eps`` floor on the counts), keeps its previous mean (its initial mean is the data mean) and
     gets the covariance ``reg_covar * I``: no NaN appears.
 
-    scikit-learn's ``lower_bound_`` is the log-likelihood *before* its last M-step; here it is the
-    log-likelihood of the returned parameters. With the same initial parameters, ``max_iter`` and
-    ``tol=0``, both return the same parameters, and ``log_likelihood_history_[:-1]`` equals
-    scikit-learn's ``lower_bounds_``.
+    Differences from scikit-learn's ``GaussianMixture``:
+
+    * ``lower_bound_``: scikit-learn's is the log-likelihood *before* its last M-step (``-inf`` for
+      ``max_iter=0``); here it is the log-likelihood of the returned parameters, so it is finite for
+      ``max_iter=0`` too, and with ``n_init > 1`` and ``max_iter=0`` the initialisation with the
+      highest log-likelihood is kept (scikit-learn keeps the last one). ``lower_bounds_`` has
+      scikit-learn's meaning.
+    * dtype: input of any real dtype, float32 included, is converted to float64 and every fitted
+      attribute and result is float64. scikit-learn keeps float32 (``means_``, ``covariances_``,
+      ``predict_proba`` ... come back float32 for float32 input). emlib does not, because the fast
+      E-step's quadratic expansion and the sufficient statistics summed over all samples need
+      float64 to stay within ``tol`` of the exact EM update; the price is a float64 copy of float32
+      data.
+    * ``init_params="random_from_data"`` and ``warm_start``/``verbose`` are not implemented.
+
+    Agreement with scikit-learn: from the same initial parameters (``weights_init``,
+    ``means_init``, ``precisions_init``), the same ``max_iter`` and ``tol=0``, both libraries run
+    the same EM updates, and on well-separated, well-populated components they return the same
+    parameters to rounding (``log_likelihood_history_[:-1]`` equals scikit-learn's
+    ``lower_bounds_``). Where a component nearly empties (its responsibilities sum to a few units of
+    rounding), its mean and covariance are ratios of rounding-level sums: the two libraries'
+    different (equally valid) orders of summation then give results that differ by O(1) in that
+    component, and later iterations can carry the difference to the others. Neither library is
+    systematically the more accurate one there: compared with a high-precision computation of the
+    same update, emlib's result is sometimes the closer one.
     """
 
     _init_choices = ("kmeans", "k-means++", "random")
@@ -153,7 +185,7 @@ class GaussianMixture(BaseMixture):
         weights_init: Any = None,
         means_init: Any = None,
         precisions_init: Any = None,
-        random_state: None | int | np.random.Generator = None,
+        random_state: RandomStateLike = None,
     ) -> None:
         super().__init__(
             n_components,
@@ -177,7 +209,7 @@ class GaussianMixture(BaseMixture):
         covariances: Any,
         *,
         covariance_type: str = "full",
-        random_state: None | int | np.random.Generator = None,
+        random_state: RandomStateLike = None,
     ) -> "GaussianMixture":
         """A mixture with the given parameters, ready for predict/score/sample (no fitting).
 
@@ -190,7 +222,7 @@ class GaussianMixture(BaseMixture):
             Shape (K, d, d) full, (d, d) tied, (K, d) diag or (K,) spherical; symmetric positive
             definite / positive.
         covariance_type : {"full", "tied", "diag", "spherical"}, default "full"
-        random_state : None, int or numpy.random.Generator
+        random_state : None, int, numpy.random.Generator or numpy.random.RandomState
             Used by :meth:`sample`.
 
         Returns
@@ -231,7 +263,7 @@ class GaussianMixture(BaseMixture):
             raise TypeError(f"covariance_type must be one of {_COV_TYPES}, got {type(self.covariance_type).__name__}")
         if self.covariance_type not in _COV_TYPES:
             raise ValueError(f"covariance_type must be one of {_COV_TYPES}, got {self.covariance_type!r}")
-        check_real(self.reg_covar, "reg_covar", low=0.0, low_inclusive=False)
+        check_real(self.reg_covar, "reg_covar", low=0.0)
         self._weights_init = None
         self._means_init = None
         self._prec_chol_init = None
