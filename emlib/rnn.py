@@ -19,6 +19,7 @@ finite and accurate when the sigmoid saturates.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,31 @@ from ._validation import check_array, check_real
 from .lstm import _real_array, _real_scalar, sigmoid
 
 __all__ = ["bce_with_logits", "RNNForward", "RNNGradients", "rnn_forward", "rnn_loss", "rnn_backward"]
+
+
+def _bce_residual(y: float, logit: float) -> float:
+    """``dL/ds = sigmoid(s) - y`` of the binary cross-entropy, evaluated stably from the logit ``s``.
+
+    For ``s >= 0`` it is ``(1 - y) - sigmoid(-s)`` with ``sigmoid(-s) = e^-s / (1 + e^-s)``: for a
+    label of 1 and a large positive logit the residual is ``-sigmoid(-s)`` to full relative accuracy
+    (``sigmoid(s) - 1`` rounds to 0 once ``s > 37`` although the loss, about ``e^-s``, is still
+    positive). For ``s < 0`` it is ``e^s / (1 + e^s) - y``, accurate for a label of 0. No exponential
+    overflows.
+    """
+    t = math.exp(-abs(logit))  # in (0, 1]; underflows to 0 only where the loss does too
+    sig_neg = t / (1.0 + t)  # sigmoid(-|s|)
+    return (1.0 - y) - sig_neg if logit >= 0.0 else sig_neg - y
+
+
+def _tanh_derivative(a: np.ndarray) -> np.ndarray:
+    """``d tanh(a) / da = 1 - tanh(a)^2 = sech(a)^2``, evaluated stably from the pre-activation.
+
+    ``sech(a)^2 = 4 e^{-2|a|} / (1 + e^{-2|a|})^2`` keeps full relative accuracy for every ``a``,
+    whereas ``1 - h^2`` with ``h = tanh(a)`` rounds to exactly 0 once ``|a| > 19`` (``h`` rounds to
+    +-1) and loses relative accuracy well before.
+    """
+    t = np.exp(-2.0 * np.abs(a))
+    return 4.0 * t / (1.0 + t) ** 2
 
 
 def bce_with_logits(y: Any, logit: Any) -> np.ndarray | float:
@@ -234,12 +260,19 @@ def rnn_backward(x: Any, y: float, w_i: Any, w_h: Any, w_0: Any, *, h0: Any = No
     ``delta_t = dL/dh_t * (1 - h_t^2)`` (the tanh derivative), each step adds
     ``delta_t x_t^T`` to ``dL/dw_i`` and ``delta_t h_{t-1}^T`` to ``dL/dw_h``, and passes
     ``dL/dh_{t-1} = w_h^T delta_t`` to the step before.
+
+    Saturation: ``r`` is computed from the logit (for ``y = 1`` and a large logit ``s`` it is
+    ``-e^-s / (1 + e^-s)``, not ``sigmoid(s) - 1``, which rounds to 0 while the loss is still
+    positive), and ``1 - h_t^2`` from the pre-activation as ``sech(a_t)^2 = 4 e^{-2|a_t|} /
+    (1 + e^{-2|a_t|})^2`` (not from ``h_t``, which rounds to +-1 once ``|a_t| > 19``). Gradients of a
+    saturated network are therefore tiny but not zero, and accurate to rounding.
     """
     y = check_real(_real_scalar(y, "y"), "y", low=0.0, high=1.0)
     scalar, X, W_i, W_h, v_0, v_h0 = _validate(x, w_i, w_h, w_0, h0)
-    h, _, logit = _forward(X, W_i, W_h, v_0, v_h0)
+    h, a, logit = _forward(X, W_i, W_h, v_0, v_h0)
     y_hat = float(sigmoid(logit))
-    residual = y_hat - y  # dL/ds, exact for BCE composed with the sigmoid
+    residual = _bce_residual(y, logit)  # dL/ds = sigmoid(s) - y, from the logit
+    tanh_prime = _tanh_derivative(a)  # 1 - h_t^2 for t = 1 .. T, from the pre-activations
     g_w0 = residual * h[-1]
     g_wi = np.zeros_like(W_i)
     g_wh = np.zeros_like(W_h)
@@ -249,7 +282,7 @@ def rnn_backward(x: Any, y: float, w_i: Any, w_h: Any, w_0: Any, *, h0: Any = No
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps - 1, -1, -1):  # bounded by the sequence length
             d_h[t] = upstream
-            delta = upstream * (1.0 - h[t + 1] ** 2)
+            delta = upstream * tanh_prime[t]
             g_wi += np.outer(delta, X[t])
             g_wh += np.outer(delta, h[t])
             upstream = W_h.T @ delta

@@ -184,3 +184,90 @@ def test_mvnormal_bad_means(name):
         kl_mvnormal(**{**args, name: bad})
     with pytest.raises(ValueError, match=name):
         kl_mvnormal(**{**args, name: np.array([np.inf, 0.0])})
+
+
+# --- nearly identical and extreme Gaussians against mpmath (issue 16) ----------------------------
+def _mp_kl_normal(m_p, s_p, m_q, s_q):
+    import mpmath as mp
+
+    with mp.workdps(80):  # the textbook form cancels up to ~32 digits in these cases
+        m_p, s_p, m_q, s_q = (mp.mpf(float(v)) for v in (m_p, s_p, m_q, s_q))
+        return mp.log(s_q / s_p) + (s_p**2 + (m_p - m_q) ** 2) / (2 * s_q**2) - mp.mpf(1) / 2
+
+
+def _mp_kl_mvnormal(m_p, c_p, m_q, c_q):
+    import mpmath as mp
+
+    with mp.workdps(80):
+        C_p, C_q = mp.matrix(c_p.tolist()), mp.matrix(c_q.tolist())
+        diff = mp.matrix(m_q.tolist()) - mp.matrix(m_p.tolist())
+        P = mp.inverse(C_q)
+        d = len(m_p)
+        tr = sum((P * C_p)[i, i] for i in range(d))
+        return (tr + (diff.T * P * diff)[0] - d + mp.log(mp.det(C_q)) - mp.log(mp.det(C_p))) / 2
+
+
+def _assert_rel_mp(value, ref, rtol=1e-12):
+    import mpmath as mp
+
+    assert ref > 0 and abs(mp.mpf(value) - ref) <= rtol * ref, (value, mp.nstr(ref, 20))
+
+
+NORMAL_CASES = [
+    (0.0, 1.0, 0.0, 1.0 + 1e-8),  # ratio 1 - 1e-8: the textbook form keeps ~0 correct digits
+    (0.0, 1.0 + 2**-40, 0.0, 1.0),
+    (0.0, 1.0, 0.0, 1.0 - 1e-15),
+    (1e-9, 1.0, 0.0, 1.0),  # means only
+    (0.3, 0.7, 0.3 + 1e-7, 0.7000001),
+    (5.0, 2.0, 5.0, 2.0 * (1 + 3e-5)),
+    (0.0, 1e-20, 0.0, 1.0),  # extreme ratios
+    (0.0, 1e20, 0.0, 1.0),
+    (1e150, 3e149, -2e150, 1e150),
+    (0.0, 1.0, 0.0, 1.4999),  # both sides of the switch between the two evaluations (|r - 1| = 1/2)
+    (0.0, 1.0, 0.0, 1.5001),
+    (0.0, 0.5 - 1e-12, 0.0, 1.0),
+    (0.0, 0.5 + 1e-12, 0.0, 1.0),
+    (1.5, 0.4, -0.3, 1.1),
+]
+
+
+@pytest.mark.parametrize("m_p, s_p, m_q, s_q", NORMAL_CASES)
+def test_normal_matches_mpmath_to_1e12_relative(m_p, s_p, m_q, s_q):
+    _assert_rel_mp(kl_normal(m_p, s_p, m_q, s_q), _mp_kl_normal(m_p, s_p, m_q, s_q))
+
+
+def test_normal_vectorised_near_identical():
+    s_q = 1.0 + np.array([1e-14, -1e-12, 1e-10, -1e-8, 1e-6, 1e-4, -0.3, 0.49, -0.49])
+    out = kl_normal(0.0, 1.0, 0.0, s_q)
+    for v, s in zip(out, s_q):
+        _assert_rel_mp(v, _mp_kl_normal(0.0, 1.0, 0.0, s))
+    assert kl_normal(0.25, 0.75, 0.25, 0.75) == 0.0
+
+
+def _sym(a):
+    """Exactly symmetric copy (from the lower triangle, which is what the Cholesky factor reads)."""
+    return np.tril(a) + np.tril(a, -1).T
+
+
+@pytest.mark.parametrize("d", [1, 2, 4])
+@pytest.mark.parametrize("eps", [1e-15, 1e-12, 1e-9, 1e-6, 1e-3, 0.3, 3.0, -0.9])
+def test_mvnormal_matches_mpmath_to_1e12_relative(d, eps):
+    rng = np.random.default_rng(d * 100 + int(abs(np.log10(abs(eps)))))
+    c_q = _sym(_random_spd(rng, d))
+    if eps > -0.5:
+        e = rng.normal(size=(d, d))
+        c_p = _sym(c_q + eps * (e @ e.T) / d)  # a positive semi-definite perturbation: c_p stays SPD
+    else:
+        c_p = _sym(c_q * 0.05)  # far smaller: the eigenvalues of cov_q^-1 cov_p are 0.05
+    m_q = rng.normal(size=d)
+    for m_p in (m_q, m_q + 1e-9, m_q + 1.0):
+        _assert_rel_mp(kl_mvnormal(m_p, c_p, m_q, c_q), _mp_kl_mvnormal(m_p, c_p, m_q, c_q))
+
+
+def test_mvnormal_extreme_scales_match_mpmath():
+    c = _sym(np.array([[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]]))
+    for scale_p, scale_q in ((1e-150, 1e-150), (1e150, 1e150), (1e-100, 1e100), (1.0, 1e-20)):
+        c_p, c_q = _sym(c * scale_p), _sym(c * (1 + 1e-10) * scale_q)
+        m_p, m_q = np.zeros(3), np.sqrt(scale_q) * np.array([1e-6, 0.0, 0.0])
+        _assert_rel_mp(kl_mvnormal(m_p, c_p, m_q, c_q), _mp_kl_mvnormal(m_p, c_p, m_q, c_q))
+    assert kl_mvnormal(np.ones(3), c, np.ones(3), c) == 0.0

@@ -230,3 +230,105 @@ def test_overflow_is_reported():
 def test_rnn_loss_rejects_bad_label():
     with pytest.raises(ValueError, match="y"):
         rnn_loss(X2, 2.0, **POINT)
+
+
+# ------------------------------------------------- saturation: against an mpmath reference (issue 16)
+
+
+def _mp_rnn_backward(x, y, W_i, W_h, w_0, h0):
+    """Loss and BPTT gradients of the vector-mode RNN in 250-digit arithmetic from the float inputs.
+
+    250 digits: the reference uses the textbook forms, and ``sigmoid(s) - 1`` at ``s = 200`` cancels
+    87 digits.
+    """
+    import mpmath as mp
+
+    with mp.workdps(250):
+        X, Wi, Wh = (mp.matrix(np.asarray(a, dtype=float).tolist()) for a in (x, W_i, W_h))
+        w0, h = mp.matrix(np.asarray(w_0, dtype=float).tolist()), mp.matrix(np.asarray(h0, dtype=float).tolist())
+        T, H, D = X.rows, Wh.rows, Wi.cols
+        hs, a_s = [h], []
+        for t in range(T):
+            a = Wi * X[t, :].T + Wh * hs[-1]
+            a_s.append(a)
+            hs.append(a.apply(mp.tanh))
+        s = (w0.T * hs[-1])[0]
+        y = mp.mpf(float(y))
+        loss = mp.log1p(mp.exp(s)) - y * s if s < 0 else s - y * s + mp.log1p(mp.exp(-s))
+        r = 1 / (1 + mp.exp(-s)) - y
+        g_w0, g_wi, g_wh = r * hs[-1], mp.zeros(H, D), mp.zeros(H, H)
+        up = r * w0
+        for t in range(T - 1, -1, -1):
+            delta = mp.matrix([up[i] * mp.sech(a_s[t][i]) ** 2 for i in range(H)])
+            g_wi += delta * X[t, :]
+            g_wh += delta * hs[t].T
+            up = Wh.T * delta
+        as_np = lambda m: np.array(m.tolist(), dtype=object)  # noqa: E731
+        return loss, as_np(g_w0).ravel(), as_np(g_wi), as_np(g_wh), as_np(up).ravel()
+
+
+def _assert_rel(actual, expected, rtol=1e-12):
+    import mpmath as mp
+
+    actual, expected = np.ravel(actual), np.ravel(expected)
+    for a, e in zip(actual, expected):
+        assert e != 0, "the reference has an exact zero; choose another case"
+        assert abs(mp.mpf(float(a)) - e) <= rtol * abs(e), f"{a!r} vs {mp.nstr(e, 20)}"
+
+
+SATURATED_CASES = {
+    # label 1, logit about 43: sigmoid(s) - 1 rounds to 0 in float64 while the loss is about 2e-19
+    "confident-correct": dict(x=[[2.0], [1.5]], y=1.0, W_i=[[1.0]], W_h=[[0.5]], w_0=[45.0], h0=[0.0]),
+    # pre-activations 30 and 40: tanh rounds to 1 and 1 - h^2 to 0, sech^2 is about 1e-26 and 1e-35
+    "saturated-tanh": dict(x=[[30.0], [25.0]], y=0.0, W_i=[[1.0]], W_h=[[15.0]], w_0=[0.7], h0=[0.2]),
+    # both at once, logit about 200 (residual about 1e-87)
+    "both": dict(x=[[25.0], [30.0], [0.0]], y=1.0, W_i=[[1.0]], W_h=[[21.0]], w_0=[200.0], h0=[0.0]),
+    "vector": dict(x=[[20.0, -3.0], [1.0, 24.0]], y=1.0, W_i=[[1.0, 0.5], [-0.8, 1.1]],
+                   W_h=[[0.3, -0.2], [0.1, 0.4]], w_0=[30.0, 25.0], h0=[0.1, -0.3]),
+    "moderate": dict(x=[[0.3, -0.7], [1.1, 0.4], [-0.5, 0.9]], y=0.3, W_i=[[0.6, -0.4], [0.2, 0.9]],
+                     W_h=[[0.5, -0.3], [0.4, 0.2]], w_0=[1.3, -0.8], h0=[0.05, -0.1]),
+}
+
+
+@pytest.mark.parametrize("case", SATURATED_CASES, ids=list(SATURATED_CASES))
+def test_saturated_gradients_match_mpmath(case):
+    kw = SATURATED_CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = rnn_backward(kw["x"], kw["y"], kw["W_i"], kw["W_h"], kw["w_0"], h0=kw["h0"])
+    loss, g_w0, g_wi, g_wh, g_h0 = _mp_rnn_backward(**kw)
+    _assert_rel(g.loss, loss)
+    assert g.loss > 0
+    for actual, expected in ((g.d_w_0, g_w0), (g.d_w_i, g_wi), (g.d_w_h, g_wh), (g.d_h0, g_h0)):
+        assert np.all(np.asarray(actual) != 0), "a positive loss must not give exactly zero gradients"
+        _assert_rel(actual, expected)
+
+
+def test_confident_correct_prediction_keeps_a_gradient_in_scalar_mode():
+    # y = 1, logit = 40 * tanh(3) ~ 39.8: sigmoid(s) rounds to 1.0 exactly
+    g = rnn_backward([3.0], 1.0, 1.0, 0.0, 40.0)
+    assert g.y_hat == 1.0 and g.loss > 0
+    assert g.d_w_0 < 0 and g.d_w_i < 0  # pushing the logit further up still lowers the loss
+    np.testing.assert_allclose(-g.d_w_0 / math.tanh(3.0), g.loss, rtol=1e-12)  # |dL/ds| ~ L ~ e^-s
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_bce_residual_and_tanh_derivative_match_mpmath(y):
+    import mpmath as mp
+
+    from emlib.rnn import _bce_residual, _tanh_derivative
+
+    for s in (-700.0, -40.0, -3.0, -1e-9, 0.0, 1e-9, 0.5, 3.0, 37.0, 40.0, 700.0):
+        ref = 1 / (1 + mp.exp(-mp.mpf(s))) - mp.mpf(y)
+        if ref == 0:
+            continue
+        with mp.workdps(60):
+            ref = 1 / (1 + mp.exp(-mp.mpf(s))) - mp.mpf(y)
+            got = mp.mpf(_bce_residual(y, s))
+            assert abs(got - ref) <= 1e-12 * abs(ref), (s, got, ref)
+    a = np.array([-350.0, -40.0, -19.5, -1.0, -1e-8, 0.0, 1e-8, 0.3, 2.0, 19.5, 30.0, 354.0])
+    d = _tanh_derivative(a)
+    with mp.workdps(60):
+        for ai, di in zip(a, d):
+            ref = mp.sech(mp.mpf(ai)) ** 2
+            assert abs(mp.mpf(di) - ref) <= 1e-12 * ref, (ai, di, ref)
