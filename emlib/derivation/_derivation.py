@@ -12,13 +12,39 @@ import numpy as np
 import sympy as sp
 
 from .._validation import check_array, check_int, check_real
-from ..gradcheck import check_gradient
-from ._compare import Outcome, check_sign, compare, residual_text, to_sympy
+from ..gradcheck import GradientUndecided, check_gradient
+from ._compare import (DIGITS, RANDOM_POINTS, Outcome, check_sign, compare, resolve_domains, residual_text,
+                       to_sympy)
 from ._domains import Domain, normalise_domains
+from ._evaluate import Evaluator
 
 __all__ = ["Check", "Derivation", "StepError", "ExpectedFalseError"]
 
 CATEGORIES = ("symbolic", "numeric", "finite-difference")
+#: MIME types of the structured records a Derivation attaches to its outputs in Jupyter.
+CHECK_MIME = "application/vnd.emlib.check+json"
+SUMMARY_MIME = "application/vnd.emlib.summary+json"
+COVERAGE_MIME = "application/vnd.emlib.coverage+json"
+
+
+def _kernel_display():
+    """IPython's display function when running inside a Jupyter kernel, else None."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return display if shell is not None and getattr(shell, "kernel", None) is not None else None
+
+
+def _emit(text: str, mime: str, data: dict) -> None:
+    display = _kernel_display()
+    if display is None:
+        print(text)
+    else:
+        display({"text/plain": text, mime: data}, raw=True)
+
 
 
 class StepError(AssertionError):
@@ -31,7 +57,7 @@ class ExpectedFalseError(AssertionError):
 
 @dataclass(frozen=True)
 class Check:
-    """One verified claim.
+    """One attempted check and its result.
 
     Attributes
     ----------
@@ -41,19 +67,24 @@ class Check:
         ``equal``, ``derivative``, ``stationary``, ``lagrange``, ``positive``, ``close``, ``holds`` or
         ``gradient``.
     route : str
-        How it was established, e.g. ``symbolic: simplify`` or ``numeric: 8 random points, rtol=1e-10``.
+        How it was established, e.g. ``symbolic: simplify`` or ``numeric: 64 points of x in (0, inf), 50 digits``.
     category : str
         ``symbolic``, ``numeric`` or ``finite-difference``.
     section : str
         The section of the notebook it belongs to.
     sources : tuple of str
         Outline item ids (``"003-14"``) the check covers.
-    refuted : bool
-        True for an expected-false check: a printed result that the check refutes.
+    status : str
+        ``ok`` (the claim holds), ``refuted`` (an expected-false claim refuted with definitive evidence)
+        or ``failed`` (the claim does not hold, or could not be decided, or an expected-false claim held).
     detail : str
-        For refuted checks: the evidence against the printed claim.
+        The evidence: a counterexample, an exact residual, or why the claim could not be decided.
     printed, correct : str
         For refuted checks: the printed claim and the correct result, in plain text.
+    printed_latex, correct_latex : str
+        The same in LaTeX (without dollar signs), for typesetting.
+    where : str
+        Where the printed claim appears in the notes (document and section or page).
     """
 
     label: str
@@ -62,24 +93,49 @@ class Check:
     category: str
     section: str = ""
     sources: tuple[str, ...] = ()
-    refuted: bool = False
+    status: str = "ok"
     detail: str = ""
     printed: str = ""
     correct: str = ""
+    printed_latex: str = ""
+    correct_latex: str = ""
+    where: str = ""
+
+    @property
+    def refuted(self) -> bool:
+        """True for an expected-false check that was refuted."""
+        return self.status == "refuted"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
 
     def _ipython_display_(self) -> None:
         """Show nothing in Jupyter: the check already printed its line when it ran."""
 
     def line(self) -> str:
         """The stable one-line text printed when the check runs."""
-        if self.refuted:
+        if self.status == "refuted":
             text = f"[refuted as expected] {self.label}  ({self.route}: {self.detail})"
+            if self.where:
+                text += f"\n    where  : {self.where}"
             if self.printed:
                 text += f"\n    printed: {self.printed}"
             if self.correct:
                 text += f"\n    correct: {self.correct}"
             return text
+        if self.status == "failed":
+            return f"[FAILED] {self.label}  ({self.route}: {self.detail})"
         return f"[ok] {self.label}  ({self.route})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as plain JSON-ready data (the structured output read by the site builder)."""
+        return {
+            "label": self.label, "kind": self.kind, "route": self.route, "category": self.category,
+            "section": self.section, "sources": list(self.sources), "status": self.status,
+            "detail": self.detail, "printed": self.printed, "correct": self.correct,
+            "printed_latex": self.printed_latex, "correct_latex": self.correct_latex, "where": self.where,
+        }
 
 
 def _sources(source: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -144,21 +200,32 @@ class Derivation:
         self.citations.append((_sources(source), self._section, str(how)))
 
     @contextmanager
-    def expect_false(self, source: str | Sequence[str] | None = None, printed: str = "", correct: str = "") -> Iterator[None]:
+    def expect_false(self, source: str | Sequence[str] | None = None, printed: str = "", correct: str = "", *,
+                     printed_latex: str = "", correct_latex: str = "", where: str = "") -> Iterator[None]:
         """Wrap exactly one check that must fail: it records a printed result that the check refutes.
+
+        The refutation is recorded only on definitive evidence: an exact nonzero residual, or a
+        counterexample confirmed at a higher precision (for ``close``/``holds``/``gradient``: values
+        that differ beyond the tolerance, never NaN). A claim that holds raises
+        :class:`ExpectedFalseError`; a claim that cannot be decided raises :class:`StepError`. Both are
+        recorded as failed checks.
 
         Parameters
         ----------
         source : str, optional
             Outline id(s) of the printed result.
-        printed : str
-            The printed claim, in plain text.
-        correct : str
-            The correct result, in plain text.
+        printed, correct : str
+            The printed claim and the correct result, in plain text (compared by nbval).
+        printed_latex, correct_latex : str, optional
+            The same in LaTeX, without dollar signs (typeset in the notebook and on the site).
+        where : str, optional
+            Where the printed result appears in the notes, e.g. ``"note 002, section 3 (page 4)"``.
         """
         if self._expect is not None:
             raise RuntimeError("expect_false blocks cannot be nested")
-        self._expect = {"source": source, "printed": printed, "correct": correct}
+        self._expect = {"source": source, "printed": str(printed), "correct": str(correct),
+                        "printed_latex": str(printed_latex), "correct_latex": str(correct_latex),
+                        "where": str(where)}
         self._expect_used = 0
         try:
             yield
@@ -168,6 +235,12 @@ class Derivation:
             raise ValueError(f"an expect_false block must contain exactly one check, it contained {used}")
 
     # ------------------------------------------------------------------ engine
+    def _record(self, record: Check) -> Check:
+        self.records.append(record)
+        if self.verbose:
+            _emit(record.line(), CHECK_MIME, record.as_dict())
+        return record
+
     def _finish(self, kind: str, label: str, source: Any, outcome: Outcome, failure: Callable[[], str]) -> Check:
         if not isinstance(label, str) or not label:
             raise TypeError("label must be a non-empty string")
@@ -176,33 +249,34 @@ class Derivation:
             self._expect_used += 1
             if self._expect_used > 1:
                 raise ValueError("an expect_false block must contain exactly one check")
-            if outcome.ok:
+            src = _sources(expect["source"]) or _sources(source)
+            extra = {k: expect[k] for k in ("printed", "correct", "printed_latex", "correct_latex", "where")}
+            if outcome.status == "holds":
+                self._record(Check(label, kind, outcome.route, outcome.category, self._section, src, "failed",
+                                   "expected to be false but it holds", **extra))
                 raise ExpectedFalseError(
                     f"expected to be false but it holds ({outcome.route}): {label}\n"
                     "The printed result is right after all; record it as an ordinary check."
                 )
-            src = _sources(expect["source"]) or _sources(source)
-            record = Check(
-                label, kind, outcome.route if outcome.route != "inconclusive" else "numeric", outcome.category,
-                self._section, src, True, outcome.detail or "differs", expect["printed"], expect["correct"],
-            )
-            if outcome.route == "inconclusive":
-                raise StepError(f"{label}: cannot refute a claim on inconclusive evidence: {outcome.detail}")
-        else:
-            if not outcome.ok:
-                raise StepError(failure())
-            record = Check(label, kind, outcome.route, outcome.category, self._section, _sources(source))
-        self.records.append(record)
-        if self.verbose:
-            print(record.line())
-        return record
+            if outcome.status == "undecided":
+                self._record(Check(label, kind, "undecided", outcome.category, self._section, src, "failed",
+                                   outcome.detail, **extra))
+                raise StepError(f"{label}: cannot refute a claim without definitive evidence: {outcome.detail}")
+            return self._record(Check(label, kind, outcome.route, outcome.category, self._section, src,
+                                      "refuted", outcome.detail or "differs", **extra))
+        if outcome.status != "holds":
+            route = "undecided" if outcome.status == "undecided" else outcome.route
+            self._record(Check(label, kind, route, outcome.category, self._section, _sources(source), "failed",
+                               outcome.detail or "does not hold"))
+            if outcome.status == "undecided":
+                raise StepError(f"cannot decide: {label}\n  {outcome.detail}")
+            raise StepError(failure())
+        return self._record(Check(label, kind, outcome.route, outcome.category, self._section, _sources(source)))
 
-    def _equal_outcome(self, lhs, rhs, label, domain, rtol, atol, points, kind) -> tuple[Outcome, Callable[[], str]]:
-        rtol, atol = check_real(rtol, "rtol", low=0.0), check_real(atol, "atol", low=0.0)
+    def _equal_outcome(self, lhs, rhs, label, domain, points, kind) -> tuple[Outcome, Callable[[], str]]:
         points = check_int(points, "points", minimum=1)
         lhs, rhs = to_sympy(lhs, "lhs"), to_sympy(rhs, "rhs")
-        outcome = compare(lhs, rhs, normalise_domains(domain), seed=self.seed, key=f"{kind}:{label}",
-                          rtol=rtol, atol=atol, points=points)
+        outcome = compare(lhs, rhs, normalise_domains(domain), seed=self.seed, points=points)
 
         def failure() -> str:
             return (
@@ -217,19 +291,22 @@ class Derivation:
 
     # ------------------------------------------------------------------ symbolic claims
     def equal(self, lhs: Any, rhs: Any, label: str, *, source: Any = None, domain: Domain | Sequence[Domain] = (),
-              rtol: float = 1e-10, atol: float = 1e-12, points: int = 8) -> Check:
-        """Check the step ``lhs = rhs`` (element-wise for explicit matrices).
+              points: int = RANDOM_POINTS) -> Check:
+        """Check the step ``lhs = rhs`` (element-wise for explicit matrices) on the declared domain.
 
-        Symbolic routes are tried first (expand, cancel, together, expand_log, simplify, logcombine,
-        trigsimp, rewrite(exp)) with the assumptions of the declared domains; if none reduces the
-        difference to zero, both sides are evaluated with 30-digit mpmath at ``points`` reproducible
-        random points drawn from ``domain`` and must agree to ``atol + rtol * max(|lhs|, |rhs|)``.
+        Exact evidence first (a residual that is a nonzero rational number or polynomial refutes the
+        claim), then symbolic proofs under the domain's assumptions (expand, cancel, together,
+        expand_log; then simplify, logcombine, trigsimp, rewrite(exp) within a size budget), and
+        high-precision evaluation at special and random points of the domain (``points`` random points,
+        more where values come close). Floats in a claim stand for their exact binary values: compare
+        rounded numbers with :meth:`close`. Symbols without a declared domain range over the reals (or
+        what their own assumptions say). See the README, "How a derivation is checked".
         """
-        outcome, failure = self._equal_outcome(lhs, rhs, label, domain, rtol, atol, points, "equal")
+        outcome, failure = self._equal_outcome(lhs, rhs, label, domain, points, "equal")
         return self._finish("equal", label, source, outcome, failure)
 
     def derivative(self, expr: Any, wrt: Any, claimed: Any, label: str, *, source: Any = None,
-                   domain: Domain | Sequence[Domain] = (), rtol: float = 1e-10, atol: float = 1e-12) -> Check:
+                   domain: Domain | Sequence[Domain] = ()) -> Check:
         """Check ``d expr / d wrt = claimed``.
 
         ``wrt`` is a Symbol or an explicit Matrix of distinct symbols (the derivative is taken entry by
@@ -255,20 +332,69 @@ class Derivation:
             computed = expr.applyfunc(lambda e: sp.diff(e, wrt)) if isinstance(expr, sp.MatrixBase) else sp.diff(expr, wrt)
         else:
             raise TypeError(f"wrt must be a sympy Symbol or an explicit Matrix of Symbols, got {type(wrt).__name__}")
-        outcome, failure = self._equal_outcome(computed, claimed, label, domain, rtol, atol, 8, "derivative")
+        outcome, failure = self._equal_outcome(computed, claimed, label, domain, RANDOM_POINTS, "derivative")
         return self._finish("derivative", label, source, outcome, failure)
+
+    def _vanishes(self, conditions: sp.Matrix, variables: Sequence[sp.Symbol], point: dict, label: str,
+                  domain: Domain | Sequence[Domain], kind: str) -> tuple[Outcome, Callable[[], str]]:
+        """Decide that every entry of ``conditions`` vanishes at ``point``.
+
+        With exact point values the entries must be exactly zero (decided like :meth:`equal`). With
+        floats in the point, an entry must be zero to within what rounding the point's coordinates can
+        cause: ``|c| <= 64 eps (sum of |terms of c| + sum_j |dc/dv_j| |v_j|)``, evaluated with 50 digits.
+        """
+        floats = [k for k, v in point.items() if _is_float(v)]
+        if not floats:
+            exact = {k: _exact_value(v) for k, v in point.items()}
+            at = conditions.subs(exact)
+            outcome, failure = self._equal_outcome(at, sp.zeros(*at.shape), label, domain, RANDOM_POINTS, kind)
+            return outcome, failure
+        subs = {k: _exact_value(v) for k, v in point.items()}
+        at = conditions.xreplace(subs)
+        left = set().union(*[e.free_symbols for e in at])
+        if left:
+            raise ValueError(f"a point with floats must give every symbol a value; missing {sorted(map(str, left))}")
+        resolve_domains(set().union(*[e.free_symbols for e in conditions]), normalise_domains(domain))
+        eps = float(np.finfo(np.float64).eps)
+        worst, worst_ratio, details = None, 0.0, []
+        for idx, c in enumerate(conditions):
+            value = Evaluator(c.xreplace(subs), [])({}, DIGITS)
+            terms = sp.Add.make_args(sp.expand(c)) if sp.count_ops(c) <= 2000 else (c,)
+            sens = [sp.Abs(t) for t in terms] + [sp.Abs(sp.diff(c, v)) * sp.Abs(v) for v in variables]
+            scale_v = Evaluator(sp.Add(*sens).xreplace(subs), [])({}, DIGITS)
+            if value.kind != "real" or scale_v.kind != "real":
+                return (Outcome(False, "undecided", "numeric", f"condition {idx} is not a real number at the point",
+                                status="undecided"), lambda: "")
+            v, scale = abs(float(value.value)), float(scale_v.value)
+            ratio = v / scale if scale > 0 else (0.0 if v == 0 else np.inf)
+            if ratio > worst_ratio:
+                worst_ratio, worst = ratio, (idx, v, scale)
+        bound = 64 * eps
+        if worst is not None and worst_ratio > bound:
+            idx, v, scale = worst
+            detail = (f"condition {idx} is {v:.6g} at the point, {worst_ratio:.3g} of its scale {scale:.3g} "
+                      f"(allowed: {bound:.2g}, what rounding the point's coordinates can cause)")
+            outcome = Outcome(False, "numeric", "numeric", detail, values=(f"{v:.6g}", "0"))
+            return outcome, lambda: f"condition does not hold: {label}\n  {detail}"
+        return (Outcome(True, f"numeric: zero to {max(worst_ratio, 1e-300):.1e} of the terms' scale at a float point, "
+                        f"{DIGITS} digits", "numeric"), lambda: "")
 
     def stationary(self, expr: Any, wrt: Any, point: dict, label: str, *, source: Any = None,
                    domain: Domain | Sequence[Domain] = ()) -> Check:
-        """Check that the gradient of ``expr`` with respect to the symbols ``wrt`` vanishes at ``point``."""
+        """Check that the gradient of ``expr`` with respect to the symbols ``wrt`` vanishes at ``point``.
+
+        Exact point values (integers, rationals, sympy expressions) must give an exactly zero gradient;
+        float values must give a gradient that is zero relative to the scale of its terms (see
+        :meth:`_vanishes`), whatever the scale of ``expr``.
+        """
         expr = to_sympy(expr, "expr")
         syms = list(wrt) if isinstance(wrt, (sp.MatrixBase, list, tuple)) else [wrt]
         if not syms or not all(isinstance(s, sp.Symbol) for s in syms):
             raise TypeError("wrt must be a Symbol or a sequence/Matrix of Symbols")
         if not isinstance(point, dict):
             raise TypeError("point must be a dict {symbol: value}")
-        grad = sp.Matrix([sp.diff(expr, s) for s in syms]).subs(point)
-        outcome, failure = self._equal_outcome(grad, sp.zeros(len(syms), 1), label, domain, 1e-10, 1e-12, 8, "stationary")
+        grad = sp.Matrix([sp.diff(expr, s) for s in syms])
+        outcome, failure = self._vanishes(grad, syms, point, label, domain, "stationary")
         return self._finish("stationary", label, source, outcome, failure)
 
     def lagrange(self, objective: Any, constraints: Sequence[Any], variables: Sequence[sp.Symbol], solution: dict,
@@ -278,7 +404,8 @@ class Derivation:
 
         With ``L = objective + sign * sum_i m_i g_i`` (``sign=-1`` is ``f - lambda g``; ``sign=+1`` is
         ``f + beta g``), checks that ``dL/dv = 0`` for every ``v`` in ``variables`` and ``g_i = 0`` at
-        ``solution``, a dict giving the variables and the multipliers.
+        ``solution``, a dict giving the variables and the multipliers (exactly, or relative to the
+        terms' scale for float values, as in :meth:`stationary`).
         """
         if sign not in (-1, 1):
             raise ValueError(f"sign must be -1 or +1, got {sign!r}")
@@ -290,15 +417,21 @@ class Derivation:
         if missing:
             raise ValueError(f"solution has no value for {', '.join(missing)}")
         lagrangian = to_sympy(objective, "objective") + sign * sum(m * g for m, g in zip(multipliers, constraints))
-        conditions = sp.Matrix([sp.diff(lagrangian, v) for v in variables] + constraints).subs(solution)
-        outcome, failure = self._equal_outcome(conditions, sp.zeros(conditions.rows, 1), label, domain, 1e-10, 1e-12, 8, "lagrange")
+        conditions = sp.Matrix([sp.diff(lagrangian, v) for v in variables] + constraints)
+        outcome, failure = self._vanishes(conditions, [*variables, *multipliers], solution, label, domain, "lagrange")
         return self._finish("lagrange", label, source, outcome, failure)
 
     def positive(self, expr: Any, label: str, *, strict: bool = True, source: Any = None,
                  domain: Domain | Sequence[Domain] = ()) -> Check:
-        """Check ``expr > 0`` (``>= 0`` with ``strict=False``) on the declared domain."""
+        """Check ``expr > 0`` (``>= 0`` with ``strict=False``) on the declared domain.
+
+        A point where ``expr`` is not a real number is a counterexample; a point where it is undefined
+        is no evidence.
+        """
         expr = to_sympy(expr, "expr")
-        outcome = check_sign(expr, normalise_domains(domain), strict=strict, seed=self.seed, key=f"positive:{label}")
+        if isinstance(expr, sp.MatrixBase):
+            raise TypeError("positive takes a scalar expression")
+        outcome = check_sign(expr, normalise_domains(domain), strict=strict, seed=self.seed)
         rel = ">" if strict else ">="
         return self._finish("positive", label, source, outcome,
                             lambda: f"claim does not hold: {label}\n  {sp.sstr(expr)[:600]} {rel} 0 fails: {outcome.detail}")
@@ -306,28 +439,34 @@ class Derivation:
     # ------------------------------------------------------------------ numeric claims
     def close(self, actual: Any, expected: Any, label: str, *, rtol: float = 1e-7, atol: float = 0.0,
               source: Any = None) -> Check:
-        """Check that numbers or arrays agree: ``|actual - expected| <= atol + rtol * |expected|``."""
+        """Check that numbers or arrays of the same shape agree: ``|actual - expected| <= atol + rtol * |expected|``.
+
+        Shapes must match exactly (no broadcasting). Equal infinities agree; a NaN on either side makes
+        the check undecided (a NaN is never evidence either way).
+        """
         rtol, atol = check_real(rtol, "rtol", low=0.0), check_real(atol, "atol", low=0.0)
         a = check_array(actual, "actual", min_rows=0, finite=False, allow_bool=True)
         e = check_array(expected, "expected", min_rows=0, finite=False, allow_bool=True)
-        try:
-            shape = np.broadcast_shapes(a.shape, e.shape)
-        except ValueError:
-            raise ValueError(f"shapes do not match: actual {a.shape}, expected {e.shape}") from None
-        if 0 in shape:
+        if a.shape != e.shape:
+            raise ValueError(f"shapes do not match: actual {a.shape}, expected {e.shape} (close does not broadcast)")
+        if a.size == 0:
             raise ValueError("actual and expected are empty: a comparison of no values proves nothing")
-        # np.isclose treats equal infinities as equal and NaN as different from everything
-        bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=False)
-        detail = ""
-        if np.any(bad):
-            with np.errstate(invalid="ignore"):
-                diff = np.abs(a - e)
-            worst = float(np.max(np.where(np.isnan(diff), np.inf, diff)))
-            detail = f"{int(np.sum(bad))} of {bad.size} entries differ, max |diff| {worst:.3g}"
-        outcome = Outcome(not np.any(bad), f"numeric: rtol={rtol:g}, atol={atol:g}", "numeric", detail)
+        route = f"numeric: rtol={rtol:g}, atol={atol:g}"
+        if np.any(np.isnan(a)) or np.any(np.isnan(e)):
+            n_nan = int(np.sum(np.isnan(a) | np.isnan(e)))
+            outcome = Outcome(False, "undecided", "numeric", f"{n_nan} of {a.size} entries are NaN", status="undecided")
+        else:
+            bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=False)
+            detail = ""
+            if np.any(bad):
+                with np.errstate(invalid="ignore"):
+                    diff = np.abs(a - e)
+                worst = float(np.max(np.where(np.isnan(diff), np.inf, diff)))
+                detail = f"{int(np.sum(bad))} of {bad.size} entries differ, max |diff| {worst:.3g}"
+            outcome = Outcome(not np.any(bad), route, "numeric", detail)
         return self._finish("close", label, source, outcome,
                             lambda: f"values differ: {label}\n  actual  : {np.array2string(a, precision=8)[:600]}\n"
-                                    f"  expected: {np.array2string(e, precision=8)[:600]}\n  {detail}")
+                                    f"  expected: {np.array2string(e, precision=8)[:600]}\n  {outcome.detail}")
 
     def holds(self, condition: Any, label: str, *, source: Any = None, detail: str = "") -> Check:
         """Check that every entry of a boolean array is True (a property over many cases)."""
@@ -343,41 +482,74 @@ class Derivation:
                             lambda: f"property does not hold: {label}\n  fails in {n_bad} of {c.size} cases. {detail}")
 
     def gradient(self, fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray] | np.ndarray,
-                 x: Any, label: str, *, eps: float | None = None, rtol: float = 1e-6, atol: float = 1e-8,
+                 x: Any, label: str, *, rtol: float | None = None, atol: float | None = None,
                  source: Any = None) -> Check:
-        """Check an analytic gradient against central finite differences at ``x`` (any shape)."""
+        """Check an analytic gradient against finite differences at ``x`` (any shape).
+
+        The reference is Ridders' extrapolation of central differences, and the tolerance comes from its
+        own error estimate and the function's scale (see :func:`emlib.gradcheck.check_gradient`);
+        ``rtol``/``atol`` can only loosen it. The route reports the largest difference found.
+        """
         try:
-            check_gradient(fun, grad, x, rtol=rtol, atol=atol, eps=eps)
-            outcome = Outcome(True, "finite differences", "finite-difference")
+            worst = check_gradient(fun, grad, x, rtol=rtol, atol=atol)
+            outcome = Outcome(True, f"finite differences (Ridders), max |diff| {worst:.1e}", "finite-difference")
+        except GradientUndecided as exc:
+            outcome = Outcome(False, "undecided", "finite-difference", str(exc), status="undecided")
         except AssertionError as exc:
-            outcome = Outcome(False, "finite differences", "finite-difference", str(exc))
+            outcome = Outcome(False, "finite differences (Ridders)", "finite-difference", str(exc))
         return self._finish("gradient", label, source, outcome, lambda: f"gradient check failed: {label}\n  {outcome.detail}")
 
     # ------------------------------------------------------------------ reports
     def counts(self) -> dict[str, int]:
-        """Number of checks per category."""
-        return {c: sum(r.category == c for r in self.records) for c in CATEGORIES}
+        """Number of passed checks (ok or refuted as expected) per category."""
+        return {c: sum(r.category == c and not r.failed for r in self.records) for c in CATEGORIES}
 
     def refuted(self) -> list[Check]:
         """The expected-false checks: printed results the checks refute."""
         return [r for r in self.records if r.refuted]
 
+    def failed(self) -> list[Check]:
+        """Checks that did not pass (including undecided ones)."""
+        return [r for r in self.records if r.failed]
+
     def summary_line(self) -> str:
         if not self.records:
             raise ValueError("no checks were recorded")
         parts = [f"{n} {c}" for c, n in self.counts().items() if n]
-        line = f"{len(self.records)} checks passed: {', '.join(parts)}"
+        n_failed = len(self.failed())
+        n_passed = len(self.records) - n_failed
+        head = f"{n_passed} of {len(self.records)} checks passed" if n_failed else f"{len(self.records)} checks passed"
+        line = f"{head}: {', '.join(parts) or 'none'}"
         n_ref = len(self.refuted())
         if n_ref:
             line += f" (including {n_ref} that refute{'s' if n_ref == 1 else ''} {'a printed result' if n_ref == 1 else 'printed results'})"
+        if n_failed:
+            line += f"; {n_failed} FAILED"
         return line
 
     def summary(self) -> None:
-        """Print the stable plain-text summary, e.g. ``12 checks passed: 9 symbolic, 3 numeric``."""
-        print(self.summary_line())
+        """Print the stable plain-text summary, e.g. ``12 checks passed: 9 symbolic, 3 numeric``.
+
+        Raises
+        ------
+        StepError
+            If any recorded check failed (even one whose error was caught): the summary then reads
+            ``N of M checks passed`` and lists the failures, and the notebook's run fails.
+        """
+        lines = [self.summary_line()]
         for r in self.refuted():
-            src = ",".join(r.sources) or "-"
-            print(f"  refuted [{src}] {r.label}")
+            lines.append(f"  refuted [{','.join(r.sources) or '-'}] {r.label}")
+        for r in self.failed():
+            lines.append(f"  FAILED [{','.join(r.sources) or '-'}] {r.label}: {r.detail}")
+        data = {
+            "title": self.title, "passed": len(self.records) - len(self.failed()), "total": len(self.records),
+            "counts": self.counts(), "refuted": len(self.refuted()), "failed": len(self.failed()),
+            "refuted_items": [{"sources": list(r.sources), "label": r.label} for r in self.refuted()],
+        }
+        _emit("\n".join(lines), SUMMARY_MIME, data)
+        if self.failed():
+            raise StepError(f"{len(self.failed())} of {len(self.records)} checks failed: "
+                            + "; ".join(r.label for r in self.failed()))
 
     def coverage_rows(self) -> list[tuple[str, str, str]]:
         """(item, where, how) for every outline item that a check or a citation covers."""
@@ -387,7 +559,7 @@ class Derivation:
                 entry = items.setdefault(s, {"where": [], "how": []})
                 if r.section and r.section not in entry["where"]:
                     entry["where"].append(r.section)
-                entry["how"].append("refuted (" + r.category + ")" if r.refuted else r.category)
+                entry["how"].append({"refuted": f"refuted ({r.category})", "failed": f"FAILED ({r.category})"}.get(r.status, r.category))
         for sources, section, how in self.citations:
             for s in sources:
                 entry = items.setdefault(s, {"where": [], "how": []})
@@ -410,9 +582,10 @@ class Derivation:
         if not rows:
             raise ValueError("no check or citation names an outline item (pass source=...)")
         w_item = max(4, *(len(r[0]) for r in rows))
-        print(f"{'item':<{w_item}} | where | how checked")
-        for item, where, how in rows:
-            print(f"{item:<{w_item}} | {where} | {how}")
+        lines = [f"{'item':<{w_item}} | where | how checked"]
+        lines += [f"{item:<{w_item}} | {where} | {how}" for item, where, how in rows]
+        _emit("\n".join(lines), COVERAGE_MIME,
+              {"title": self.title, "rows": [{"item": i, "where": w, "how": h} for i, w, h in rows]})
 
     def table(self) -> "CheckTable":
         """A table of every check (HTML in Jupyter, text elsewhere); its output is not meant for nbval."""
@@ -426,7 +599,7 @@ class CheckTable:
         self.derivation = derivation
 
     def _rows(self) -> list[list[str]]:
-        return [[str(i + 1), r.section, r.label, ",".join(r.sources), "refuted" if r.refuted else "ok", r.route]
+        return [[str(i + 1), r.section, r.label, ",".join(r.sources), r.status, r.route]
                 for i, r in enumerate(self.derivation.records)]
 
     def __repr__(self) -> str:
@@ -439,3 +612,24 @@ class CheckTable:
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self._rows())
         caption = html.escape(f"{self.derivation.title}: {self.derivation.summary_line()}")
         return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _is_float(v: Any) -> bool:
+    if isinstance(v, (float, np.floating)):
+        return True
+    if isinstance(v, sp.Basic):
+        return bool(v.atoms(sp.Float))
+    return False
+
+
+def _exact_value(v: Any) -> sp.Basic:
+    """A point value as an exact sympy number (a float becomes the binary number it holds)."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"point values must be numbers, got {v!r}")
+    if isinstance(v, (float, np.floating)):
+        return sp.Rational(float(v))
+    if isinstance(v, (int, np.integer)):
+        return sp.Integer(int(v))
+    out = sp.sympify(v)
+    floats = out.atoms(sp.Float)
+    return out.xreplace({f: sp.Rational(f) for f in floats}) if floats else out

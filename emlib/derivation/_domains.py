@@ -1,13 +1,33 @@
-"""Where the numeric route draws its random points from."""
+"""Where the numeric route draws its points from.
+
+A domain covers a set of symbols and yields *exact* points: every value is a Python ``int`` or a
+``fractions.Fraction`` (a float drawn at random is kept as the exact binary number it is), so a point
+means the same thing at every working precision and constraints such as ``q1 + q2 + q3 = 1`` hold
+exactly.
+
+Each domain gives deterministic special points (0 where allowed, +-1, tiny and huge magnitudes,
+integers and half-integers, points next to the boundary) and random points that cover the whole
+declared set, with magnitudes spread over many decades. A domain also states what it implies about
+its symbols (for the symbolic routes), the substitutions that make its coordinates independent (for
+the exact-residual rule), and whether a symbol's own sympy assumptions contradict it.
+"""
 
 from __future__ import annotations
 
+import itertools
+from fractions import Fraction
 from typing import Iterable, Sequence
 
 import numpy as np
 import sympy as sp
 
-__all__ = ["Domain", "Real", "Positive", "Interval", "Integer", "Simplex", "SPD", "default_domain"]
+__all__ = ["Domain", "Real", "Positive", "Interval", "Integer", "Simplex", "SPD", "default_domain",
+           "normalise_domains"]
+
+#: Decades covered by random magnitudes (10**-8 .. 10**8) and by the special points (10**-12 .. 10**12).
+LOG_SPAN = 8.0
+SPECIAL_MAGNITUDES = (1, 2, 3, Fraction(1, 2), Fraction(1, 3), 10, Fraction(1, 10), Fraction(3, 2),
+                      Fraction(1, 10**6), 10**6, Fraction(1, 10**12), 10**12)
 
 
 def _as_symbols(symbols: Iterable[object], cls: str) -> tuple[sp.Symbol, ...]:
@@ -17,132 +37,473 @@ def _as_symbols(symbols: Iterable[object], cls: str) -> tuple[sp.Symbol, ...]:
     for s in out:
         if not isinstance(s, sp.Symbol):
             raise TypeError(f"{cls} takes sympy Symbols, got {type(s).__name__} {s!r}")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{cls} got the same symbol twice")
     return out
 
 
+def _exact(value: float | int | Fraction) -> int | Fraction:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Fraction):
+        return value
+    out = Fraction(float(value))
+    return int(out) if out.denominator == 1 else out
+
+
+def _bound(value: float | int | Fraction | None, name: str) -> Fraction | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not np.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return Fraction(value) if not isinstance(value, Fraction) else value
+
+
 class Domain:
-    """A set of symbols and the distribution their values are drawn from."""
+    """A set of symbols and the points their values are drawn from.
+
+    Subclasses define :meth:`special_points`, :meth:`random_point`, :attr:`assumptions` and
+    :meth:`describe`; :meth:`contradiction` reports a symbol whose own assumptions the domain
+    violates; :meth:`reduction` maps dependent coordinates to independent ones.
+    """
 
     symbols: tuple[sp.Symbol, ...] = ()
-    #: assumptions the symbols may be given for the symbolic routes (e.g. ``{"positive": True}``)
+    #: assumptions every point of the domain satisfies (given to the symbolic routes)
     assumptions: dict[str, bool] = {}
 
-    def sample(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
+    def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
+        return []
+
+    def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
+        raise NotImplementedError
+
+    def finite_points(self) -> list[dict[sp.Symbol, int | Fraction]] | None:
+        """Every point of the domain when it is finite and small (checked exhaustively), else None."""
+        return None
+
+    def reduction(self) -> dict[sp.Symbol, sp.Expr]:
+        """Substitutions that express dependent coordinates through independent ones."""
+        return {}
+
+    def full_dimensional(self, expr: sp.Expr) -> bool:
+        """True if a nonzero polynomial ``expr`` (after :meth:`reduction`) cannot vanish on the whole domain."""
+        return True
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        """A message if ``symbol``'s own sympy assumptions exclude points of this domain."""
+        return None
+
+    def describe(self) -> str:
         raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(map(str, self.symbols))})"
 
 
+def _scalar_contradiction(symbol: sp.Symbol, low: Fraction | None, high: Fraction | None, integer: bool,
+                          where: str) -> str | None:
+    """Compare a symbol's assumptions with the range [low, high] (None = unbounded)."""
+    problems = []
+    if symbol.is_integer and not integer:
+        problems.append("integer")
+    if symbol.is_positive and (low is None or low <= 0):
+        problems.append("positive")
+    elif symbol.is_nonnegative and (low is None or low < 0):
+        problems.append("nonnegative")
+    if symbol.is_negative and (high is None or high >= 0):
+        problems.append("negative")
+    elif symbol.is_nonpositive and (high is None or high > 0):
+        problems.append("nonpositive")
+    if symbol.is_zero:
+        problems.append("zero")
+    if problems:
+        return (f"symbol {symbol} was created {'/'.join(problems)} but is declared over {where}, which has "
+                f"points outside that; create the symbol without those assumptions or declare a matching domain")
+    return None
+
+
 class Interval(Domain):
-    """Independent uniform draws from ``[low, high]`` for each symbol."""
+    """Real symbols in the closed interval ``[low, high]`` (either end may be None for unbounded).
 
-    def __init__(self, *symbols: sp.Symbol, low: float, high: float) -> None:
-        if not np.isfinite(low) or not np.isfinite(high) or not low < high:
-            raise ValueError(f"Interval needs finite low < high, got low={low}, high={high}")
+    Points: the ends, points at relative distances 1e-1 .. 1e-12 from each finite end, 0 and +-1 when
+    inside, and random points, uniform inside a bounded interval or spread over 16 decades of magnitude
+    on an unbounded side.
+    """
+
+    def __init__(self, *symbols: sp.Symbol, low: float | None, high: float | None) -> None:
         self.symbols = _as_symbols(symbols, type(self).__name__)
-        self.low, self.high = float(low), float(high)
-        self.assumptions = {"positive": True} if low > 0 else ({"nonnegative": True} if low >= 0 else {"real": True})
+        self.low, self.high = _bound(low, "low"), _bound(high, "high")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"{type(self).__name__} needs low < high, got low={low}, high={high}")
+        if self.low is not None and self.low > 0:
+            self.assumptions = {"positive": True}
+        elif self.low is not None and self.low == 0:
+            self.assumptions = {"nonnegative": True}
+        elif self.high is not None and self.high < 0:
+            self.assumptions = {"negative": True}
+        elif self.high is not None and self.high == 0:
+            self.assumptions = {"nonpositive": True}
+        else:
+            self.assumptions = {"real": True}
+        self._specials = self._special_values()
 
-    def sample(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        values = rng.uniform(self.low, self.high, size=len(self.symbols))
-        return dict(zip(self.symbols, values.tolist()))
+    def _inside(self, v: Fraction | int) -> bool:
+        return (self.low is None or v >= self.low) and (self.high is None or v <= self.high)
+
+    def _special_values(self) -> list[int | Fraction]:
+        out: list[Fraction | int] = []
+        lo, hi = self.low, self.high
+        if lo is not None:
+            out.append(lo)
+        if hi is not None:
+            out.append(hi)
+        if lo is not None and hi is not None:
+            width = hi - lo
+            out.append(lo + width / 2)
+            for k in (1, 4, 8, 12):
+                out += [lo + width / 10**k, hi - width / 10**k]
+        else:
+            for k in (1, 4, 8, 12):
+                if lo is not None:
+                    out.append(lo + max(abs(lo), 1) / 10**k)
+                if hi is not None:
+                    out.append(hi - max(abs(hi), 1) / 10**k)
+        for m in (0,) + SPECIAL_MAGNITUDES:
+            for v in ((m,) if m == 0 else (m, -m)):
+                if self._inside(v):
+                    out.append(v)
+        seen: list[int | Fraction] = []
+        for v in out:
+            v = _exact(Fraction(v))
+            if v not in seen:
+                seen.append(v)
+        return seen
+
+    def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
+        # every symbol at the same special value: cheap, and it hits coincidences such as x = y
+        return [{s: v for s in self.symbols} for v in self._specials]
+
+    def _draw(self, rng: np.random.Generator) -> int | Fraction:
+        lo, hi = self.low, self.high
+        u = rng.random()
+        if u < 0.2:
+            return self._specials[int(rng.integers(len(self._specials)))]
+        if lo is not None and hi is not None:
+            if u < 0.7:
+                return _exact(lo + (hi - lo) * Fraction(rng.random()))
+            d = Fraction(10.0 ** rng.uniform(-14, 0)) * (hi - lo)  # log-spaced distance from one end
+            return _exact(lo + d if rng.random() < 0.5 else hi - d)
+        magnitude = Fraction(rng.uniform(0, 4)) if u < 0.45 else Fraction(10.0 ** rng.uniform(-LOG_SPAN, LOG_SPAN))
+        if lo is None and hi is None:
+            return _exact(magnitude if rng.random() < 0.5 else -magnitude)
+        return _exact(lo + magnitude if lo is not None else hi - magnitude)
+
+    def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
+        return {s: self._draw(rng) for s in self.symbols}
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        return _scalar_contradiction(symbol, self.low, self.high, False, self.describe())
+
+    def describe(self) -> str:
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        left = "(" if self.low is None else "["
+        right = ")" if self.high is None else "]"
+        return f"{', '.join(map(str, self.symbols))} in {left}{lo}, {hi}{right}"
+
+
+def _fmt(v: Fraction | int) -> str:
+    v = Fraction(v)
+    return str(v.numerator) if v.denominator == 1 else f"{float(v):.6g}"
 
 
 class Real(Interval):
-    """Real symbols, drawn uniformly from ``[low, high]`` (default ``[-2, 2]``)."""
+    """Real symbols: the whole line by default, or ``[low, high]``."""
 
-    def __init__(self, *symbols: sp.Symbol, low: float = -2.0, high: float = 2.0) -> None:
+    def __init__(self, *symbols: sp.Symbol, low: float | None = None, high: float | None = None) -> None:
         super().__init__(*symbols, low=low, high=high)
-        self.assumptions = {"real": True}
 
 
 class Positive(Interval):
-    """Positive symbols, drawn uniformly from ``[low, high]`` (default ``[0.1, 3]``)."""
+    """Positive symbols: ``(0, inf)`` by default, or ``[low, high]`` with ``low > 0``."""
 
-    def __init__(self, *symbols: sp.Symbol, low: float = 0.1, high: float = 3.0) -> None:
-        if low <= 0:
+    def __init__(self, *symbols: sp.Symbol, low: float | None = None, high: float | None = None) -> None:
+        if low is not None and not low > 0:
             raise ValueError(f"Positive needs low > 0, got {low}")
         super().__init__(*symbols, low=low, high=high)
+        self._open_at_zero = low is None
+        if self._open_at_zero:
+            self.low = Fraction(0)
+            self.assumptions = {"positive": True}
+            self._specials = [v for v in self._special_values() if v != 0]
+
+    def _draw(self, rng: np.random.Generator) -> int | Fraction:
+        v = super()._draw(rng)
+        return v if v != 0 else Fraction(1, 10**12)
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        low = Fraction(1, 10**30) if self._open_at_zero else self.low
+        return _scalar_contradiction(symbol, low, self.high, False, self.describe())
+
+    def describe(self) -> str:
+        if self._open_at_zero:
+            hi = "inf" if self.high is None else _fmt(self.high)
+            return f"{', '.join(map(str, self.symbols))} in (0, {hi}{')' if self.high is None else ']'}"
+        return super().describe()
 
 
 class Integer(Domain):
-    """Integer symbols drawn uniformly from ``low..high`` (inclusive)."""
+    """Integer symbols in ``low..high`` (inclusive; either end may be None for unbounded).
 
-    def __init__(self, *symbols: sp.Symbol, low: int = 1, high: int = 6) -> None:
-        if not low <= high:
-            raise ValueError(f"Integer needs low <= high, got low={low}, high={high}")
+    A small box (at most 4096 points in all) is checked exhaustively. Otherwise the points are the
+    special integers 0, +-1, +-2, +-3, +-10, +-100, +-1000 that lie inside, the ends, and random
+    integers with magnitudes up to 1000.
+    """
+
+    EXHAUSTIVE = 4096
+
+    def __init__(self, *symbols: sp.Symbol, low: int | None = None, high: int | None = None) -> None:
         self.symbols = _as_symbols(symbols, "Integer")
-        self.low, self.high = int(low), int(high)
-        self.assumptions = {"integer": True, "positive": True} if low > 0 else {"integer": True}
+        for name, v in (("low", low), ("high", high)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+                raise TypeError(f"Integer {name} must be an int or None, got {type(v).__name__}")
+        self.low = None if low is None else int(low)
+        self.high = None if high is None else int(high)
+        if self.low is not None and self.high is not None and not self.low <= self.high:
+            raise ValueError(f"Integer needs low <= high, got low={low}, high={high}")
+        self.assumptions = {"integer": True}
+        if self.low is not None and self.low > 0:
+            self.assumptions["positive"] = True
+        elif self.low is not None and self.low == 0:
+            self.assumptions["nonnegative"] = True
+        specials = [0, 1, -1, 2, -2, 3, -3, 10, -10, 100, -100, 1000, -1000]
+        specials += [v for v in (self.low, self.high) if v is not None]
+        self._specials = list(dict.fromkeys(v for v in specials if self._inside(v)))
 
-    def sample(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        values = rng.integers(self.low, self.high + 1, size=len(self.symbols))
-        return {s: int(v) for s, v in zip(self.symbols, values)}
+    def _inside(self, v: int) -> bool:
+        return (self.low is None or v >= self.low) and (self.high is None or v <= self.high)
+
+    def size(self) -> int | None:
+        if self.low is None or self.high is None:
+            return None
+        return self.high - self.low + 1
+
+    def finite_points(self) -> list[dict[sp.Symbol, int | Fraction]] | None:
+        n = self.size()
+        if n is None or n ** len(self.symbols) > self.EXHAUSTIVE:
+            return None
+        values = range(self.low, self.high + 1)
+        return [dict(zip(self.symbols, combo)) for combo in itertools.product(values, repeat=len(self.symbols))]
+
+    def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
+        return [{s: v for s in self.symbols} for v in self._specials]
+
+    def _draw(self, rng: np.random.Generator) -> int:
+        if rng.random() < 0.3 and self._specials:
+            return self._specials[int(rng.integers(len(self._specials)))]
+        if self.low is not None and self.high is not None and self.high - self.low <= 2000:
+            return int(rng.integers(self.low, self.high + 1))
+        magnitude = int(round(10.0 ** rng.uniform(0, 3)))
+        if self.low is None and self.high is None:
+            return magnitude if rng.random() < 0.5 else -magnitude
+        if self.low is not None:
+            v = self.low + magnitude - 1
+            return v if self.high is None else min(v, self.high)
+        return self.high - magnitude + 1
+
+    def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
+        return {s: self._draw(rng) for s in self.symbols}
+
+    def full_dimensional(self, expr: sp.Expr) -> bool:
+        # a nonzero polynomial whose degree in each variable is below the number of values that
+        # variable takes cannot vanish on the whole grid (the combinatorial Nullstellensatz)
+        n = self.size()
+        if n is None:
+            return True
+        try:
+            return all(sp.degree(expr, s) < n for s in self.symbols if s in expr.free_symbols)
+        except sp.PolynomialError:
+            return False
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        return _scalar_contradiction(symbol, None if self.low is None else Fraction(self.low),
+                                     None if self.high is None else Fraction(self.high), True, self.describe())
+
+    def describe(self) -> str:
+        lo = "-inf" if self.low is None else str(self.low)
+        hi = "inf" if self.high is None else str(self.high)
+        return f"integers {', '.join(map(str, self.symbols))} in {lo}..{hi}"
 
 
 class Simplex(Domain):
-    """Symbols that together form a probability vector.
+    """Symbols that together form a probability vector (every coordinate > 0, sum 1).
 
     With ``partial=True`` the symbols are all but the last coordinate (their sum is below one and the
-    last coordinate is written as ``1 - sum`` in the expressions).
+    last coordinate is written as ``1 - sum`` in the expressions). Points: Dirichlet draws with
+    concentrations from 0.05 to 20, the centre, and points next to every vertex and face.
     """
 
     def __init__(self, *symbols: sp.Symbol, partial: bool = False) -> None:
         self.symbols = _as_symbols(symbols, "Simplex")
         self.partial = bool(partial)
+        self.n = len(self.symbols) + (1 if self.partial else 0)
+        if self.n < 2:
+            raise ValueError("Simplex needs at least two coordinates (one symbol with partial=True)")
         self.assumptions = {"positive": True}
 
-    def sample(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
-        n = len(self.symbols) + (1 if self.partial else 0)
-        # Dirichlet(2, ..., 2) keeps coordinates away from 0 where logs blow up.
-        values = rng.dirichlet(np.full(n, 2.0))[: len(self.symbols)]
-        return dict(zip(self.symbols, values.tolist()))
+    def _point(self, probs: Sequence[Fraction]) -> dict[sp.Symbol, int | Fraction]:
+        return {s: _exact(p) for s, p in zip(self.symbols, probs)}
+
+    @staticmethod
+    def _complete(head: Sequence[Fraction]) -> list[Fraction]:
+        return [*head, 1 - sum(head)]
+
+    def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
+        n = self.n
+        out = [self._complete([Fraction(1, n)] * (n - 1))]
+        for eps in (Fraction(1, 10**3), Fraction(1, 10**9)):
+            for vertex in range(n):
+                head = [eps / (n - 1) if i != vertex else 1 - eps for i in range(n)]
+                out.append(self._complete(head[:-1]))
+            for face in range(n):  # one coordinate tiny, the rest equal
+                head = [eps if i == face else (1 - eps) / (n - 1) for i in range(n)]
+                out.append(self._complete(head[:-1]))
+        return [self._point(p) for p in out]
+
+    def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
+        alpha = 10.0 ** rng.uniform(np.log10(0.05), np.log10(20))
+        while True:
+            draw = rng.dirichlet(np.full(self.n, alpha))
+            head = [Fraction(float(v)) for v in draw[:-1]]
+            last = 1 - sum(head)
+            if all(v > 0 for v in head) and last > 0:
+                return self._point([*head, last])
+
+    def reduction(self) -> dict[sp.Symbol, sp.Expr]:
+        if self.partial:
+            return {}
+        *head, last = self.symbols
+        return {last: 1 - sp.Add(*head)}
+
+    def describe(self) -> str:
+        kind = "the first coordinates of a probability vector" if self.partial else "a probability vector"
+        return f"{', '.join(map(str, self.symbols))} {kind}"
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        return _scalar_contradiction(symbol, Fraction(1, 10**30), Fraction(1), False, self.describe())
 
 
 class SPD(Domain):
-    """An explicit symbolic matrix whose entries get a random symmetric positive-definite value.
+    """An explicit symbolic matrix whose entries take the values of a random symmetric positive-definite matrix.
 
     Works for a symmetric matrix of symbols (``S12`` used twice) and for a general one (``S12`` and
-    ``S21`` distinct): both get the same symmetric value.
+    ``S21`` distinct): both get the same symmetric value. Eigenvalues are spread over up to 8 decades
+    (condition numbers up to 1e8), with random orthogonal eigenvectors; the identity, diagonal and
+    nearly singular matrices are among the special points.
     """
 
-    def __init__(self, matrix: sp.MatrixBase, *, min_eigenvalue: float = 0.5) -> None:
+    def __init__(self, matrix: sp.MatrixBase, *, max_condition: float = 1e8) -> None:
         if not isinstance(matrix, sp.MatrixBase) or matrix.rows != matrix.cols:
             raise TypeError("SPD takes an explicit square sympy Matrix of symbols")
         self.matrix = matrix
         self.positions: list[tuple[sp.Symbol, int, int]] = []
         seen: dict[sp.Symbol, tuple[int, int]] = {}
+        self._mirror: dict[sp.Symbol, sp.Symbol] = {}
         for i in range(matrix.rows):
             for j in range(matrix.cols):
                 entry = matrix[i, j]
-                if isinstance(entry, sp.Symbol):
-                    if entry in seen and seen[entry] not in {(i, j), (j, i)}:
-                        raise ValueError(f"SPD: symbol {entry} appears at non-mirror positions")
-                    seen.setdefault(entry, (i, j))
-                    self.positions.append((entry, i, j))
+                if not isinstance(entry, sp.Symbol):
+                    continue
+                if entry in seen and seen[entry] not in {(i, j), (j, i)}:
+                    raise ValueError(f"SPD: symbol {entry} appears at non-mirror positions")
+                seen.setdefault(entry, (i, j))
+                self.positions.append((entry, i, j))
+                other = matrix[j, i]
+                if i > j and isinstance(other, sp.Symbol) and other != entry:
+                    self._mirror[entry] = other
         self.symbols = tuple(seen)
-        self.min_eigenvalue = float(min_eigenvalue)
+        if not self.symbols:
+            raise ValueError("SPD needs a matrix with at least one symbol")
+        if not (max_condition >= 1 and np.isfinite(max_condition)):
+            raise ValueError(f"max_condition must be a finite number >= 1, got {max_condition}")
+        self.max_condition = float(max_condition)
         self.assumptions = {"real": True}
 
-    def sample(self, rng: np.random.Generator) -> dict[sp.Symbol, float]:
+    def _values(self, value: np.ndarray) -> dict[sp.Symbol, int | Fraction]:
+        value = (value + value.T) / 2
+        return {s: _exact(value[i, j]) for s, i, j in self.positions}
+
+    def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
         n = self.matrix.rows
-        g = rng.standard_normal((n, n))
-        value = g @ g.T / n + self.min_eigenvalue * np.eye(n)
-        return {s: float(value[i, j]) for s, i, j in self.positions}
+        diag = np.diag(np.geomspace(1.0, 1.0 / self.max_condition, n)) if n > 1 else np.eye(1) * 3.0
+        ones = np.full((n, n), 0.5) + 0.5 * np.eye(n)
+        return [self._values(np.eye(n)), self._values(diag), self._values(ones)]
+
+    def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
+        n = self.matrix.rows
+        q, r = np.linalg.qr(rng.standard_normal((n, n)))
+        q = q * np.sign(np.diag(r))
+        log_cond = rng.uniform(0, np.log10(self.max_condition))
+        centre = rng.uniform(-2, 2)
+        eig = 10.0 ** (centre + rng.uniform(-log_cond / 2, log_cond / 2, size=n))
+        if n > 1:  # make the spread exactly the drawn condition number
+            eig[0], eig[-1] = 10.0 ** (centre + log_cond / 2), 10.0 ** (centre - log_cond / 2)
+        return self._values(q @ np.diag(eig) @ q.T)
+
+    def reduction(self) -> dict[sp.Symbol, sp.Expr]:
+        return dict(self._mirror)
+
+    def describe(self) -> str:
+        n = self.matrix.rows
+        return f"{n}x{n} symmetric positive-definite {self.matrix[0, 0]}.. (condition up to {self.max_condition:.0e})"
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        off = any(s == symbol and i != j for s, i, j in self.positions)
+        if symbol.is_integer:
+            return f"symbol {symbol} was created integer but is an entry of an SPD matrix"
+        if off and (symbol.is_positive or symbol.is_nonnegative or symbol.is_negative or symbol.is_nonpositive):
+            return (f"symbol {symbol} was created with a sign but is an off-diagonal entry of an SPD matrix, "
+                    "which takes both signs")
+        if not off and (symbol.is_negative or symbol.is_nonpositive):
+            return f"symbol {symbol} was created negative but is a diagonal entry of an SPD matrix"
+        return None
 
 
 def default_domain(symbol: sp.Symbol) -> Domain:
-    """The domain used for a symbol that no declared domain covers, from its assumptions."""
+    """The domain of a symbol that no declared domain covers, from its own assumptions (real by default)."""
     if symbol.is_integer:
-        return Integer(symbol, low=1 if symbol.is_positive else -3, high=6)
+        if symbol.is_positive:
+            return Integer(symbol, low=1)
+        if symbol.is_nonnegative:
+            return Integer(symbol, low=0)
+        if symbol.is_negative:
+            return Integer(symbol, high=-1)
+        return Integer(symbol)
     if symbol.is_positive:
         return Positive(symbol)
     if symbol.is_nonnegative:
-        return Interval(symbol, low=0.0, high=3.0)
+        return Interval(symbol, low=0, high=None)
     if symbol.is_negative:
-        return Interval(symbol, low=-3.0, high=-0.1)
+        return _Negative(symbol)
+    if symbol.is_nonpositive:
+        return Interval(symbol, low=None, high=0)
     return Real(symbol)
+
+
+class _Negative(Interval):
+    def __init__(self, *symbols: sp.Symbol) -> None:
+        super().__init__(*symbols, low=None, high=0)
+        self.assumptions = {"negative": True}
+        self._specials = [v for v in self._specials if v != 0]
+
+    def _draw(self, rng: np.random.Generator) -> int | Fraction:
+        v = super()._draw(rng)
+        return v if v != 0 else Fraction(-1, 10**12)
+
+    def contradiction(self, symbol: sp.Symbol) -> str | None:
+        return _scalar_contradiction(symbol, None, Fraction(-1, 10**30), False, self.describe())
 
 
 def normalise_domains(domain: Domain | Sequence[Domain] | None) -> list[Domain]:
