@@ -107,7 +107,7 @@ class EstimatorMixin:
     def __repr__(self) -> str:
         sig = inspect.signature(type(self).__init__).parameters
         parts = []
-        for name in self._get_param_names():
+        for name in (n for n in sig if n != "self"):  # constructor order reads best
             value = getattr(self, name, None)
             default = sig[name].default
             try:

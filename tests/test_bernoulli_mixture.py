@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -220,3 +221,55 @@ def test_from_parameters():
         BernoulliMixture.from_parameters(w, np.array([[0.0, 0.5, 0.5], [0.5, 0.5, 0.5]]))
     with pytest.raises(ValueError, match="weights"):
         BernoulliMixture.from_parameters([0.5, 0.6], mu)
+
+
+# ----------------------------------------------------------------------------- scikit-learn API (issue 16)
+@pytest.mark.parametrize("make_rs", [lambda: None, lambda: 3, lambda: np.random.RandomState(3),
+                                     lambda: np.random.default_rng(3)],
+                         ids=["None", "int", "RandomState", "Generator"])
+def test_random_state_accepts_what_sklearn_accepts(make_rs):
+    X, _ = binary_data()
+    bm = BernoulliMixture(3, random_state=make_rs()).fit(X)
+    assert np.all((bm.means_ > 0) & (bm.means_ < 1))
+    Xs, _ = bm.sample(4)
+    assert Xs.shape == (4, 6)
+    a = BernoulliMixture(3, init_params="random", random_state=np.random.RandomState(1)).fit(X)
+    b = BernoulliMixture(3, init_params="random", random_state=np.random.RandomState(1)).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+
+
+def test_max_iter_zero_and_lower_bounds():
+    X, _ = binary_data(seed=4)
+    mu0 = np.full((3, 6), 0.3) + np.arange(3)[:, None] * 0.2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bm = BernoulliMixture(3, max_iter=0, weights_init=[0.2, 0.3, 0.5], means_init=mu0).fit(X)
+    np.testing.assert_array_equal(bm.means_, mu0)
+    assert bm.n_iter_ == 0 and not bm.converged_ and bm.lower_bounds_.shape == (0,)
+    np.testing.assert_allclose(bm.lower_bound_, bm.objective_history_[0], rtol=1e-15)
+    with pytest.warns(ConvergenceWarning):
+        bm = BernoulliMixture(3, max_iter=3, tol=0.0, means_init=mu0, weights_init=[0.2, 0.3, 0.5]).fit(X)
+    np.testing.assert_array_equal(bm.lower_bounds_, bm.objective_history_[:-1])
+    assert bm.lower_bounds_.shape == (bm.n_iter_,) == (3,)
+
+
+def test_get_params_set_params_clone():
+    from sklearn.base import clone
+
+    bm = BernoulliMixture(3, alpha=0.5, random_state=2)
+    assert bm.get_params() == dict(n_components=3, alpha=0.5, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
+                                   weights_init=None, means_init=None, random_state=2)
+    c = clone(bm.set_params(alpha=2.0))
+    assert c.alpha == 2.0 and c is not bm
+    with pytest.raises(ValueError, match="beta"):
+        bm.set_params(beta=1.0)
+    assert repr(bm) == "BernoulliMixture(n_components=3, alpha=2.0, random_state=2)"
+
+
+def test_float32_and_bool_input_fit_in_float64():
+    X, _ = binary_data()
+    ref = BernoulliMixture(3, random_state=0).fit(X)
+    for Xc in (X.astype(np.float32), X.astype(bool), X.astype(np.int8)):
+        bm = BernoulliMixture(3, random_state=0).fit(Xc)
+        assert bm.means_.dtype == np.float64 and bm.predict_proba(Xc).dtype == np.float64
+        np.testing.assert_array_equal(bm.means_, ref.means_)

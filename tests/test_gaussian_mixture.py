@@ -430,3 +430,160 @@ def test_from_parameters_bad_input():
         GaussianMixture.from_parameters([0.5, 0.5], np.zeros((2, 2)), eye, covariance_type="x")
     with pytest.raises(ValueError, match="means"):
         GaussianMixture.from_parameters([0.5, 0.5], np.zeros(2), eye)
+
+
+# ----------------------------------------------------------------------------- scikit-learn API (issue 16)
+@pytest.mark.parametrize("make_rs", [lambda: None, lambda: 7, lambda: np.int64(7), lambda: np.random.RandomState(7),
+                                     lambda: np.random.default_rng(7)],
+                         ids=["None", "int", "numpy-int", "RandomState", "Generator"])
+def test_random_state_accepts_what_sklearn_accepts(make_rs):
+    X = three_blobs()
+    gm = GaussianMixture(3, random_state=make_rs()).fit(X)
+    assert gm.converged_ and np.all(np.isfinite(gm.means_))
+    gm.sample(5)
+
+
+def test_random_state_semantics():
+    X = three_blobs()
+    # an int: the same fit every time; a RandomState in the same state: the same fit
+    a = GaussianMixture(3, init_params="random", random_state=3).fit(X)
+    b = GaussianMixture(3, init_params="random", random_state=3).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    c = GaussianMixture(3, init_params="random", max_iter=0, random_state=np.random.RandomState(5)).fit(X)
+    d = GaussianMixture(3, init_params="random", max_iter=0, random_state=np.random.RandomState(5)).fit(X)
+    np.testing.assert_array_equal(c.means_, d.means_)
+    # one RandomState instance is advanced by each fit (as in scikit-learn): two fits start differently
+    rs = np.random.RandomState(5)
+    e = GaussianMixture(3, init_params="random", max_iter=0, random_state=rs)
+    first = e.fit(X).means_.copy()
+    assert not np.array_equal(first, e.fit(X).means_)
+    np.testing.assert_array_equal(first, c.means_)
+
+
+def test_reg_covar_zero_gives_the_exact_m_step_and_matches_sklearn():
+    X = three_blobs()
+    rng = np.random.default_rng(1)
+    kw = dict(n_components=3, tol=0.0, max_iter=5, reg_covar=0.0, weights_init=np.array([0.2, 0.5, 0.3]),
+              means_init=X[rng.choice(len(X), 3, replace=False)], precisions_init=init_precisions("full", 3, 3, rng))
+    with pytest.warns(ConvergenceWarning):
+        ours = GaussianMixture(**kw).fit(X)
+    ref = fit_quiet(SkGaussianMixture(**kw), X)
+    np.testing.assert_allclose(ours.covariances_, ref.covariances_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.lower_bounds_, ref.lower_bounds_, rtol=0, atol=1e-10)
+    # one M-step from hard labels with reg_covar=0 is the (biased) sample covariance of each cluster
+    labels = np.repeat([0, 1, 2], 80)
+    resp = np.eye(3)[labels]
+    from emlib.mixture import estimate_gaussian_parameters
+
+    _, _, cov = estimate_gaussian_parameters(X, resp, reg_covar=0.0)
+    for k in range(3):
+        np.testing.assert_allclose(cov[k], np.cov(X[labels == k].T, bias=True), rtol=1e-12)
+
+
+def test_reg_covar_zero_on_singular_data_raises_naming_reg_covar():
+    X = np.repeat(np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 0.5]]), 5, axis=0)  # three distinct points
+    with pytest.raises(ValueError, match="reg_covar"):
+        GaussianMixture(3, reg_covar=0.0, random_state=0).fit(X)
+    GaussianMixture(3, reg_covar=1e-6, random_state=0).fit(X)  # the default floor handles it
+
+
+@pytest.mark.parametrize("cov_type", COV_TYPES)
+def test_max_iter_zero_returns_the_initialisation_without_warning(cov_type):
+    X = three_blobs()
+    rng = np.random.default_rng(4)
+    means0 = X[rng.choice(len(X), 3, replace=False)]
+    prec0 = init_precisions(cov_type, 3, 3, rng)
+    kw = dict(n_components=3, covariance_type=cov_type, max_iter=0, means_init=means0, weights_init=[0.2, 0.3, 0.5],
+              precisions_init=prec0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning for max_iter=0, as in scikit-learn
+        gm = GaussianMixture(**kw).fit(X)
+    np.testing.assert_array_equal(gm.means_, means0)
+    np.testing.assert_allclose(gm.precisions_, prec0, rtol=1e-12)
+    assert gm.n_iter_ == 0 and not gm.converged_ and gm.lower_bounds_.shape == (0,)
+    np.testing.assert_allclose(gm.lower_bound_, gm.score(X), rtol=1e-12)  # emlib: log-likelihood of the result
+    np.testing.assert_allclose(gm.weights_, [0.2, 0.3, 0.5], rtol=1e-15)
+    # (scikit-learn 1.9.1 itself fails here: with every parameter initialised and max_iter=0 it never
+    # sets covariances_ and raises AttributeError.)
+
+
+def test_max_iter_zero_with_kmeans_init_matches_one_initialisation():
+    X = three_blobs()
+    gm0 = GaussianMixture(3, max_iter=0, random_state=2).fit(X)
+    gm = GaussianMixture(3, max_iter=100, random_state=2).fit(X)
+    np.testing.assert_allclose(gm.log_likelihood_history_[0], gm0.lower_bound_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_iter", [1, 4])
+def test_lower_bounds_are_sklearns(n_iter):
+    X = three_blobs(seed=5)
+    rng = np.random.default_rng(6)
+    kw = dict(n_components=3, covariance_type="diag", tol=0.0, max_iter=n_iter,
+              means_init=X[rng.choice(len(X), 3, replace=False)], weights_init=np.full(3, 1 / 3),
+              precisions_init=init_precisions("diag", 3, 3, rng))
+    with pytest.warns(ConvergenceWarning):
+        ours = GaussianMixture(**kw).fit(X)
+    ref = fit_quiet(SkGaussianMixture(**kw), X)
+    assert ours.lower_bounds_.shape == (ours.n_iter_,) == (n_iter,)
+    np.testing.assert_allclose(ours.lower_bounds_, ref.lower_bounds_, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(ours.lower_bounds_, ours.log_likelihood_history_[:-1])
+
+
+def test_get_params_set_params_clone_and_repr():
+    from sklearn.base import clone
+
+    w = np.array([0.3, 0.3, 0.4])
+    gm = GaussianMixture(3, covariance_type="tied", reg_covar=1e-4, weights_init=w, random_state=1)
+    params = gm.get_params()
+    assert sorted(params) == sorted(["n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init",
+                                     "init_params", "weights_init", "means_init", "precisions_init", "random_state"])
+    assert params["weights_init"] is w and params["reg_covar"] == 1e-4
+    assert gm.set_params(n_components=2, tol=1e-5) is gm and gm.n_components == 2 and gm.tol == 1e-5
+    with pytest.raises(ValueError, match="banana"):
+        gm.set_params(banana=1)
+    c = clone(gm)
+    assert type(c) is GaussianMixture and c.get_params()["covariance_type"] == "tied"
+    assert repr(GaussianMixture()) == "GaussianMixture()"
+    assert repr(GaussianMixture(2, tol=0.1)) == "GaussianMixture(n_components=2, tol=0.1)"
+    fitted = GaussianMixture(3, random_state=0).fit(three_blobs())
+    assert not hasattr(clone(fitted), "means_")
+
+
+def test_float32_input_is_fitted_in_float64():
+    X = three_blobs()
+    gm32 = GaussianMixture(3, random_state=0).fit(X.astype(np.float32))
+    gm64 = GaussianMixture(3, random_state=0).fit(X.astype(np.float32).astype(np.float64))
+    for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+        assert getattr(gm32, name).dtype == np.float64
+        np.testing.assert_array_equal(getattr(gm32, name), getattr(gm64, name))
+    assert gm32.predict_proba(X.astype(np.float32)).dtype == np.float64
+    assert gm32.score_samples(X[:5].astype(np.float32)).dtype == np.float64
+
+
+def test_sparse_and_object_input():
+    from scipy import sparse
+
+    X = three_blobs()
+    with pytest.raises(TypeError, match="X must be a dense array: sparse input"):
+        GaussianMixture(3).fit(sparse.csr_matrix(X))
+    a = GaussianMixture(3, random_state=0).fit(X.astype(object))  # numbers in an object array, as in sklearn
+    np.testing.assert_array_equal(a.means_, GaussianMixture(3, random_state=0).fit(X).means_)
+    bad = X.astype(object)
+    bad[0, 0] = {"a": 1}
+    with pytest.raises(TypeError, match="X must hold real numbers"):
+        GaussianMixture(3).fit(bad)
+
+
+def test_feature_count_error_wording():
+    gm = GaussianMixture(2, random_state=0).fit(three_blobs())
+    with pytest.raises(ValueError, match="X has 2 features, but GaussianMixture is expecting 3 features as input"):
+        gm.predict(np.zeros((4, 2)))
+
+
+def test_kmeans_init_warning_about_distinct_clusters_is_not_passed_on():
+    X = np.repeat([[0.0, 0.0], [3.0, 1.0]], 10, axis=0)  # two distinct points, three components
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gm = GaussianMixture(3, random_state=0).fit(X)
+    assert not [w for w in caught if "distinct clusters" in str(w.message)]
+    assert np.all(np.isfinite(gm.means_)) and np.all(np.isfinite(gm.score_samples(X)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SkKMeans
@@ -141,3 +143,95 @@ def test_predict_requires_fit_and_matching_features():
     km.fit(X_OK)
     with pytest.raises(ValueError, match="features"):
         km.predict(X_OK[:, :1])
+
+
+# ----------------------------------------------------------------------------- scikit-learn API (issue 16)
+@pytest.mark.parametrize("make_rs", [lambda: None, lambda: 5, lambda: np.random.RandomState(5),
+                                     lambda: np.random.default_rng(5)],
+                         ids=["None", "int", "RandomState", "Generator"])
+def test_random_state_accepts_what_sklearn_accepts(make_rs):
+    km = KMeans(4, random_state=make_rs()).fit(blobs())
+    assert km.cluster_centers_.shape == (4, 2)
+    centers, _ = kmeans_plusplus(blobs(), 4, random_state=make_rs())
+    assert centers.shape == (4, 2)
+
+
+def test_random_state_instance_is_advanced_int_is_not():
+    X = blobs(7)
+    a = KMeans(4, init="random", max_iter=1, random_state=11).fit(X).cluster_centers_
+    np.testing.assert_array_equal(a, KMeans(4, init="random", max_iter=1, random_state=11).fit(X).cluster_centers_)
+    rs = np.random.RandomState(11)
+    km = KMeans(4, init="random", max_iter=1, random_state=rs)
+    first = km.fit(X).cluster_centers_.copy()
+    assert not np.array_equal(first, km.fit(X).cluster_centers_)
+    np.testing.assert_array_equal(
+        first, KMeans(4, init="random", max_iter=1, random_state=np.random.RandomState(11)).fit(X).cluster_centers_)
+
+
+def test_transform_fit_transform_and_score():
+    X = blobs(8)
+    km = KMeans(4, random_state=0)
+    D = km.fit_transform(X)
+    assert D.shape == (len(X), 4)
+    np.testing.assert_allclose(D, np.sqrt(((X[:, None] - km.cluster_centers_[None]) ** 2).sum(-1)), rtol=1e-12)
+    np.testing.assert_array_equal(D, km.transform(X))
+    np.testing.assert_array_equal(np.argmin(D, axis=1), km.labels_)
+    np.testing.assert_allclose(km.score(X), -km.inertia_, rtol=1e-12)  # scikit-learn's score: minus the inertia
+    np.testing.assert_allclose(km.score(X[:10]), -np.sum(D[:10].min(1) ** 2), rtol=1e-12)
+
+
+def test_array_init_with_n_init_warns_and_runs_once():
+    X = blobs(9)
+    init = X[:4].copy()
+    with pytest.warns(RuntimeWarning, match="n_init=3"):
+        km = KMeans(4, init=init, n_init=3).fit(X)
+    ref = KMeans(4, init=init, n_init=1).fit(X)
+    np.testing.assert_array_equal(km.cluster_centers_, ref.cluster_centers_)
+    with pytest.warns(RuntimeWarning):  # scikit-learn warns too (its wording differs)
+        SkKMeans(4, init=init, n_init=3).fit(X)
+
+
+def test_fewer_distinct_points_than_clusters_warns_like_sklearn():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], 4, axis=0)
+    with pytest.warns(ConvergenceWarning, match=r"Number of distinct clusters \(3\) found smaller than n_clusters \(5\)"):
+        km = KMeans(5, random_state=0).fit(X)
+    assert np.unique(km.labels_).size == 3 and km.inertia_ == 0.0
+    with pytest.warns(Warning, match=r"Number of distinct clusters \(3\) found smaller than n_clusters \(5\)"):
+        SkKMeans(5, n_init=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as many distinct points as clusters: no warning
+        KMeans(3, random_state=0).fit(X)
+
+
+def test_get_params_set_params_clone_and_pipeline():
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    km = KMeans(3, init="random", n_init=2, random_state=4)
+    assert km.get_params() == dict(n_clusters=3, init="random", n_init=2, max_iter=300, tol=1e-4, random_state=4)
+    c = clone(km)
+    assert c.get_params() == km.get_params() and c is not km
+    assert km.set_params(n_clusters=4) is km and km.n_clusters == 4
+    with pytest.raises(ValueError, match="n_components"):
+        km.set_params(n_components=2)
+    assert repr(km) == "KMeans(n_clusters=4, init='random', n_init=2, random_state=4)"
+    pipe = make_pipeline(StandardScaler(), KMeans(4, random_state=0))
+    Z = pipe.fit_transform(blobs())
+    assert Z.shape == (300, 4)
+
+
+def test_float32_input_is_clustered_in_float64():
+    X = blobs(10).astype(np.float32)
+    km32 = KMeans(4, random_state=0).fit(X)
+    km64 = KMeans(4, random_state=0).fit(X.astype(np.float64))
+    assert km32.cluster_centers_.dtype == np.float64 and km32.transform(X).dtype == np.float64
+    np.testing.assert_array_equal(km32.cluster_centers_, km64.cluster_centers_)
+    np.testing.assert_array_equal(km32.labels_, km64.labels_)
+
+
+def test_feature_count_error_wording():
+    km = KMeans(2, random_state=0).fit(X_OK)
+    for method in (km.predict, km.transform, km.score):
+        with pytest.raises(ValueError, match="X has 1 features, but KMeans is expecting 2 features as input"):
+            method(X_OK[:, :1])
