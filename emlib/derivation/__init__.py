@@ -9,6 +9,7 @@ the residual. Printed results that a check refutes are recorded with :meth:`Deri
 from ._derivation import Check, Derivation, ExpectedFalseError, StepError
 from ._domains import SPD, Domain, Integer, Interval, Positive, Real, Simplex
 from ._symbols import matrix, symmetric_matrix, vector
+from ._working import LineVerdict, WorkingParseError, WorkingReport, check_working
 
 __all__ = [
     "Check",
@@ -17,11 +18,15 @@ __all__ = [
     "ExpectedFalseError",
     "Integer",
     "Interval",
+    "LineVerdict",
     "Positive",
     "Real",
     "SPD",
     "Simplex",
     "StepError",
+    "WorkingParseError",
+    "WorkingReport",
+    "check_working",
     "matrix",
     "symmetric_matrix",
     "vector",
