@@ -12,6 +12,7 @@ from typing import Any, Union
 import numpy as np
 
 __all__ = [
+    "RandomStateLike",
     "check_array",
     "check_int",
     "check_real",
@@ -183,6 +184,7 @@ def check_probabilities(value: Any, name: str, *, axis: int = -1, atol: float = 
     return arr
 
 
+#: What every ``random_state`` argument accepts (see :func:`check_random_state`).
 RandomStateLike = Union[None, int, np.integer, np.random.Generator, np.random.RandomState]
 
 
