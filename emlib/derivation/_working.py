@@ -788,9 +788,10 @@ def _split(text: str) -> list[tuple[str | None, str, int]]:
     return out
 
 
-def _pieces(lines: Sequence[Any], ctx: _Context) -> list[_Piece]:
+def _pieces(lines: Sequence[Any], ctx: _Context, numbers: Sequence[int] | None = None) -> list[_Piece]:
     pieces: list[_Piece] = []
-    for number, item in enumerate(lines, start=1):
+    for k_item, item in enumerate(lines):
+        number = numbers[k_item] if numbers is not None else k_item + 1
         relation = None
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and item[0].strip() in RELATIONS:
             relation, item = RELATIONS[item[0].strip()], item[1]
@@ -839,7 +840,8 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 def check_working(lines: Sequence[Any], *, declare: str | Iterable[str] = "", domain: Any = (),
-                  define: Any = None, seed: int = 0, diagnose_slips: bool = True, title: str = "") -> WorkingReport:
+                  define: Any = None, seed: int = 0, diagnose_slips: bool = True, title: str = "",
+                  line_numbers: Sequence[int] | None = None) -> WorkingReport:
     """Check a chain of lines and return a :class:`WorkingReport` with one verdict per line.
 
     Parameters
@@ -860,9 +862,17 @@ def check_working(lines: Sequence[Any], *, declare: str | Iterable[str] = "", do
         Seeds the engine's random points (the same chain always gets the same verdicts).
     diagnose_slips : bool
         Try the catalogue of typical slips on each broken ``=`` step.
+    title : str
+        Printed above the report.
+    line_numbers : sequence of int, optional
+        The number to report for each item (default 1, 2, ...), e.g. line numbers in a file.
     """
+    if isinstance(lines, (str, bytes)) or not isinstance(lines, Sequence):
+        raise TypeError("lines must be a list of lines (LaTeX strings, sympy expressions or (relation, line) tuples)")
+    if line_numbers is not None and len(line_numbers) != len(lines):
+        raise ValueError("line_numbers must give one number per line")
     ctx = _Context(declare, domain, define, seed)
-    pieces = _pieces(lines, ctx)
+    pieces = _pieces(lines, ctx, line_numbers)
     return _check_pieces(pieces, ctx, diagnose_slips, title)
 
 
