@@ -11,7 +11,7 @@ an empty cluster is relocated, since the two break those ties differently.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -37,6 +37,273 @@ def _sq_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         diff = X[s : s + rows, None, :] - centers[None, :, :]
         out[s : s + rows] = np.einsum("nkd,nkd->nk", diff, diff)
     return out
+
+
+# ----------------------------------------------------------------------------- fast internals
+# k-means++ and the Lloyd loop work on a prepared copy of the data (see _prepare): centred, as
+# scikit-learn does, so that the expansion |x - c|^2 = |x|^2 - 2 x.c + |c|^2 loses no precision far
+# from the origin; transposed to (n_features + 1, n_samples) with a last row of ones, so that a block
+# of samples is a column slice and one matrix product [-2C | |c|^2] @ [x; 1] gives all distances (up
+# to |x|^2, the same for every centre) and another, E @ [x; 1]^T, the per-cluster sums and counts.
+
+# Entries (n_clusters x rows) of one block's distance array: with its temporaries it stays in L2 cache.
+_LLOYD_BLOCK_ENTRIES = 1 << 16
+# The branch-free argmin (see _assign) is exact while its code, a sum of distinct powers of two
+# 2**(K-1-k), is an integer below 2**53; above this many clusters np.argmin is used.
+_MAX_CODE_CLUSTERS = 52
+# Up to this many features the prepared copy is transposed (contiguous rows of n_samples); above,
+# transposing costs more than it saves and the copy keeps X's row-major layout.
+_TRANSPOSE_MAX_FEATURES = 16
+# Centred data are rescaled (by a power of two: exact) only outside this range of max |x - mean|,
+# where |x|^2 would overflow or lose digits to underflow.
+_SAFE_SPAN = (2.0**-100, 2.0**100)
+
+
+class _Prepared(NamedTuple):
+    """Data prepared for k-means: ``X = XA[:-1].T * 2**exp + mean`` and ``XA[-1] = 1``."""
+
+    X: np.ndarray  # the data as given (not copied)
+    XA: np.ndarray  # (n_features + 1, n_samples), C- or F-contiguous
+    mean: np.ndarray  # (n_features,)
+    exp: int
+
+    def to_internal(self, points: np.ndarray) -> np.ndarray:
+        return np.ldexp(points - self.mean, -self.exp)
+
+    def to_original(self, points: np.ndarray) -> np.ndarray:
+        return np.ldexp(points, self.exp) + self.mean
+
+    def mean_variance(self) -> float:
+        """``mean(var(X, axis=0))`` (scikit-learn's scale for ``tol``), in internal units."""
+        Xc = self.XA[:-1]
+        n = Xc.shape[1]
+        m = Xc.sum(axis=1) / n  # ~0: the data are centred, so the subtraction below cancels nothing
+        return float(np.mean(np.einsum("dn,dn->d", Xc, Xc) / n - m * m))
+
+
+def _prepare(X: np.ndarray, transpose: bool | None = None) -> _Prepared:
+    """Centre and if need be rescale a copy of X, with a row of ones appended (see :class:`_Prepared`)."""
+    n, d = X.shape
+    if transpose is None:
+        transpose = d <= _TRANSPOSE_MAX_FEATURES
+    if transpose:
+        XA = np.empty((d + 1, n))
+        XA[:d] = X.T
+        # Row means of the copy: X.mean(axis=0) reduces along rows of length d, slowly for small d.
+        mean = XA[:d].mean(axis=1)
+    else:
+        # (n, d + 1) row-major seen through its transpose: the code is the same for both layouts.
+        XA = np.empty((n, d + 1)).T
+        XA[:d] = X.T
+        mean = X.mean(axis=0)
+    Xc = XA[:d]
+    Xc -= mean[:, None]
+    span = max(float(Xc.max()), -float(Xc.min()))
+    exp = 0
+    if span > 0.0 and not _SAFE_SPAN[0] <= span <= _SAFE_SPAN[1]:
+        exp = int(np.frexp(span)[1])
+        np.ldexp(Xc, -exp, out=Xc)  # max |x| in [0.5, 1); every rounding is as without the scaling
+    XA[d] = 1.0
+    return _Prepared(X, XA, mean, exp)
+
+
+def _assign(
+    XA: np.ndarray,
+    centers: np.ndarray,
+    labels: np.ndarray,
+    stats: np.ndarray | None = None,
+    old: np.ndarray | None = None,
+) -> int:
+    """Write the nearest centre of every sample into ``labels``; optionally update cluster statistics.
+
+    Per block of samples, one matrix product gives ``D[k] = |c_k|^2 - 2 c_k . x`` (scikit-learn's
+    expansion). The argmin over the clusters is branch-free and vectorised along the samples: with
+    the block minimum ``m`` and the indicator ``E[k] = (D[k] == m)``, the code
+    ``sum_k E[k] 2**(K-1-k)`` has binary exponent ``K - k*`` with ``k*`` the first minimal cluster
+    (ties go to the lowest index, as in np.argmin and scikit-learn). ``np.argmin(D, axis=0)`` does the
+    same with a data-dependent branch per entry and is about 3 times slower.
+
+    Parameters
+    ----------
+    XA : numpy.ndarray of shape (n_features + 1, n_samples)
+        Prepared data (``_Prepared.XA``).
+    centers : numpy.ndarray of shape (n_clusters, n_features)
+        Centres in internal units.
+    labels : numpy.ndarray of shape (n_samples,), intp
+        Output.
+    stats : numpy.ndarray of shape (n_clusters, n_features + 1), optional
+        Per-cluster sums of the samples and counts (last column), updated in place: if ``old`` is
+        None, the sums over every sample are added; otherwise only the samples whose label changed
+        from ``old`` are moved between clusters (late Lloyd iterations move few samples).
+    old : numpy.ndarray of shape (n_samples,), optional
+        The previous labels.
+
+    Returns
+    -------
+    int
+        Number of samples whose label differs from ``old`` (0 if ``old`` is None).
+    """
+    K, d = centers.shape
+    n = XA.shape[1]
+    W = np.empty((K, d + 1))
+    np.multiply(centers, -2.0, out=W[:, :d])  # exact: rounds as -2 (C @ X) does
+    W[:, d] = np.einsum("kd,kd->k", centers, centers)
+    use_code = K <= _MAX_CODE_CLUSTERS
+    powers = np.ldexp(1.0, np.arange(K - 1, -1, -1))
+    clusters = np.arange(K)[:, None]
+    rows = max(256, _LLOYD_BLOCK_ENTRIES // K)
+    moved = 0
+    for s in range(0, n, rows):
+        xb = XA[:, s : s + rows]
+        lab = labels[s : s + xb.shape[1]]
+        D = W @ xb
+        E = None
+        if use_code:
+            m = np.min(D, axis=0)
+            E = np.equal(D, m, out=D)  # D's memory now holds the 0/1 indicator
+            mant, e = np.frexp(powers @ E)
+            np.subtract(K, e, out=lab)
+        else:
+            np.argmin(D, axis=0, out=lab)
+        if stats is None:
+            continue
+        if old is None:
+            if E is None:
+                E = (clusters == lab).astype(float)
+            else:
+                tie = np.flatnonzero(mant != 0.5)  # a code that is not a power of two: a tie
+                if tie.size:
+                    E[:, tie] = clusters == lab[tie]
+            stats += E @ xb.T
+            continue
+        lo = old[s : s + xb.shape[1]]
+        ch = np.flatnonzero(lab != lo)
+        if ch.size:
+            moved += ch.size
+            S = np.zeros((K, ch.size))  # +1 into the new cluster, -1 out of the old one
+            i = np.arange(ch.size)
+            S[lab[ch], i] = 1.0
+            S[lo[ch], i] = -1.0
+            stats += S @ xb[:, ch].T
+    return moved
+
+
+def _inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
+    """``sum_i |x_i - c_{labels_i}|^2`` from the differences, a block of rows at a time."""
+    rows = max(256, (1 << 16) // X.shape[1])
+    total = 0.0
+    for s in range(0, X.shape[0], rows):
+        diff = X[s : s + rows] - centers[labels[s : s + rows]]
+        total += float(np.einsum("ij,ij->", diff, diff))
+    return total
+
+
+def _own_sq_distances(XA: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``|x_i - c_{labels_i}|^2`` for every sample, from the differences (exact, as for the inertia)."""
+    out = np.zeros(XA.shape[1])
+    for j in range(centers.shape[1]):
+        diff = XA[j] - centers[labels, j]
+        diff *= diff
+        out += diff
+    return out
+
+
+def _lloyd_prepared(
+    data: _Prepared, centers: np.ndarray, max_iter: int, tol: float
+) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """Lloyd iterations in internal units (see :meth:`KMeans._lloyd`): centres, labels, n_iter, converged."""
+    XA = data.XA
+    n = XA.shape[1]
+    K, d = centers.shape
+    labels = np.empty(n, dtype=np.intp)
+    labels_old = np.empty(n, dtype=np.intp)
+    stats = np.zeros((K, d + 1))
+    fresh, since_fresh = True, 0
+    converged = strict = relocated = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        if fresh:
+            stats[:] = 0.0
+            _assign(XA, centers, labels, stats)
+            since_fresh, moved = 0, -1
+        else:
+            moved = _assign(XA, centers, labels, stats, labels_old)
+            since_fresh += moved
+        # Updating the sums by moved samples only adds a rounding error per move; after as many
+        # moves as there are samples they are summed afresh, so they stay as accurate as a plain sum.
+        fresh = since_fresh > n
+        sums, counts = stats[:, :d].copy(), stats[:, d].copy()
+        empty = np.flatnonzero(counts == 0)
+        relocated = empty.size > 0
+        if relocated:
+            # Move each empty cluster onto one of the points farthest from their centres (as
+            # scikit-learn picks them); the maintained sums no longer match the labels: resum.
+            fresh = True
+            dist = _own_sq_distances(XA, centers, labels)
+            far = np.argpartition(dist, -empty.size)[: -empty.size - 1 : -1]
+            for e, i in zip(empty, far):
+                old = labels[i]
+                if counts[old] > 1:
+                    counts[old] -= 1
+                    sums[old] -= XA[:d, i]
+                counts[e] = 1
+                sums[e] = XA[:d, i]
+        with np.errstate(divide="ignore"):
+            inv = 1.0 / counts  # multiply by the reciprocal, as scikit-learn does
+        new_centers = np.where(counts[:, None] > 0, sums * inv[:, None], centers)
+        shift = float(np.sum((new_centers - centers) ** 2))
+        centers = new_centers
+        if moved == 0 or (moved < 0 and n_iter > 1 and np.array_equal(labels, labels_old)):
+            converged = strict = True
+            break
+        if shift <= tol:
+            converged = True
+            break
+        labels_old, labels = labels, labels_old
+    if not strict or relocated:
+        # Unchanged labels give bitwise the same centres, so after a strict convergence (without a
+        # relocation) the labels already belong to the final centres.
+        _assign(XA, centers, labels)
+    return centers, labels, n_iter, converged
+
+
+def _kmeans_plusplus_indices(
+    data: _Prepared, n_clusters: int, rng: np.random.Generator, n_local_trials: int
+) -> np.ndarray:
+    """Row indices chosen by greedy k-means++ (see :func:`kmeans_plusplus`) on prepared data."""
+    XA = data.XA
+    d, n = XA.shape[0] - 1, XA.shape[1]
+    x_sq = np.einsum("dn,dn->n", XA[:d], XA[:d])
+
+    def sq_dist(idx: np.ndarray) -> np.ndarray:
+        # (len(idx), n) squared distances from the samples idx to all samples by one matrix product,
+        # clipped at 0 (rounding) and exactly 0 from a sample to itself.
+        W = np.empty((idx.size, d + 1))
+        np.multiply(XA[:d, idx].T, -2.0, out=W[:, :d])
+        W[:, d] = x_sq[idx]
+        D = W @ XA
+        D += x_sq
+        np.maximum(D, 0.0, out=D)
+        D[np.arange(idx.size), idx] = 0.0
+        return D
+
+    indices = np.empty(n_clusters, dtype=np.intp)
+    indices[0] = rng.integers(n)
+    closest = sq_dist(indices[:1])[0]
+    for c in range(1, n_clusters):
+        pot = float(closest.sum())
+        if pot <= 0.0:
+            # Every point coincides with a chosen centre: any further choice is as good as another.
+            cand = rng.integers(n, size=n_local_trials)
+        else:
+            cand = np.searchsorted(np.cumsum(closest), rng.uniform(size=n_local_trials) * pot)
+            np.clip(cand, None, n - 1, out=cand)
+        D = sq_dist(cand)
+        np.minimum(D, closest, out=D)
+        best = int(np.argmin(D.sum(axis=1)))
+        indices[c] = cand[best]
+        closest = D[best]
+    return indices
 
 
 def kmeans_plusplus(
@@ -78,22 +345,7 @@ def kmeans_plusplus(
         n_local_trials = 2 + int(np.log(n_clusters))
     n_local_trials = check_int(n_local_trials, "n_local_trials", minimum=1)
     rng = check_random_state(random_state)
-
-    indices = np.empty(n_clusters, dtype=np.intp)
-    indices[0] = rng.integers(n_samples)
-    closest = _sq_distances(X, X[indices[0]][None, :])[:, 0]
-    for c in range(1, n_clusters):
-        pot = float(closest.sum())
-        if pot <= 0.0:
-            # Every point coincides with a chosen centre: any further choice is as good as another.
-            cand = rng.integers(n_samples, size=n_local_trials)
-        else:
-            cand = np.searchsorted(np.cumsum(closest), rng.uniform(size=n_local_trials) * pot)
-            np.clip(cand, None, n_samples - 1, out=cand)
-        d_cand = np.minimum(closest[None, :], _sq_distances(X, X[cand]).T)
-        best = int(np.argmin(d_cand.sum(axis=1)))
-        indices[c] = cand[best]
-        closest = d_cand[best]
+    indices = _kmeans_plusplus_indices(_prepare(X), n_clusters, rng, n_local_trials)
     return X[indices].copy(), indices
 
 
@@ -195,42 +447,20 @@ class KMeans(EstimatorMixin):
                 )
         return X, init_centers
 
-    def _lloyd(self, X: np.ndarray, centers: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, float, int, bool]:
-        k = centers.shape[0]
-        labels_old = None
-        converged = False
-        n_iter = 0
-        for n_iter in range(1, self.max_iter + 1):
-            d2 = _sq_distances(X, centers)
-            labels = np.argmin(d2, axis=1)
-            counts = np.bincount(labels, minlength=k).astype(float)
-            # per-cluster sums of the points (bincount per feature: much faster than np.add.at)
-            sums = np.stack([np.bincount(labels, weights=X[:, j], minlength=k) for j in range(X.shape[1])], axis=1)
-            empty = np.flatnonzero(counts == 0)
-            if empty.size:
-                # Move each empty cluster onto one of the points farthest from its current centre.
-                far = np.argsort(-d2[np.arange(X.shape[0]), labels], kind="stable")[: empty.size]
-                for e, i in zip(empty, far):
-                    old = labels[i]
-                    if counts[old] > 1:
-                        counts[old] -= 1
-                        sums[old] -= X[i]
-                    counts[e] = 1
-                    sums[e] = X[i]
-            new_centers = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centers)
-            shift = float(np.sum((new_centers - centers) ** 2))
-            centers = new_centers
-            if labels_old is not None and np.array_equal(labels, labels_old):
-                converged = True
-                break
-            if shift <= tol:
-                converged = True
-                break
-            labels_old = labels
-        d2 = _sq_distances(X, centers)
-        labels = np.argmin(d2, axis=1)
-        inertia = float(np.sum(d2[np.arange(X.shape[0]), labels]))
-        return centers, labels, inertia, n_iter, converged
+    def _lloyd(self, data: _Prepared, centers: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, float, int, bool]:
+        """One run of Lloyd's algorithm from ``centers`` (original units), as scikit-learn's "lloyd".
+
+        Each iteration assigns every sample to its nearest centre (blockwise matrix products, see
+        :func:`_assign`) and moves each centre to the mean of its samples; an empty cluster is moved
+        onto a sample far from its centre. It stops when the labels do not change (then they belong
+        to the final centres) or the squared centre shift is ``<= tol``; otherwise the labels are
+        recomputed for the final centres. The inertia is that of the returned centres and labels.
+        """
+        c, labels, n_iter, converged = _lloyd_prepared(
+            data, data.to_internal(centers), self.max_iter, float(np.ldexp(tol, -2 * data.exp))
+        )
+        c = data.to_original(c)
+        return c, labels, _inertia(data.X, c, labels), n_iter, converged
 
     def fit(self, X: Any, y: Any = None) -> "KMeans":
         """Cluster X.
@@ -246,21 +476,23 @@ class KMeans(EstimatorMixin):
         """
         X, init_centers = self._validate(X)
         rng = check_random_state(self.random_state)
-        tol = float(np.mean(np.var(X, axis=0))) * self.tol
+        data = _prepare(X)  # one centred, transposed copy serves the seedings and every run
+        tol = float(np.ldexp(data.mean_variance(), 2 * data.exp)) * self.tol
         best = None
         for _ in range(1 if init_centers is not None else self.n_init):
             if init_centers is not None:
                 centers = init_centers.copy()
             elif self.init == "k-means++":
-                centers, _ = kmeans_plusplus(X, self.n_clusters, random_state=rng)
+                n_local_trials = 2 + int(np.log(self.n_clusters))
+                centers = X[_kmeans_plusplus_indices(data, self.n_clusters, rng, n_local_trials)]
             else:
                 centers = X[rng.choice(X.shape[0], size=self.n_clusters, replace=False)].copy()
-            run = self._lloyd(X, centers, tol)
+            run = self._lloyd(data, centers, tol)
             if best is None or run[2] < best[2]:
                 best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_ = best
         self.n_features_in_ = X.shape[1]
-        n_distinct = int(np.unique(self.labels_).size)
+        n_distinct = int(np.count_nonzero(np.bincount(self.labels_, minlength=self.n_clusters)))
         if n_distinct < self.n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters "

@@ -351,7 +351,13 @@ def _tol(dps: int) -> Any:
 
 
 def compare_point(fl: Evaluator, fr: Evaluator, point: dict) -> _PointVerdict:
-    """Compare both sides at one exact point, escalating the precision before deciding."""
+    """Compare both sides at one exact point, escalating the precision before deciding.
+
+    Agreement: a relative difference below 10**-(digits - 12), measured against the larger of the two
+    values and of their cancellation scales (what the terms that cancel inside each side add up to).
+    Disagreement: a difference above that bound that is reproduced at a higher precision, or one side
+    real and the other not at two precisions.
+    """
     prev_diff = None
     prev_kinds = None
     for dps in (DIGITS, *ESCALATE):
@@ -370,13 +376,11 @@ def compare_point(fl: Evaluator, fr: Evaluator, point: dict) -> _PointVerdict:
             mag = max(abs(a.value), abs(b.value))
             if d == 0 or d <= _tol(dps) * mag:
                 return _PointVerdict("agree", dps > DIGITS, a.value, b.value, dps)
-            if prev_diff is not None:
-                if abs(d - prev_diff) <= mpmath.mpf("1e-6") * d:
-                    return _PointVerdict("differ", True, a.value, b.value, dps, "the difference is reproduced")
-                if d <= prev_diff * mpmath.mpf(10) ** (-(dps // 4)):
-                    # the difference shrinks with the precision: rounding noise around an exact zero
-                    if d <= _tol(dps) * max(mag, prev_diff):
-                        return _PointVerdict("agree", True, a.value, b.value, dps)
+            scale = max(mag, fl.scale(point, dps), fr.scale(point, dps))
+            if d <= _tol(dps) * scale:
+                return _PointVerdict("agree", dps > DIGITS, a.value, b.value, dps)
+            if prev_diff is not None and abs(d - prev_diff) <= mpmath.mpf("1e-6") * d:
+                return _PointVerdict("differ", True, a.value, b.value, dps, "the difference is reproduced")
             prev_diff = d
     return _PointVerdict("unsure", True, why="the values did not settle at 200 digits")
 
@@ -510,12 +514,15 @@ def compare(
 def _sign_at(evaluate: Evaluator, point: dict) -> tuple[str, Any]:
     """The sign of a value at an exact point: positive, zero, negative, complex, undefined or unsure.
 
-    A clearly positive value is accepted at once; a negative, zero or non-real value is confirmed at a
-    second precision (a value that shrinks as the precision grows is an exact zero).
+    A value that is clearly nonzero against its cancellation scale decides (a negative one is first
+    confirmed at a second precision); a value within the resolution is decided by sympy's exact
+    evaluation at the point when that gives a rational number, else by more precision, else unsure.
     """
+    exact = evaluate.exact(point)
+    if exact is not None:
+        return ("positive" if exact > 0 else "negative" if exact < 0 else "zero"), mpmath.mpf(exact.p) / exact.q
     prev: Any = None
     prev_kind = None
-    shrinking = False
     for dps in (DIGITS, *ESCALATE):
         v = evaluate(point, dps)
         if v.kind == "undefined":
@@ -526,17 +533,13 @@ def _sign_at(evaluate: Evaluator, point: dict) -> tuple[str, Any]:
             prev_kind, prev = "complex", None
             continue
         x = v.value
-        if x == 0 and prev_kind is not None:
-            return "zero", x
-        if prev is None:
-            if x > mpmath.mpf(10) ** -30:
-                return "positive", x
-        else:
-            if abs(x - prev) <= mpmath.mpf("1e-6") * abs(x):
-                return ("positive" if x > 0 else "negative"), x
-            shrinking = abs(x) <= abs(prev) * mpmath.mpf(10) ** (-(dps // 4))
-        prev, prev_kind = x, "real"
-    return ("zero", mpmath.mpf(0)) if shrinking else ("unsure", None)
+        resolved = abs(x) > _tol(dps) * evaluate.scale(point, dps) and x != 0
+        if resolved and x > 0:
+            return "positive", x
+        if resolved and prev is not None and abs(x - prev) <= mpmath.mpf("1e-6") * abs(x):
+            return "negative", x
+        prev, prev_kind = (x if resolved else None), "real"
+    return "unsure", None
 
 
 def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int = 0,

@@ -137,6 +137,9 @@ def _candidates(expected: Any, written: Any, make: Callable[[str], sp.Symbol],
                            f"an index is changed: {name} inside the sum over {var} should be {_tex(fixed)}")
     # one term of the written line with a slip undone
     adds = _nodes(written, sp.Add)
+    for node in adds[1:] if adds and adds[0] == written else adds:
+        yield ("flipped sign", written.xreplace({node: -node}), expected,
+               f"the sign of ({_tex(node)}) is flipped")
     for node in adds:
         for term in node.args[:8]:
             yield ("flipped sign", written.xreplace({node: node - 2 * term}), expected,

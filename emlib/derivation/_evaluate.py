@@ -23,6 +23,8 @@ __all__ = ["Value", "Evaluator", "TERM_BUDGET", "exactify", "canonical_bound"]
 #: The most terms one evaluation may add up over all its finite sums and products (a deterministic
 #: cost budget: a point that needs more is "undefined" for this check, i.e. no evidence).
 TERM_BUDGET = 5_000
+#: What one integrand evaluation of a definite integral costs, in terms of that budget.
+QUAD_COST = 3
 #: The most terms all evaluations of one side of one claim may add up (then its points are undefined).
 CLAIM_TERM_BUDGET = 60_000
 
@@ -95,14 +97,6 @@ def _outermost_bound(expr: sp.Basic) -> list[sp.Basic]:
     return found
 
 
-def _single_limit(node: sp.Basic) -> sp.Basic:
-    """Sum(f, L0, L1) as Sum(Sum(f, L0), L1): one limit per node."""
-    inner = node.function
-    for lim in node.limits:
-        inner = type(node)(inner, lim)
-    return inner
-
-
 def _to_mp(v: int | Fraction) -> Any:
     if isinstance(v, int):
         return mpmath.mpf(v)
@@ -133,18 +127,20 @@ class _Compiled:
 
     def __init__(self, expr: sp.Basic, symbols: Sequence[sp.Symbol]) -> None:
         self.symbols = list(symbols)
-        nodes = [_single_limit(n) for n in _outermost_bound(expr)]
-        originals = _outermost_bound(expr)
+        nodes = originals = _outermost_bound(expr)
         self.holes = [sp.Dummy(f"h{i}") for i in range(len(nodes))]
         outer = expr.xreplace(dict(zip(originals, self.holes))) if nodes else expr
         self.parts = [self._compile_node(n) for n in nodes]
         self.outer = sp.lambdify(self.symbols + self.holes, outer, modules="mpmath")
 
     def _compile_node(self, node: sp.Basic) -> Callable[[list, list], Any]:
-        var, lo, hi = node.limits[0] if len(node.limits[0]) == 3 else (node.limits[0][0], None, None)
-        if lo is None:
+        # sympy flattens Sum(Sum(f, L1), L2) into Sum(f, L1, L2): the last limit is the outermost
+        *inner_limits, last = node.limits
+        if len(last) != 3:
             raise ValueError("an indefinite integral or sum cannot be evaluated at a point")
-        body = _Compiled(node.function, self.symbols + [var])
+        var, lo, hi = last
+        inner = type(node)(node.function, *inner_limits) if inner_limits else node.function
+        body = _Compiled(inner, self.symbols + [var])
         low = _Compiled(lo, self.symbols)
         high = _Compiled(hi, self.symbols)
         kind = type(node)
@@ -152,7 +148,13 @@ class _Compiled:
         def run(args: list, budget: list) -> Any:
             a, b = low(args, budget), high(args, budget)
             if kind is sp.Integral:
-                return mpmath.quad(lambda t: body(args + [t], budget), [a, b])
+                def integrand(t: Any) -> Any:
+                    budget[0] -= QUAD_COST
+                    if budget[0] < 0:
+                        raise _OverBudget
+                    return body(args + [t], budget)
+
+                return mpmath.quad(integrand, [a, b])
             if mpmath.isinf(b) or mpmath.isinf(a):
                 if kind is sp.Product or not (mpmath.isint(a) and b == mpmath.inf):
                     raise ValueError("only sums from an integer to +oo are evaluated")
@@ -182,8 +184,18 @@ class _Compiled:
         return self.outer(*args, *holes)
 
 
+def absolute_version(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with every sum replaced by the sum of the absolute values of its terms.
+
+    Its value bounds the size of what cancels when ``expr`` is evaluated: a difference smaller than
+    the working precision times this scale cannot be told from zero at that precision.
+    """
+    return expr.replace(lambda e: e.is_Add, lambda e: sp.Add(*[sp.Abs(a) for a in e.args]))
+
+
 class Evaluator:
-    """Evaluate ``expr`` at exact points: ``evaluator(point, dps) -> Value``."""
+    """Evaluate ``expr`` at exact points: ``evaluator(point, dps) -> Value``; ``evaluator.scale(point, dps)``
+    evaluates :func:`absolute_version` of it."""
 
     def __init__(self, expr: sp.Basic, symbols: Sequence[sp.Symbol]) -> None:
         self.expr = expr
@@ -193,9 +205,40 @@ class Evaluator:
         except Exception:
             self._compiled = None
         self._claim_budget = CLAIM_TERM_BUDGET
+        self._abs: Evaluator | None = None
+
+    def scale(self, point: dict, dps: int) -> Any:
+        """The cancellation scale at ``point`` (0 where it cannot be evaluated)."""
+        if not self.expr.has(sp.Add):
+            return mpmath.mpf(0)
+        if self._abs is None:
+            try:
+                self._abs = Evaluator(absolute_version(self.expr), self.symbols)
+            except Exception:
+                return mpmath.mpf(0)
+        v = self._abs(point, dps)
+        return abs(v.value) if v.kind == "real" else mpmath.mpf(0)
+
+    def exact(self, point: dict) -> sp.Basic | None:
+        """The exact value at ``point`` when sympy's automatic evaluation yields a rational number.
+
+        Only tried at points with small coordinates (numerators and denominators up to 1000), where
+        sympy's automatic evaluation is cheap (``gamma(10**12)`` would be evaluated exactly otherwise).
+        """
+        if any(abs(Fraction(v).numerator) > 1000 or Fraction(v).denominator > 1000 for v in point.values()):
+            return None
+        try:
+            subs = {s: sp.Integer(v) if isinstance(v, int) else sp.Rational(v.numerator, v.denominator)
+                    for s, v in point.items() if s in self.expr.free_symbols}
+            value = self.expr.xreplace(subs)
+        except Exception:
+            return None
+        return value if value.is_Rational else None
 
     def _fallback(self, point: dict, dps: int) -> Any:
-        subs = {s: sp.Integer(v) if isinstance(v, int) else sp.Rational(v.numerator, v.denominator)
+        # small integers stay exact (sum limits); anything else is a Float carrying the exact binary
+        # value, so that sympy never evaluates, say, gamma(10**12) exactly
+        subs = {s: sp.Integer(v) if isinstance(v, int) and abs(v) <= 10**4 else sp.Float(_to_mp(v), dps)
                 for s, v in point.items() if s in self.expr.free_symbols}
         value = self.expr.xreplace(subs)
         if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):

@@ -651,9 +651,7 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
     if isinstance(a2, sp.Symbol) and a2 in unknowns:
         unknowns.remove(a2)
         unknowns.insert(0, a2)
-    cores = [f1]
-    if _positive(ctx, a1) and _positive(ctx, b1):
-        cores.append(sp.expand_log(sp.log(a1) - sp.log(b1), force=False))
+    cores = [f1] + _log_cores(ctx, a1, b1)
     for s in unknowns:
         for core in cores:
             roots = _roots(core, s)
@@ -686,6 +684,36 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
     return _Decision("undecided", "", "no sound route shows that this equation follows from the previous one "
                                       "(it is not a multiple of it, and the previous one cannot be solved "
                                       "completely for one unknown)"), None
+
+
+def _log_cores(ctx: _Context, a1: Any, b1: Any) -> list[Any]:
+    """Equations equivalent to ``a1 = b1`` with logs taken, for solving: ``log A - log B = 0`` when
+    ``A = B`` with both sides positive (also ``t1 + t2 = 0`` read as ``t1 = -t2``), and ``R - 1 = 0`` when
+    the equation is ``log R = 0`` after combining logs. Logs of products are split into sums of logs, which
+    assumes the factors are positive on the declared domains."""
+    out = []
+    pairs = []
+    f = sp.sympify(a1 - b1)
+    if b1 == 0 and isinstance(f, sp.Add) and len(f.args) == 2:
+        t1, t2 = f.args
+        pairs.append((t1, -t2))
+    pairs.append((a1, b1))
+    for left, right in pairs:
+        if left == 0 or right == 0:
+            continue
+        try:
+            if _positive(ctx, left) and _positive(ctx, right):
+                out.append(sp.expand_log(sp.log(left) - sp.log(right), force=True))
+        except Exception:
+            continue
+    if f.has(sp.log):
+        try:
+            combined = sp.logcombine(f, force=True)
+            if isinstance(combined, sp.log):
+                out.append(combined.args[0] - 1)
+        except Exception:
+            pass
+    return out
 
 
 def _positive(ctx: _Context, expr: Any) -> bool:

@@ -26,6 +26,9 @@ _FAST_KAPPA = 1e5
 # The expansion has 1 + d + d(d+1)/2 features for full/tied covariances; beyond this dimension
 # building them costs more than the centred path's matrix products.
 _FAST_MAX_DIM_FULL = 16
+# The default initialisation (init_params="kmeans") runs k-means on a uniform random subsample of
+# this many samples when there are more; EM then runs on all the data (see GaussianMixture's notes).
+_KMEANS_INIT_MAX_SAMPLES = 20_000
 # Block working set of the centred path (a few (K*d, n) arrays): larger blocks make its matrix
 # products efficient.
 _BLOCK_ENTRIES_CENTRED = 1 << 20
@@ -40,9 +43,11 @@ def _solve_lower(L: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 def _precision_cholesky_from_cov(cov: np.ndarray, covariance_type: str) -> np.ndarray:
     """Upper-triangular U with precision = U U^T (full/tied) or 1/sqrt(var) (diag/spherical)."""
+    # scikit-learn's wording (so code written against it recognises the error), naming reg_covar
     msg = (
-        "a component's covariance is not positive definite (the data may be degenerate); "
-        "increase reg_covar or reduce n_components"
+        "Fitting the mixture model failed because some components have ill-defined empirical "
+        "covariance (for instance caused by singleton or collapsed samples). Try to decrease the "
+        "number of components, increase reg_covar, or scale the input data."
     )
     if covariance_type in ("full", "tied"):
         covs = cov[None] if covariance_type == "tied" else cov
@@ -311,6 +316,19 @@ class GaussianMixture(BaseMixture):
         resp[np.arange(n), labels] = 1.0
         return resp
 
+    def _initial_parameters(self, X: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weights, means and covariances estimated from the initial responsibilities.
+
+        With ``init_params="kmeans"`` and more than ``_KMEANS_INIT_MAX_SAMPLES`` samples, k-means and
+        these estimates use a subsample of that size drawn without replacement (kept in data order):
+        k-means on all the data would cost more than the EM fit itself, and EM on all the data
+        corrects the small sampling error of the start within its first iterations.
+        """
+        n = X.shape[0]
+        if self.init_params == "kmeans" and n > _KMEANS_INIT_MAX_SAMPLES:
+            X = X[np.sort(rng.choice(n, _KMEANS_INIT_MAX_SAMPLES, replace=False))]
+        return self._estimate_from_resp(X, self._initial_resp(X, rng))
+
     def _estimate_from_resp(self, X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Weights, means and covariances from responsibilities (two passes: means, then scatter)."""
         nk = resp.sum(axis=0) + _NK_FLOOR
@@ -329,7 +347,7 @@ class GaussianMixture(BaseMixture):
         self._span2 = float(X.shape[1] * np.max(span) ** 2)
         need_resp = self._weights_init is None or self._means_init is None or self._prec_chol_init is None
         if need_resp:
-            w, m, c = self._estimate_from_resp(X, self._initial_resp(X, rng))
+            w, m, c = self._initial_parameters(X, rng)
         self.weights_ = self._weights_init.copy() if self._weights_init is not None else w
         self.means_ = self._means_init.copy() if self._means_init is not None else m
         if self._prec_chol_init is not None:

@@ -1,0 +1,528 @@
+"""An adversarial corpus for the step checker: false claims built to slip past random-point testing, and
+hard true claims. Used by tests/test_checker_corpus.py and benchmarks/bench_checker.py.
+
+Each case is ``Case(id, kind, truth, run)``: ``run(d)`` states one claim on a fresh ``Derivation``.
+A false claim is *rejected* when it raises (StepError, or ValueError/TypeError for a malformed or
+contradictory claim); a true claim is *accepted* when it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from emlib.derivation import SPD, Derivation, Integer, Interval, Positive, Real, Simplex, matrix, symmetric_matrix, vector
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    kind: str
+    truth: bool
+    run: Callable[[Derivation], object]
+    group: str = ""
+
+
+x, y, z, a, b, u = sp.symbols("x y z a b u", real=True)
+t, s, r = sp.symbols("t s r", positive=True)
+n, m = sp.symbols("n m", integer=True, nonnegative=True)
+k, j = sp.symbols("k j", integer=True)
+q1, q2, q3 = sp.symbols("q1 q2 q3", positive=True)
+lam, beta = sp.symbols("lambda beta", real=True)
+
+CASES: list[Case] = []
+
+
+def case(id: str, kind: str, truth: bool, group: str = "") -> Callable:
+    def register(fn: Callable[[Derivation], object]) -> Callable:
+        CASES.append(Case(id, kind, truth, fn, group))
+        return fn
+
+    return register
+
+
+def eq(id: str, lhs, rhs, truth: bool, group: str, domain=()) -> None:
+    CASES.append(Case(id, "equal", truth, lambda d: d.equal(lhs, rhs, id, domain=domain), group))
+
+
+def pos(id: str, expr, truth: bool, group: str, domain=(), strict: bool = True) -> None:
+    CASES.append(Case(id, "positive", truth, lambda d: d.positive(expr, id, strict=strict, domain=domain), group))
+
+
+def der(id: str, expr, wrt, claimed, truth: bool, group: str, domain=()) -> None:
+    CASES.append(Case(id, "derivative", truth, lambda d: d.derivative(expr, wrt, claimed, id, domain=domain), group))
+
+
+def taylor(f, var, order):
+    return sum(sp.diff(f, var, i).subs(var, 0) / sp.factorial(i) * var**i for i in range(order + 1))
+
+
+# ======================================================================== FALSE claims
+G = "sampling"
+eq("acos(cos t) = t for t > 0", sp.acos(sp.cos(t)), t, False, G)
+eq("asin(sin x) = x", sp.asin(sp.sin(x)), x, False, G)
+eq("atan(tan x) = x", sp.atan(sp.tan(x)), x, False, G)
+eq("degree-20 Taylor polynomial of exp equals exp", taylor(sp.exp(x), x, 20), sp.exp(x), False, G)
+eq("degree-15 Taylor polynomial of sin equals sin", taylor(sp.sin(x), x, 15), sp.sin(x), False, G)
+eq("degree-12 Taylor polynomial of log(1+t) equals log(1+t)", taylor(sp.log(1 + x), x, 12).subs(x, t), sp.log(1 + t), False, G)
+eq("x + exp(-1000 x^2) = x", x + sp.exp(-1000 * x**2), x, False, G)
+eq("t + exp(-1000 t) = t for t > 0", t + sp.exp(-1000 * t), t, False, G)
+eq("ReLU6 = ReLU", sp.Min(sp.Max(x, 0), 6), sp.Max(x, 0), False, G)
+eq("min(x, 100) = x", sp.Min(x, 100), x, False, G)
+eq("sqrt(x^2) = x on the reals", sp.sqrt(x**2), x, False, G)
+eq("|x| = x", sp.Abs(x), x, False, G)
+eq("floor(x) = x", sp.floor(x), x, False, G)
+eq("tanh(x) = sign(x)", sp.tanh(x), sp.sign(x), False, G)
+eq("sin(x)/x = 1", sp.sin(x) / x, 1, False, G)
+eq("log(x^2) = 2 log x on the reals", sp.log(x**2), 2 * sp.log(x), False, G)
+eq("log(x y) = log x + log y on the reals", sp.log(x * y), sp.log(x) + sp.log(y), False, G)
+eq("(-1)^n = 1 for integers", (-1) ** k, 1, False, G)
+eq("cos(pi n) = 1 for integers", sp.cos(sp.pi * k), 1, False, G)
+eq("n(n-1)...(n-5) = 0 for integers", sp.prod([n - i for i in range(6)]), 0, False, G)
+eq("sum k^3 = n^4/4", sp.Sum(k**3, (k, 1, n)), n**4 / 4, False, G)
+eq("exp(-1/t) = 0 for t > 0", sp.exp(-1 / t), 0, False, G)
+eq("t^(1/t) = 1 for t > 0", t ** (1 / t), 1, False, G)
+eq("x/(1 + x^2)^100 = 0", x / (1 + x**2) ** 100, 0, False, G)
+eq("erf(x) = sign(x)", sp.erf(x), sp.sign(x), False, G)
+eq("log(1 + exp(x)) = x", sp.log(1 + sp.exp(x)), x, False, G)
+eq("t/(1 + t) = 1 for t > 0", t / (1 + t), 1, False, G)
+eq("sigmoid(1000 x) = Heaviside(x)", 1 / (1 + sp.exp(-1000 * x)), sp.Heaviside(x), False, G)
+eq("exp(x) = 1 + x near nothing", sp.exp(x), 1 + x, False, G)
+eq("x^2 mod-like: (x^2 + 1e-9) = x^2", x**2 + sp.Rational(1, 10**9), x**2, False, G)
+eq("cos(x)^2 = 1 - x^2 sin(x)^2/x^2 sign", sp.cos(x) ** 2, 1 - sp.sin(x) ** 2 * sp.sign(x), False, G)
+eq("arcsinh(x) = log(2x)", sp.asinh(x), sp.log(2 * x), False, G)
+eq("Integer n: binomial(n, 2) = n^2/2", sp.binomial(n, 2), n**2 / 2, False, G)
+eq("q1 q2 q3 < 1e-6 vanishes on the simplex", q1 * q2 * q3, 0, False, G, Simplex(q1, q2, q3))
+eq("entropy = log 3 on the simplex", -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3)), sp.log(3), False, G, Simplex(q1, q2, q3))
+S2 = matrix("S", 2)
+eq("det(S + I) = det S + 1 on SPD", (S2 + sp.eye(2)).det(), S2.det() + 1, False, G, SPD(S2))
+eq("(S^-1)_12 = -S12/(S11 S22) on SPD", S2.inv()[0, 1], -S2[0, 1] / (S2[0, 0] * S2[1, 1]), False, G, SPD(S2))
+pos("gamma(t) < 10 for t > 0", 10 - sp.gamma(t), False, G)
+pos("1/(1 + x^2) > 1e-3", 1 / (1 + x**2) - sp.Rational(1, 1000), False, G)
+pos("exp(-x^2) > 1e-10", sp.exp(-(x**2)) - sp.Rational(1, 10**10), False, G)
+pos("factorial(n) < 10^6", 10**6 - sp.factorial(n), False, G)
+pos("det S > 1e-4 on SPD", S2.det() - sp.Rational(1, 10**4), False, G, SPD(S2))
+pos("trace(S^-1) < 1e5 on SPD", 10**5 - S2.inv().trace(), False, G, SPD(S2))
+pos("q1 q2 q3 > 1e-6 on the simplex", q1 * q2 * q3 - sp.Rational(1, 10**6), False, G, Simplex(q1, q2, q3))
+pos("min coordinate > 0.01 on the simplex", q1 - sp.Rational(1, 100), False, G, Simplex(q1, q2, q3))
+pos("log 3 - entropy > 0.001 on the simplex", sp.log(3) + q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3) - sp.Rational(1, 1000), False, G, Simplex(q1, q2, q3))
+pos("1/t > 1e-6 for t > 0", 1 / t - sp.Rational(1, 10**6), False, G)
+pos("t - 1 - log t > 0 (strict) for t > 0", t - 1 - sp.log(t), False, G)
+pos("x^2 > 0 (strict) on the reals", x**2, False, G)
+pos("cosh x - 1 > 0 (strict)", sp.cosh(x) - 1, False, G)
+pos("exp(x) - 1 - x > 0 (strict)", sp.exp(x) - 1 - x, False, G)
+pos("1 - x^2/10^12 > 0", 1 - x**2 / 10**12, False, G)
+pos("x > 0 on [0, 1] (strict)", x, False, G, Interval(x, low=0, high=1))
+pos("sin(x) + 1 > 0 (strict)", sp.sin(x) + 1, False, G)
+pos("log(1 + t) > t - t^2/2 - 10^-6 for t > 0", sp.log(1 + t) - t + t**2 / 2 + sp.Rational(1, 10**6), True, "inequalities")
+pos("log(1 + t) > t - t^2/2 + t^3/3 - 10^-9", sp.log(1 + t) - t + t**2 / 2 - t**3 / 3 + sp.Rational(1, 10**9), False, G)
+pos("x^3 - x > 0 for x > 1 written over the reals", x**3 - x, False, G)
+pos("1 - t^2 >= 0 on (0, inf)", 1 - t**2, False, G, strict=False)
+pos("x >= -100 on the reals", x + 100, False, G, strict=False)
+
+G = "tolerance"
+eq("pi = 3.14159265358979", sp.pi, sp.Float("3.14159265358979"), False, G)
+eq("e = 2.718281828459045", sp.E, sp.Float(2.718281828459045), False, G)
+eq("sqrt 2 = 1.4142135623730951", sp.sqrt(2), sp.Float(1.4142135623730951), False, G)
+eq("x (1 + 10^-12) = x", x * (1 + sp.Rational(1, 10**12)), x, False, G)
+eq("x + 10^-15 = x", x + sp.Rational(1, 10**15), x, False, G)
+eq("exp(x)(1 + 10^-14) = exp(x)", sp.exp(x) * (1 + sp.Rational(1, 10**14)), sp.exp(x), False, G)
+eq("sin x + 10^-20 x^3 = sin x", sp.sin(x) + x**3 / 10**20, sp.sin(x), False, G)
+eq("log t + 10^-25 = log t", sp.log(t) + sp.Rational(1, 10**25), sp.log(t), False, G)
+eq("99999999/10^8 = 99999998/99999999", sp.Rational(99999999, 10**8), sp.Rational(99999998, 99999999), False, G)
+eq("0.333333333333333 = 1/3", sp.Float("0.333333333333333"), sp.Rational(1, 3), False, G)
+eq("0.1 + 0.2 = 0.3 as floats", sp.Float(0.1) + sp.Float(0.2), sp.Float(0.3), False, G)
+eq("zeta(2) = 1.6449340668482264", sp.zeta(2), sp.Float(1.6449340668482264), False, G)
+eq("exp(pi sqrt 163) = 640320^3 + 744", sp.exp(sp.pi * sp.sqrt(163)), 640320**3 + 744, False, G)
+eq("cos(x) + exp(-x^2) 10^-30 = cos x", sp.cos(x) + sp.exp(-(x**2)) / 10**30, sp.cos(x), False, G)
+eq("atan(a)+atan(1/a) = 1.5707963267948966", sp.atan(t) + sp.atan(1 / t), sp.Float(1.5707963267948966), False, G)
+der("d atan / dx = 1/(1+x^2) + 10^-12", sp.atan(x), x, 1 / (1 + x**2) + sp.Rational(1, 10**12), False, G)
+der("d tanh / dx = 1 - tanh^2 + 10^-30 exp(-x^2)", sp.tanh(x), x, 1 - sp.tanh(x) ** 2 + sp.exp(-(x**2)) / 10**30, False, G)
+der("d softplus / dx = sigmoid (1 + 10^-13)", sp.log(1 + sp.exp(x)), x, (1 + sp.Rational(1, 10**13)) / (1 + sp.exp(-x)), False, G)
+
+
+@case("stationary: 10^-20 (x-3)^2 at x = 3.001", "stationary", False, "tolerance")
+def _(d):
+    return d.stationary(sp.Rational(1, 10**20) * (x - 3) ** 2, [x], {x: 3.001}, "scaled")
+
+
+@case("stationary: (x-3)^2 at x = 3 + 1e-9 (float)", "stationary", False, "tolerance")
+def _(d):
+    return d.stationary((x - 3) ** 2, [x], {x: 3 + 1e-9}, "near")
+
+
+@case("stationary: 10^-30 (x-1)^2 at x = 3/2 (exact)", "stationary", False, "tolerance")
+def _(d):
+    return d.stationary((x - 1) ** 2 / 10**30, [x], {x: sp.Rational(3, 2)}, "tiny function")
+
+
+@case("stationary: x^4 - x^2 at x = 0.7071", "stationary", False, "tolerance")
+def _(d):
+    return d.stationary(x**4 - x**2, [x], {x: 0.7071}, "rounded root")
+
+
+@case("stationary: 1e8 (x - y)^2 + (y - 1)^2 at (1, 1 + 1e-12)", "stationary", False, "tolerance")
+def _(d):
+    return d.stationary(10**8 * (x - y) ** 2 + (y - 1) ** 2, [x, y], {x: 1.0, y: 1.0 + 1e-9}, "stiff")
+
+
+@case("lagrange: multiplier off by 1e-13 relative", "lagrange", False, "tolerance")
+def _(d):
+    return d.lagrange(x**2 + y**2, [x + y - 1], [x, y], {x: 0.5, y: 0.5, lam: 1 + 1e-10}, "lam", multipliers=[lam])
+
+
+@case("lagrange: wrong sign of the multiplier (exact)", "lagrange", False, "tolerance")
+def _(d):
+    return d.lagrange(x**2 + y**2, [x + y - 1], [x, y], {x: sp.Rational(1, 2), y: sp.Rational(1, 2), lam: -1}, "sign", multipliers=[lam])
+
+
+@case("lagrange: scaled objective 1e-20 (x^2+y^2), point off", "lagrange", False, "tolerance")
+def _(d):
+    return d.lagrange((x**2 + y**2) / 10**20, [x + y - 1], [x, y], {x: 0.5001, y: 0.4999, lam: 1e-20}, "scaled", multipliers=[lam])
+
+
+@case("lagrange: max entropy at a non-uniform point", "lagrange", False, "tolerance")
+def _(d):
+    H = -(q1 * sp.log(q1) + q2 * sp.log(q2))
+    return d.lagrange(H, [q1 + q2 - 1], [q1, q2], {q1: sp.Rational(1, 2) + sp.Rational(1, 10**9), q2: sp.Rational(1, 2) - sp.Rational(1, 10**9), lam: sp.log(2) - 1}, "H", multipliers=[lam])
+
+
+_rng = np.random.default_rng(7)
+_A = _rng.standard_normal((4, 4))
+_X0 = _rng.standard_normal(4)
+_M0 = _rng.standard_normal((3, 3))
+
+
+def _lse(v):
+    m = np.max(v)
+    return float(m + np.log(np.sum(np.exp(v - m))))
+
+
+def _softmax(v):
+    e = np.exp(v - np.max(v))
+    return e / e.sum()
+
+
+@case("gradient: 2x (1 + 1e-7) for x.x", "gradient", False, "tolerance")
+def _(d):
+    return d.gradient(lambda v: float(v @ v), lambda v: 2 * v * (1 + 1e-7), _X0, "rel 1e-7")
+
+
+@case("gradient: softmax (1 + 1e-8) for log-sum-exp", "gradient", False, "tolerance")
+def _(d):
+    return d.gradient(_lse, lambda v: _softmax(v) * (1 + 1e-8), _X0, "lse")
+
+
+@case("gradient: (A + A^T) x written as 2 A x", "gradient", False, "tolerance")
+def _(d):
+    return d.gradient(lambda v: float(v @ _A @ v), lambda v: 2 * _A @ v, _X0, "quadratic")
+
+
+@case("gradient: log det via transpose slip", "gradient", False, "tolerance")
+def _(d):
+    B = _M0 @ _M0.T + 3 * np.eye(3) + np.triu(np.ones((3, 3)), 1)
+    return d.gradient(lambda M: float(np.linalg.slogdet(M)[1]), lambda M: np.linalg.inv(M), B, "logdet")
+
+
+@case("gradient: sigmoid BCE with a 1e-7 term too many", "gradient", False, "tolerance")
+def _(d):
+    def loss(w):
+        s_ = w @ _X0
+        return float(np.logaddexp(0, -s_))
+
+    return d.gradient(loss, lambda w: -_X0 / (1 + np.exp(w @ _X0)) + 1e-7, _X0 * 0.3, "bce")
+
+
+@case("close: length-1 expectation against a length-3 result", "close", False, "tolerance")
+def _(d):
+    return d.close(np.array([1.0, 1.0, 1.0]), np.array([1.0]), "broadcast")
+
+
+@case("close: scalar expectation against a vector", "close", False, "tolerance")
+def _(d):
+    return d.close(np.array([2.0, 2.0]), 2.0, "scalar broadcast")
+
+
+@case("close: 1e-6 relative difference at rtol 1e-7", "close", False, "tolerance")
+def _(d):
+    return d.close(1.0 + 1e-6, 1.0, "rtol")
+
+
+G = "evaluator"
+eq("partial exponential series = exp(x)", sp.Sum(x**k / sp.factorial(k), (k, 0, n)), sp.exp(x), False, G)
+eq("partial geometric series of 1/2 = 2", sp.Sum(sp.Rational(1, 2) ** k, (k, 0, n)), 2, False, G)
+eq("prod (1 + 1/k), k=1..n = n", sp.Product(1 + 1 / k, (k, 1, n)), n, False, G)
+eq("sum_{k=0}^{n} k = n^2/2", sp.Sum(k, (k, 0, n)), n**2 / 2, False, G)
+eq("sum_{k=1}^{n} 1/k = log n", sp.Sum(1 / k, (k, 1, n)), sp.log(n), False, G)
+eq("sum_{k=1}^{n} 1/k^2 = pi^2/6", sp.Sum(1 / k**2, (k, 1, n)), sp.pi**2 / 6, False, G)
+eq("matrix entry never real: [x, log(-1-x^2)] = [x, 0]", sp.Matrix([x, sp.log(-1 - x**2)]), sp.Matrix([x, 0]), False, G)
+eq("matrix entry never defined: [x, 1/(x-x)]", sp.Matrix([x, sp.sqrt(-1 - x**2)]), sp.Matrix([x, sp.I]), False, G)
+eq("sqrt(x - 5) = sqrt(x) - sqrt(5)", sp.sqrt(x - 5), sp.sqrt(x) - sp.sqrt(5), False, G)
+eq("0^x = 0", sp.Integer(0) ** t, 0 * t + 1, False, G)
+eq("x^0 = x", x**0, x, False, G)
+eq("Sum with swapped limits sum_{k=n}^{0} k = n(n+1)/2", sp.Sum(k, (k, n, 0)), n * (n + 1) / 2, False, G)
+eq("log(0 + t) = log t + 1e-40", sp.log(t), sp.log(t) + sp.Rational(1, 10**40), False, G)
+pos("log x > -100 on the reals", sp.log(x) + 100, False, G)
+pos("sqrt(x) >= 0 on the reals", sp.sqrt(x), False, G, strict=False)
+pos("acos(x) >= 0 on the reals", sp.acos(x), False, G, strict=False)
+pos("log(t) - log(t) + 1e-60 > 0 must be exact", sp.log(t) - sp.log(t) - sp.Rational(1, 10**60), False, G)
+
+
+@case("holds: one failing case among many", "holds", False, G)
+def _(d):
+    v = np.ones(1000, dtype=bool)
+    v[777] = False
+    return d.holds(v, "one false")
+
+
+@case("close: NaN = NaN", "close", False, G)
+def _(d):
+    return d.close(np.array([np.nan]), np.array([np.nan]), "nan")
+
+
+@case("close: NaN against a number", "close", False, G)
+def _(d):
+    return d.close(np.array([1.0, np.nan]), np.array([1.0, 2.0]), "nan 2")
+
+
+@case("gradient: NaN gradient", "gradient", False, G)
+def _(d):
+    return d.gradient(lambda v: float(v @ v), lambda v: np.full_like(v, np.nan), _X0, "nan grad")
+
+
+G = "contradiction"
+
+
+@case("a positive symbol declared over Real", "equal", False, G)
+def _(d):
+    return d.equal(sp.sqrt(t**2), t, "sqrt", domain=Real(t))
+
+
+@case("an integer symbol declared Positive", "equal", False, G)
+def _(d):
+    return d.equal((-1) ** (2 * n), 1, "n", domain=Positive(n))
+
+
+@case("a negative symbol declared over Interval(-1, 1)", "positive", False, G)
+def _(d):
+    w = sp.Symbol("w", negative=True)
+    return d.positive(-w, "w", domain=Interval(w, low=-1, high=1))
+
+
+@case("a symbol in two domains", "equal", False, G)
+def _(d):
+    return d.equal(x, x + 0 * y, "x", domain=[Real(x), Positive(x)])
+
+
+@case("a positive symbol as an off-diagonal SPD entry", "equal", False, G)
+def _(d):
+    p = sp.Symbol("p", positive=True)
+    S = sp.Matrix([[1, p], [p, 2]])
+    return d.equal(S.det(), 2 - p**2, "det", domain=SPD(S))
+
+
+G = "derivative"
+der("d x^x / dx = x^(x-1) x", x**x, x, x ** (x - 1) * x, False, G, Positive(x, low=None) if False else ())
+der("d log|x| / dx = 1/|x|", sp.log(sp.Abs(x)), x, 1 / sp.Abs(x), False, G)
+der("d/dmu of -(x-mu)^2/2 = mu - x", -((x - a) ** 2) / 2, a, a - x, False, G)
+der("d/ds log N(x|0,s) missing factor", -sp.log(s) - x**2 / (2 * s**2), s, -1 / s + x**2 / (2 * s**3), False, G)
+A3, B3 = matrix("A", 3), matrix("B", 3)
+der("d tr(AB)/dA = B (3x3)", (A3 * B3).trace(), A3, B3, False, G)
+v3 = vector("v", 3)
+der("d v^T A v / dv = A v (3x3 general A)", (v3.T * A3 * v3)[0, 0], v3, A3 * v3, False, G)
+der("d log det S / dS = S^-1 for a general 3x3 matrix", sp.log(A3.det()), A3, A3.inv(), False, G)
+der("d sigmoid/dx = sigmoid^2", 1 / (1 + sp.exp(-x)), x, 1 / (1 + sp.exp(-x)) ** 2, False, G)
+der("d/dx x^n = n x^n for integer n", x**n, x, n * x**n, False, G)
+der("d/dt gamma(t) = gamma(t) log t", sp.gamma(t), t, sp.gamma(t) * sp.log(t), False, G)
+der("d/dx erf(x) = 2 exp(-x^2)/pi", sp.erf(x), x, 2 * sp.exp(-(x**2)) / sp.pi, False, G)
+der("d/dx |x|^3 = 3 x^2", sp.Abs(x) ** 3, x, 3 * x**2, False, G)
+der("d/dx max(x, 0)^2 = 2x", sp.Max(x, 0) ** 2, x, 2 * x, False, G)
+
+
+# ======================================================================== TRUE claims
+G = "special functions"
+eq("gamma(t+1) = t gamma(t)", sp.gamma(t + 1), t * sp.gamma(t), True, G)
+eq("beta(s, t) = gamma(s) gamma(t)/gamma(s+t)", sp.beta(s, t), sp.gamma(s) * sp.gamma(t) / sp.gamma(s + t), True, G)
+eq("erf + erfc = 1", sp.erf(x) + sp.erfc(x), 1, True, G)
+eq("digamma(t+1) = digamma(t) + 1/t", sp.digamma(t + 1), sp.digamma(t) + 1 / t, True, G)
+eq("zeta(2) = pi^2/6", sp.zeta(2), sp.pi**2 / 6, True, G)
+eq("cosh^2 - sinh^2 = 1", sp.cosh(x) ** 2 - sp.sinh(x) ** 2, 1, True, G)
+eq("atan(t) + atan(1/t) = pi/2", sp.atan(t) + sp.atan(1 / t), sp.pi / 2, True, G)
+eq("sin 2x = 2 sin x cos x", sp.sin(2 * x), 2 * sp.sin(x) * sp.cos(x), True, G)
+eq("log exp x = x", sp.log(sp.exp(x)), x, True, G)
+eq("exp(x+y) = exp x exp y", sp.exp(x + y), sp.exp(x) * sp.exp(y), True, G)
+eq("sqrt(t^2) = t", sp.sqrt(t**2), t, True, G)
+eq("|x|^2 = x^2", sp.Abs(x) ** 2, x**2, True, G)
+eq("max + min = x + y", sp.Max(x, y) + sp.Min(x, y), x + y, True, G)
+eq("max - min = |x - y|", sp.Max(x, y) - sp.Min(x, y), sp.Abs(x - y), True, G)
+eq("J1(x) + J3(x) = 4 J2(x)/x", sp.besselj(1, t) + sp.besselj(3, t), 4 * sp.besselj(2, t) / t, True, G)
+eq("cos(2 pi/17) in Gauss's radicals", sp.cos(2 * sp.pi / 17),
+   (-1 + sp.sqrt(17) + sp.sqrt(34 - 2 * sp.sqrt(17))
+    + 2 * sp.sqrt(17 + 3 * sp.sqrt(17) - sp.sqrt(34 - 2 * sp.sqrt(17)) - 2 * sp.sqrt(34 + 2 * sp.sqrt(17)))) / 16, True, G)
+eq("asinh(x) = log(x + sqrt(x^2+1))", sp.asinh(x), sp.log(x + sp.sqrt(x**2 + 1)), True, G)
+eq("tanh x = (e^2x - 1)/(e^2x + 1)", sp.tanh(x), (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1), True, G)
+eq("t^(log s) = s^(log t)", t ** sp.log(s), s ** sp.log(t), True, G)
+eq("loggamma(t+1) - loggamma(t) = log t", sp.loggamma(t + 1) - sp.loggamma(t), sp.log(t), True, G)
+
+G = "explicit matrices"
+A2, B2 = matrix("A", 2), matrix("B", 2)
+eq("det(AB) = det A det B (3x3)", (A3 * B3).det(), A3.det() * B3.det(), True, G)
+eq("(AB)^T = B^T A^T (3x3)", (A3 * B3).T, B3.T * A3.T, True, G)
+eq("tr(ABC) = tr(CAB) (2x2)", (A2 * B2 * S2).trace(), (S2 * A2 * B2).trace(), True, G)
+eq("S^-1 S = I on SPD (3x3)", symmetric_matrix("P", 3).inv() * symmetric_matrix("P", 3), sp.eye(3), True, G, SPD(symmetric_matrix("P", 3)))
+eq("det(S^-1) = 1/det S (2x2)", S2.inv().det(), 1 / S2.det(), True, G, SPD(S2))
+eq("Cayley-Hamilton 2x2", S2 * S2 - S2.trace() * S2 + S2.det() * sp.eye(2), sp.zeros(2), True, G)
+der("d log det S / dS = S^-T (2x2)", sp.log(S2.det()), S2, S2.inv().T, True, G, SPD(S2))
+der("d log det S / dS = S^-T (3x3)", sp.log(A3.det()), A3, A3.inv().T, True, G, SPD(A3))
+der("d tr(AB)/dA = B^T (3x3)", (A3 * B3).trace(), A3, B3.T, True, G)
+der("d v^T A v / dv = (A + A^T) v (3x3)", (v3.T * A3 * v3)[0, 0], v3, (A3 + A3.T) * v3, True, G)
+eq("adj(A) A = det(A) I (3x3)", A3.adjugate() * A3, A3.det() * sp.eye(3), True, G)
+eq("x^T S^-1 x via solve = via inverse (2x2 SPD)", (vector("x", 2).T * S2.inv() * vector("x", 2))[0, 0],
+   (vector("x", 2).T * S2.LUsolve(vector("x", 2)))[0, 0], True, G, SPD(S2))
+
+G = "log-sum-exp"
+eq("lse(a, b) = max + log(1 + exp(-|a-b|))", sp.log(sp.exp(a) + sp.exp(b)), sp.Max(a, b) + sp.log(1 + sp.exp(-sp.Abs(a - b))), True, G)
+eq("lse(a, b) = a + log(1 + exp(b - a))", sp.log(sp.exp(a) + sp.exp(b)), a + sp.log(1 + sp.exp(b - a)), True, G)
+eq("softmax sums to one", sum(sp.exp(v) / (sp.exp(a) + sp.exp(b) + sp.exp(x)) for v in (a, b, x)), 1, True, G)
+eq("sigmoid(x) = e^x/(1+e^x)", 1 / (1 + sp.exp(-x)), sp.exp(x) / (1 + sp.exp(x)), True, G)
+eq("1 - sigmoid(x) = sigmoid(-x)", 1 - 1 / (1 + sp.exp(-x)), 1 / (1 + sp.exp(x)), True, G)
+eq("log sigmoid(x) = -log(1 + e^-x)", sp.log(1 / (1 + sp.exp(-x))), -sp.log(1 + sp.exp(-x)), True, G)
+der("d softplus / dx = sigmoid", sp.log(1 + sp.exp(x)), x, 1 / (1 + sp.exp(-x)), True, G)
+der("d lse / da = softmax_a", sp.log(sp.exp(a) + sp.exp(b)), a, sp.exp(a) / (sp.exp(a) + sp.exp(b)), True, G)
+
+G = "finite sums"
+eq("sum k = n(n+1)/2", sp.Sum(k, (k, 1, n)), n * (n + 1) / 2, True, G)
+eq("sum k^2 = n(n+1)(2n+1)/6", sp.Sum(k**2, (k, 1, n)), n * (n + 1) * (2 * n + 1) / 6, True, G)
+eq("finite geometric sum", sp.Sum(x**k, (k, 0, n)), (1 - x ** (n + 1)) / (1 - x), True, G)
+eq("telescoping sum 1/(k(k+1))", sp.Sum(1 / (k * (k + 1)), (k, 1, n)), 1 - 1 / (n + 1), True, G, Integer(n, low=1))
+eq("prod (1 + 1/k) = n + 1", sp.Product(1 + sp.Rational(1, 1) / k, (k, 1, n)), n + 1, True, G, Integer(n, low=1))
+eq("sum binomial(n, k) = 2^n", sp.Sum(sp.binomial(n, k), (k, 0, n)), 2**n, True, G)
+eq("sum k binomial(n, k) = n 2^(n-1)", sp.Sum(k * sp.binomial(n, k), (k, 0, n)), n * 2 ** (n - 1), True, G)
+eq("double sum sum_i sum_j 1 = n m", sp.Sum(1, (k, 1, n), (j, 1, m)), n * m, True, G)
+eq("exponential series to infinity", sp.Sum(x**k / sp.factorial(k), (k, 0, sp.oo)), sp.exp(x), True, G, Real(x, low=-20, high=20))
+eq("integrals differing only in the bound variable", sp.Integral(sp.exp(-(u**2)), (u, 0, 1)), sp.Integral(sp.exp(-(y**2)), (y, 0, 1)), True, G)
+
+G = "Gaussian KL"
+m1, m2 = sp.symbols("m1 m2", real=True)
+s1, s2 = sp.symbols("s1 s2", positive=True)
+kl_closed = sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
+kl_other = sp.log(s2) - sp.log(s1) + s1**2 / (2 * s2**2) + (m2 - m1) ** 2 / (2 * s2**2) - sp.Rational(1, 2)
+eq("KL(N1||N2) two closed forms", kl_closed, kl_other, True, G)
+pos("KL(N1||N2) >= 0", kl_closed, True, G, strict=False)
+pos("Bernoulli KL >= 0", q1 * sp.log(q1 / q2) + (1 - q1) * sp.log((1 - q1) / (1 - q2)), True, G,
+    Interval(q1, q2, low=sp.Rational(1, 10**6), high=1 - sp.Rational(1, 10**6)) if False else Interval(q1, q2, low=1e-6, high=0.999999), strict=False)
+eq("Gaussian integrates to one", sp.Integral(sp.exp(-((u - m1) ** 2) / (2 * s1**2)) / sp.sqrt(2 * sp.pi * s1**2), (u, -sp.oo, sp.oo)), 1, True, G,
+   [Real(m1, low=-3, high=3), Positive(s1, low=0.2, high=5)])
+
+G = "removable singularities"
+eq("(x^2 - 1)/(x - 1) = x + 1", (x**2 - 1) / (x - 1), x + 1, True, G)
+eq("sinc(x) = sin(x)/x", sp.sinc(x), sp.sin(x) / x, True, G)
+eq("(1 - cos x)/x^2 = 2 sin^2(x/2)/x^2", (1 - sp.cos(x)) / x**2, 2 * sp.sin(x / 2) ** 2 / x**2, True, G)
+eq("t log t = log(t^t)", t * sp.log(t), sp.log(t**t), True, G)
+eq("(x^3 - y^3)/(x - y) = x^2 + xy + y^2", (x**3 - y**3) / (x - y), x**2 + x * y + y**2, True, G)
+
+G = "inequalities"
+pos("t - 1 - log t >= 0", t - 1 - sp.log(t), True, G, strict=False)
+pos("exp(x) >= 1 + x", sp.exp(x) - 1 - x, True, G, strict=False)
+pos("cosh x >= 1", sp.cosh(x) - 1, True, G, strict=False)
+pos("AM-GM", (s + t) / 2 - sp.sqrt(s * t), True, G, strict=False)
+pos("det S > 0 on SPD", S2.det(), True, G, SPD(S2))
+pos("gamma(t) > 0.885", sp.gamma(t) - sp.Rational(885, 1000), True, G)
+pos("entropy <= log 3 on the simplex", sp.log(3) + q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3), True, G, Simplex(q1, q2, q3), strict=False)
+pos("x^2 - 2xy + y^2 >= 0", x**2 - 2 * x * y + y**2, True, G, strict=False)
+pos("1/(1+x^2) > 0", 1 / (1 + x**2), True, G)
+
+G = "stationary and Lagrange"
+
+
+@case("stationary: -(x-3)^2 - (y+1)^2 at (3, -1)", "stationary", True, G)
+def _(d):
+    return d.stationary(-((x - 3) ** 2) - (y + 1) ** 2, [x, y], {x: 3, y: -1}, "exact")
+
+
+@case("stationary: -(3x-1)^2 at the float 1/3", "stationary", True, G)
+def _(d):
+    return d.stationary(-((3 * x - 1) ** 2), [x], {x: 1 / 3}, "float")
+
+
+@case("stationary: 1e-20 (x-3)^2 at x = 3.0", "stationary", True, G)
+def _(d):
+    return d.stationary((x - 3) ** 2 / 10**20, [x], {x: 3.0}, "scaled")
+
+
+@case("lagrange: max entropy at the uniform point", "lagrange", True, G)
+def _(d):
+    H = -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3))
+    third = sp.Rational(1, 3)
+    return d.lagrange(H, [q1 + q2 + q3 - 1], [q1, q2, q3], {q1: third, q2: third, q3: third, lam: sp.log(3) - 1}, "H", multipliers=[lam])
+
+
+@case("lagrange: mixture weights N_k/N", "lagrange", True, G)
+def _(d):
+    N1, N2 = sp.Integer(3), sp.Integer(7)
+    obj = N1 * sp.log(q1) + N2 * sp.log(q2)
+    return d.lagrange(obj, [q1 + q2 - 1], [q1, q2], {q1: sp.Rational(3, 10), q2: sp.Rational(7, 10), beta: -10},
+                      "weights", multipliers=[beta], sign=+1)
+
+
+@case("lagrange: float solution of min x^2 + y^2 on x + 2y = 1", "lagrange", True, G)
+def _(d):
+    return d.lagrange(x**2 + y**2, [x + 2 * y - 1], [x, y], {x: 0.2, y: 0.4, lam: 0.4}, "float", multipliers=[lam])
+
+
+G = "numeric claims"
+
+
+@case("gradient: log-sum-exp -> softmax", "gradient", True, G)
+def _(d):
+    return d.gradient(_lse, _softmax, _X0, "lse")
+
+
+@case("gradient: quadratic form (A + A^T) x", "gradient", True, G)
+def _(d):
+    return d.gradient(lambda v: float(v @ _A @ v), lambda v: (_A + _A.T) @ v, _X0, "quadratic")
+
+
+@case("gradient: log det -> inverse transpose", "gradient", True, G)
+def _(d):
+    B = _M0 @ _M0.T + 3 * np.eye(3) + np.triu(np.ones((3, 3)), 1)
+    return d.gradient(lambda M: float(np.linalg.slogdet(M)[1]), lambda M: np.linalg.inv(M).T, B, "logdet")
+
+
+@case("gradient: tiny-scale function 1e-30 x.x", "gradient", True, G)
+def _(d):
+    return d.gradient(lambda v: 1e-30 * float(v @ v), lambda v: 2e-30 * v, _X0, "tiny")
+
+
+@case("gradient: huge-scale function 1e30 x.x", "gradient", True, G)
+def _(d):
+    return d.gradient(lambda v: 1e30 * float(v @ v), lambda v: 2e30 * v, _X0, "huge")
+
+
+@case("close: equal arrays up to rounding", "close", True, G)
+def _(d):
+    v = np.linspace(0, 1, 7)
+    return d.close(np.cumsum(np.full(7, v[1]))[:-1] + 0.0, v[1:], "cumsum")
+
+
+@case("holds: a property over many cases", "holds", True, G)
+def _(d):
+    v = np.random.default_rng(3).standard_normal(1000)
+    return d.holds(np.exp(v) >= 1 + v, "exp >= 1 + x")
+
+
+FALSE_CASES = [c for c in CASES if not c.truth]
+TRUE_CASES = [c for c in CASES if c.truth]
+
+
+def run_case(c: Case) -> tuple[bool, str]:
+    """Run one case on a fresh Derivation: (accepted, message)."""
+    d = Derivation("corpus", verbose=False)
+    try:
+        c.run(d)
+    except (AssertionError, ValueError, TypeError) as exc:
+        return False, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    return True, d.records[-1].route if d.records else "no record"
