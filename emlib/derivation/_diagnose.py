@@ -109,6 +109,16 @@ def _candidates(expected: Any, written: Any, make: Callable[[str], sp.Symbol],
                    f"the log of a sum was split into a sum of logs: {_tex(node)} is not {_tex(split)}")
     for node in _nodes(expected, sp.Sum):
         var = node.limits[0][0]
+        if len(node.limits) == 1 and isinstance(node.function, sp.Add):
+            terms = node.function.args
+            for j, term in enumerate(terms[:6]):
+                if var not in term.free_symbols and not term.has(sp.Indexed):
+                    continue
+                rest = sp.Add(*[sp.Sum(t, *node.limits).doit() if var not in t.free_symbols else sp.Sum(t, *node.limits)
+                                for k, t in enumerate(terms) if k != j])
+                freed = _free_index(term, var, make)
+                yield ("dropped sum", written, expected.xreplace({node: rest + freed}),
+                       f"the sum over {var} was dropped from the term {_tex(freed)}")
         inner = node.function if len(node.limits) == 1 else sp.Sum(node.function, *node.limits[1:])
         dropped = _free_index(inner, var, make)
         yield ("dropped sum", written, expected.xreplace({node: dropped}),

@@ -410,6 +410,7 @@ class _Context:
                 if name == "sigma":
                     self.table.functions_as_symbols.add("sigma")
         self.domains = normalise_domains(domain)
+        self._points: dict[tuple, list] = {}
         for d in self.domains:
             for s in d.symbols:
                 self.table._cache.setdefault(s.name, s)
@@ -556,9 +557,52 @@ class _Context:
         return _Decision("holds", _combine(routes, insts))
 
     def quick_equal(self, a: Any, b: Any) -> bool:
+        """For diagnoses: True only when the engine finds ``a == b``. Candidates that clearly differ at
+        two random points (plain floats) are dismissed before the engine is asked."""
         a, b = self.expand_definitions(a), self.expand_definitions(b)
         inst = self.instances(a, b)[-1]
-        return self._compare(self.concrete(a, inst), self.concrete(b, inst), quick=True).status == "holds"
+        a, b = self.concrete(a, inst), self.concrete(b, inst)
+        if self._clearly_differ(a, b):
+            return False
+        return self._compare(a, b, quick=True).status == "holds"
+
+    def _screen_points(self, symbols: list[sp.Symbol]) -> list[dict[sp.Symbol, float]]:
+        key = tuple(symbols)
+        if key not in self._points:
+            import numpy as np
+
+            rng = np.random.default_rng([self.seed, 2024])
+            try:
+                used = _compare.resolve_domains(set(symbols), self.engine_domains(*symbols))
+                pts = []
+                for _ in range(2):
+                    pt: dict[sp.Symbol, float] = {}
+                    for d in used:
+                        pt.update({k: float(v) for k, v in d.random_point(rng).items()})
+                    pts.append(pt)
+            except Exception:
+                pts = []
+            self._points[key] = pts
+        return self._points[key]
+
+    def _clearly_differ(self, a: Any, b: Any) -> bool:
+        try:
+            diff = sp.sympify(a - b)
+            entries = list(diff) if isinstance(diff, sp.MatrixBase) else [diff]
+            symbols = sorted(set().union(*[e.free_symbols for e in entries]), key=lambda x: x.name)
+            points = self._screen_points(symbols)
+            if not points:
+                return False
+            scale = [sp.sympify(x) for x in ((list(a) if isinstance(a, sp.MatrixBase) else [a]))]
+            for pt in points:
+                for e, sc in zip(entries, scale):
+                    v = complex(e.evalf(15, subs=pt))
+                    w = complex(sc.evalf(15, subs=pt))
+                    if abs(v) > 1e-6 * (1 + abs(w)) and abs(v) == abs(v) and abs(v) != float("inf"):
+                        return True
+        except Exception:
+            return False
+        return False
 
     def sign(self, prev: Any, cur: Any, relation: str) -> _Decision:
         prev, cur = self.expand_definitions(prev), self.expand_definitions(cur)

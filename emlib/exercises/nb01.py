@@ -20,7 +20,7 @@ def _kl_mvn() -> Exercise:
     start = (sp.log(B.det()) - sp.log(A.det())) / 2 - (A.inv() * A).trace() / 2 + ((Binv * A).trace() + quad) / 2
     step1 = (sp.log(B.det()) - sp.log(A.det())) / 2 - 1 + ((Binv * A).trace() + quad) / 2
     target = ((Binv * A).trace() + quad - 2 + sp.log(B.det() / A.det())) / 2
-    wrong = (sp.log(A.det()) - sp.log(B.det())) / 2 - 1 + ((Binv * A).trace() + quad) / 2
+    wrong = sp.log(A.det() / B.det()) / 2 - 1 + ((Binv * A).trace() + quad) / 2
     return Exercise(
         id="01.4", notebook=NB, title="KL divergence between two bivariate Gaussians",
         statement=(
