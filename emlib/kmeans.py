@@ -439,9 +439,9 @@ class KMeans(EstimatorMixin):
         else:
             init_centers = check_array(self.init, "init", shape=(k, X.shape[1]))
             if n_init != 1:
-                warnings.warn(
-                    f"init is an array of centres: making one run instead of n_init={n_init} "
-                    "(explicit initial centres give the same run every time)",
+                warnings.warn(  # scikit-learn's wording
+                    "Explicit initial center position passed: performing only one init in KMeans "
+                    f"instead of n_init={n_init}.",
                     RuntimeWarning,
                     stacklevel=3,
                 )
