@@ -242,3 +242,146 @@ def test_symbols_that_cancel_still_get_values(d):
     correct = (g2 + al * f2) - (g1 + al * f1)
     with d.expect_false(source="004-13"):  # g1 and alpha*f1 cancel in the difference
         d.equal(printed, correct, "sign slip")
+
+
+# ---------------------------------------------------------------- issue 12: the checker cannot be fooled
+from fractions import Fraction  # noqa: E402
+
+from emlib.derivation import Interval  # noqa: E402
+from emlib.derivation._compare import compare, draw_points  # noqa: E402
+from emlib.derivation._domains import default_domain  # noqa: E402
+from emlib.derivation._evaluate import Evaluator  # noqa: E402
+
+
+def test_points_do_not_depend_on_the_label():
+    lhs, rhs = sp.atan(a) + sp.atan(1 / a), sp.pi / 2
+    routes = {Derivation("r", verbose=False).equal(lhs, rhs, label).route for label in ("one", "another wording")}
+    assert len(routes) == 1
+
+
+def test_points_cover_the_declared_domain():
+    rng = np.random.default_rng(0)
+    pts, exhaustive = draw_points([Real(x)], rng, 200)
+    values = np.array([float(p[x]) for p in pts])
+    assert not exhaustive and 0.0 in values and values.max() >= 1e6 and values.min() <= -1e6
+    assert np.min(np.abs(values[values != 0])) <= 1e-6
+    pts, _ = draw_points([Positive(t)], rng, 200)
+    values = np.array([float(p[t]) for p in pts])
+    assert values.min() > 0 and values.min() <= 1e-8 and values.max() >= 1e8
+    ints, _ = draw_points([Integer(k := sp.Symbol("k", integer=True))], rng, 200)
+    kv = [p[k] for p in ints]
+    assert all(isinstance(v, int) for v in kv) and 0 in kv and min(kv) < 0 and max(kv) >= 100
+
+
+def test_small_integer_boxes_are_exhaustive():
+    pts, exhaustive = draw_points([Integer(sp.Symbol("n", integer=True), low=2, high=9)], np.random.default_rng(0), 5)
+    assert exhaustive and sorted(p[next(iter(p))] for p in pts) == list(range(2, 10))
+
+
+def test_simplex_points_are_exact_and_reach_the_faces():
+    pts, _ = draw_points([Simplex(*sp.symbols("p1 p2 p3", positive=True))], np.random.default_rng(0), 100)
+    assert all(sum(p.values()) == 1 and all(v > 0 for v in p.values()) for p in pts)
+    assert min(min(p.values()) for p in pts) < Fraction(1, 10**8)
+
+
+def test_spd_points_reach_condition_1e8():
+    S = matrix("S", 3)
+    pts, _ = draw_points([SPD(S)], np.random.default_rng(0), 40)
+    conds = [np.linalg.cond(np.array(S.subs({s: float(v) for s, v in p.items()}), dtype=float)) for p in pts]
+    assert max(conds) > 1e6 and all(np.linalg.eigvalsh(np.array(S.subs({s: float(v) for s, v in p.items()}), dtype=float)).min() > 0 for p in pts)
+
+
+def test_evaluator_keeps_integers_and_karr_convention():
+    n = sp.Symbol("n", integer=True)
+    k = sp.Symbol("k", integer=True)
+    ev = Evaluator(sp.Sum(k, (k, 1, n)), [n])
+    assert ev({n: 4}, 50).value == 10
+    assert ev({n: -3}, 50).value == sp.Sum(k, (k, 1, n)).doit().subs(n, -3)  # Karr: -sum_{-2}^{0} k = 3
+
+
+def test_zero_over_zero_and_log_zero_are_undefined():
+    assert Evaluator(sp.sin(x) / x, [x])({x: 0}, 50).kind == "undefined"
+    assert Evaluator(sp.log(x), [x])({x: 0}, 50).kind == "undefined"
+    assert Evaluator(sp.log(x), [x])({x: -1}, 50).kind == "complex"
+
+
+def test_exact_numbers_are_compared_exactly(d):
+    with pytest.raises(StepError):
+        d.equal(sp.Rational(99999999, 10**8), sp.Rational(99999998, 99999999), "close rationals")
+    with pytest.raises(StepError):
+        d.equal(sp.Float("0.333333333333333"), sp.Rational(1, 3), "a float is its binary value")
+    with pytest.raises(StepError, match="exact residual"):
+        d.equal(x * (1 + sp.Rational(1, 10**12)), x, "relative 1e-12")
+
+
+def test_cancellation_is_not_a_counterexample(d):
+    # at a = 1e6 the right side cancels to 0 at any precision while sech^2 is 1e-868589
+    d.equal(sp.sech(x) ** 2, 1 - sp.tanh(x) ** 2, "sech^2 = 1 - tanh^2")
+    d.equal(sp.cosh(x) ** 2 - sp.sinh(x) ** 2, 1, "cosh^2 - sinh^2 = 1")
+
+
+def test_contradictory_assumptions_are_errors(d):
+    with pytest.raises(ValueError, match="symbol t was created positive"):
+        d.equal(t, t, "t over the reals", domain=Real(t))
+    with pytest.raises(ValueError, match="two domains"):
+        d.equal(x, x + y - y, "x twice", domain=[Real(x), Interval(x, low=0, high=1)])
+
+
+def test_undeclared_symbols_are_real_or_follow_their_assumptions():
+    assert default_domain(sp.Symbol("w")).describe() == "w in (-inf, inf)"
+    assert default_domain(t).describe() == "t in (0, inf)"
+
+
+def test_swallowed_failure_still_fails_the_summary(capsys):
+    d = Derivation("honest")
+    d.equal(x + x, 2 * x, "fine", source="000-01")
+    try:
+        d.equal(x * x, 2 * x, "wrong", source="000-02")
+    except StepError:
+        pass
+    capsys.readouterr()
+    with pytest.raises(StepError, match="1 of 2 checks failed"):
+        d.summary()
+    out = capsys.readouterr().out
+    assert out.startswith("1 of 2 checks passed") and "FAILED [000-02] wrong" in out
+    d.coverage()
+    assert "000-02 | - | 1 FAILED (symbolic)" in capsys.readouterr().out
+
+
+def test_expect_false_needs_definitive_evidence(d):
+    with pytest.raises(StepError, match="definitive evidence"):
+        with d.expect_false(source="000-09"):
+            d.close(np.array([np.nan]), np.array([1.0]), "NaN is no evidence")
+    assert d.records[-1].status == "failed"
+    with pytest.raises(StepError, match="cannot refute"):
+        with d.expect_false(source="000-09"):  # log(-1 - x^2) is never real: no evidence either way
+            d.equal(sp.log(-1 - x**2), sp.log(-2 - x**2), "never real on either side")
+
+
+def test_close_refuses_to_broadcast(d):
+    with pytest.raises(ValueError, match="does not broadcast"):
+        d.close(np.ones(3), np.ones(1), "length 1 against 3")
+
+
+def test_stationary_is_scale_aware(d):
+    with pytest.raises(StepError):
+        d.stationary((x - 3) ** 2 / 10**20, [x], {x: 3.001}, "scaled wrong point")
+    d.stationary((x - 3) ** 2 / 10**20, [x], {x: 3.0}, "scaled right point")
+    d.stationary(-((3 * x - 1) ** 2), [x], {x: 1 / 3}, "a float stationary point")
+
+
+def test_gradient_detects_relative_error_1e7(d):
+    v = np.array([0.3, -1.2, 2.5])
+    with pytest.raises(StepError, match="gradient mismatch"):
+        d.gradient(lambda w: float(np.sum(np.sin(w))), lambda w: np.cos(w) * (1 + 1e-7), v, "1e-7 off")
+    rec = d.gradient(lambda w: float(np.sum(np.sin(w))), np.cos, v, "right")
+    assert rec.route.startswith("finite differences (Ridders), max |diff|")
+
+
+def test_records_carry_structured_data():
+    d = Derivation("json", verbose=False)
+    with d.expect_false(source="002-06", printed="a", correct="b", printed_latex=r"\alpha", where="note 002, p. 3"):
+        d.equal(x * x, 2 * x, "printed")
+    data = d.records[-1].as_dict()
+    assert data["status"] == "refuted" and data["sources"] == ["002-06"] and data["printed_latex"] == r"\alpha"
+    assert data["where"] == "note 002, p. 3"
