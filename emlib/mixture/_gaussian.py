@@ -28,7 +28,7 @@ _FAST_KAPPA = 1e5
 _FAST_MAX_DIM_FULL = 16
 # The default initialisation (init_params="kmeans") runs k-means on a uniform random subsample of
 # this many samples when there are more; EM then runs on all the data (see GaussianMixture's notes).
-_KMEANS_INIT_MAX_SAMPLES = 20_000
+_KMEANS_INIT_MAX_SAMPLES = 10_000
 # Block working set of the centred path (a few (K*d, n) arrays): larger blocks make its matrix
 # products efficient.
 _BLOCK_ENTRIES_CENTRED = 1 << 20
@@ -108,7 +108,9 @@ class GaussianMixture(BaseMixture):
     init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
         How to get initial responsibilities when parameters are not all given: hard labels of a
         K-means fit (k-means++ seeding + Lloyd), hard labels of the nearest k-means++ seed, or random
-        responsibilities (rows of uniform draws, normalised).
+        responsibilities (rows of uniform draws, normalised). With ``"kmeans"`` and more than 10,000
+        samples, K-means and the initial parameters use a random subsample of 10,000 of them; EM then
+        runs on all the data (see Notes).
     weights_init : array_like of shape (n_components,), optional
         Initial mixing weights (non-negative, summing to 1).
     means_init : array_like of shape (n_components, n_features), optional
@@ -162,6 +164,15 @@ class GaussianMixture(BaseMixture):
       float64 to stay within ``tol`` of the exact EM update; the price is a float64 copy of float32
       data.
     * ``init_params="random_from_data"`` and ``warm_start``/``verbose`` are not implemented.
+    * The default initialisation (``init_params="kmeans"``) runs K-means on a uniform random
+      subsample of 10,000 samples (drawn without replacement) when there are more, and estimates the
+      initial weights, means and covariances from that subsample's K-means labels; scikit-learn runs
+      K-means on all the data. On large data K-means on everything costs more than the EM fit
+      itself, while the start only has to lead EM to a good optimum: EM on all the data removes the
+      subsample's sampling error in its first iterations. On the benchmark problems of the README
+      (1e6 x 2 with K = 5, 1e5 x 8 with K = 8) the final mean log-likelihood, median over seeds, is
+      within 1e-3 of scikit-learn's default fit (see the README section "Performance"). Up to 10,000
+      samples the initialisation is K-means on all of them, as before.
 
     Agreement with scikit-learn: from the same initial parameters (``weights_init``,
     ``means_init``, ``precisions_init``), the same ``max_iter`` and ``tol=0``, both libraries run
@@ -340,10 +351,13 @@ class GaussianMixture(BaseMixture):
         return self._params_from_stats(stats)
 
     def _initialize(self, X: np.ndarray, rng: np.random.Generator) -> None:
-        self._center = X.mean(axis=0)
+        # One column at a time: numpy reduces a C-ordered (n, d) array along axis 0 10-50x more slowly
+        # than it reduces a strided column (X.max(axis=0) alone took 34 ms at n = 1e6, d = 2).
+        cols = [X[:, j] for j in range(X.shape[1])]
+        self._center = np.array([col.mean() for col in cols])
         # d * max_ij |x_ij - c_j|^2 over the training data (reductions only, no (n, d) temporary): the
         # same bound _fast_features checks per block, so no training block leaves the fast path.
-        span = np.maximum(X.max(axis=0) - self._center, self._center - X.min(axis=0))
+        span = np.array([max(col.max() - c, c - col.min()) for col, c in zip(cols, self._center)])
         self._span2 = float(X.shape[1] * np.max(span) ** 2)
         need_resp = self._weights_init is None or self._means_init is None or self._prec_chol_init is None
         if need_resp:
