@@ -11,9 +11,11 @@ never imports it.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["EstimatorMixin"]
+
+_Self = TypeVar("_Self", bound="EstimatorMixin")
 
 
 class EstimatorMixin:
@@ -67,7 +69,7 @@ class EstimatorMixin:
             out[name] = value
         return out
 
-    def set_params(self, **params: Any) -> Any:
+    def set_params(self: _Self, **params: Any) -> _Self:
         """Set constructor parameters (``"<name>__<parameter>"`` reaches nested estimators).
 
         Values are stored unchecked, as in ``__init__``; they are validated by ``fit``.
