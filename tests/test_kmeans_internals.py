@@ -1,0 +1,166 @@
+"""The fast K-means internals (blockwise GEMM distances, branch-free argmin, incremental centre sums)
+and the subsampled default initialisation of GaussianMixture.
+
+Labels must be identical to scikit-learn's Lloyd from the same initial centres; the tests use small
+data (the speed itself is measured by ``benchmarks/bench_kmeans.py``, never asserted).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans as SkKMeans
+
+import emlib.kmeans as km
+import emlib.mixture._gaussian as gaussian
+from emlib.kmeans import KMeans, kmeans_plusplus
+from emlib.mixture import GaussianMixture
+
+
+def cloud(n, d, seed=0):
+    """One Gaussian cloud: Lloyd keeps moving points for many iterations (no clear clusters)."""
+    return np.random.default_rng(seed).normal(size=(n, d))
+
+
+def fit_both(X, init, **kw):
+    ours = KMeans(init.shape[0], init=init, **kw).fit(X)
+    ref = SkKMeans(init.shape[0], init=init, n_init=1, algorithm="lloyd", **kw).fit(X)
+    return ours, ref
+
+
+@pytest.mark.parametrize(
+    "n, d, K",
+    [(600, 2, 8), (400, 16, 16), (300, 20, 5), (500, 3, 60)],
+    ids=["d2-transposed", "d16-transposed", "d20-row-major", "K60-argmin"],
+)
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+def test_labels_identical_to_sklearn_from_the_same_centres(n, d, K, tol):
+    X = cloud(n, d, seed=n + d + K)
+    init = X[np.random.default_rng(K).choice(n, K, replace=False)]
+    ours, ref = fit_both(X, init, tol=tol, max_iter=20)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-12)
+
+
+def test_empty_cluster_is_relocated_as_in_sklearn():
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + 6.0])
+    init = np.array([[0.0, 0.0], [6.0, 6.0], [100.0, 100.0]])  # the third centre gets no point
+    ours, ref = fit_both(X, init, tol=0.0, max_iter=30)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12, atol=1e-13)
+    assert np.all(np.bincount(ours.labels_, minlength=3) > 0)
+
+
+@pytest.mark.parametrize("scale, shift", [(2.0**400, 0.0), (1e-150, 0.0), (1.0, 1e9)], ids=["huge", "tiny", "shifted"])
+def test_scaled_and_shifted_data_give_the_same_labels(scale, shift):
+    # The prepared copy is centred and rescaled by a power of two: exact, so the labels cannot change.
+    X = cloud(400, 3, seed=5)
+    init = X[:6]
+    base = KMeans(6, init=init, tol=0.0, max_iter=15).fit(X)
+    moved = KMeans(6, init=init * scale + shift, tol=0.0, max_iter=15).fit(X * scale + shift)
+    np.testing.assert_array_equal(moved.labels_, base.labels_)
+    np.testing.assert_allclose(moved.cluster_centers_, base.cluster_centers_ * scale + shift, rtol=1e-9,
+                               atol=1e-9 * scale)
+    assert np.isfinite(moved.inertia_)
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+def test_branch_free_argmin_takes_the_first_of_tied_centres(transpose):
+    X = cloud(3000, 2, seed=1)
+    data = km._prepare(X, transpose)
+    centers = data.XA[:2, [0, 5, 0, 9, 5]].T.copy()  # centres 2 and 4 duplicate 0 and 1: exact ties
+    labels = np.empty(X.shape[0], dtype=np.intp)
+    km._assign(data.XA, centers, labels)
+    # the same expansion |c|^2 - 2 c.x, reduced by np.argmin (first minimum)
+    W = np.column_stack([-2.0 * centers, np.einsum("kd,kd->k", centers, centers)])
+    np.testing.assert_array_equal(labels, np.argmin(W @ data.XA, axis=0))
+    assert not np.isin(labels, [2, 4]).any()
+    assert set(np.unique(labels)) == {0, 1, 3}
+
+
+def test_incremental_sums_equal_fresh_sums():
+    X = cloud(5000, 3, seed=2)
+    data = km._prepare(X)
+    rng = np.random.default_rng(0)
+    c_old = data.XA[:3, rng.choice(5000, 7, replace=False)].T.copy()
+    c_new = c_old + 0.3 * rng.normal(size=c_old.shape)
+    old, new, fresh_labels = (np.empty(5000, dtype=np.intp) for _ in range(3))
+    stats = np.zeros((7, 4))
+    km._assign(data.XA, c_old, old, stats)
+    moved = km._assign(data.XA, c_new, new, stats, old)
+    fresh = np.zeros((7, 4))
+    km._assign(data.XA, c_new, fresh_labels, fresh)
+    np.testing.assert_array_equal(new, fresh_labels)
+    assert moved == np.count_nonzero(new != old) > 0
+    np.testing.assert_array_equal(stats[:, -1], np.bincount(new, minlength=7))  # counts stay exact
+    np.testing.assert_allclose(stats, fresh, rtol=0, atol=1e-12)
+
+
+def test_centres_are_the_means_of_their_clusters_after_many_moves():
+    X = cloud(4000, 4, seed=9)
+    fit = KMeans(12, init=X[:12], tol=0.0, max_iter=300).fit(X)
+    assert fit.converged_  # stopped because no label changed
+    for k in range(12):
+        np.testing.assert_allclose(fit.cluster_centers_[k], X[fit.labels_ == k].mean(0), rtol=0, atol=1e-13)
+
+
+def test_kmeans_plusplus_chooses_distinct_data_points():
+    X = cloud(2000, 5, seed=4)
+    centers, idx = kmeans_plusplus(X, 10, random_state=0)
+    assert len(set(idx.tolist())) == 10
+    np.testing.assert_array_equal(centers, X[idx])
+    # all points identical: every potential is 0, the seeding still returns data points
+    same = np.ones((50, 2))
+    centers, idx = kmeans_plusplus(same, 3, random_state=0)
+    np.testing.assert_array_equal(centers, same[idx])
+
+
+# ----------------------------------------------------------------------------- GaussianMixture default init
+def _blobs(n, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0]])
+    return centres[rng.integers(3, size=n)] + rng.normal(size=(n, 2))
+
+
+def _kmeans_sizes(monkeypatch):
+    sizes = []
+    original = KMeans.fit
+
+    def recording_fit(self, X, y=None):
+        sizes.append(np.shape(X)[0])
+        return original(self, X, y)
+
+    monkeypatch.setattr(KMeans, "fit", recording_fit)
+    return sizes
+
+
+def test_default_init_runs_kmeans_on_a_subsample_of_large_data(monkeypatch):
+    sizes = _kmeans_sizes(monkeypatch)
+    monkeypatch.setattr(gaussian, "_KMEANS_INIT_MAX_SAMPLES", 1000)
+    X = _blobs(5000)
+    a = GaussianMixture(3, random_state=1).fit(X)
+    b = GaussianMixture(3, random_state=1).fit(X)
+    assert sizes == [1000, 1000]
+    np.testing.assert_array_equal(a.means_, b.means_)  # reproducible from random_state
+    # Other initialisations and small data are not subsampled.
+    GaussianMixture(3, random_state=1).fit(X[:1000])
+    assert sizes[-1] == 1000
+    # The subsampled start reaches the optimum of the full-data start.
+    monkeypatch.setattr(gaussian, "_KMEANS_INIT_MAX_SAMPLES", 10**9)
+    full = GaussianMixture(3, random_state=1).fit(X)
+    assert sizes[-1] == 5000
+    assert abs(a.score(X) - full.score(X)) < 1e-3
+
+
+def test_default_init_on_less_than_the_subsample_size_uses_all_samples(monkeypatch):
+    sizes = _kmeans_sizes(monkeypatch)
+    X = _blobs(gaussian._KMEANS_INIT_MAX_SAMPLES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        GaussianMixture(3, random_state=0, max_iter=2).fit(X)
+    assert sizes == [X.shape[0]]
