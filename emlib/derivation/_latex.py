@@ -19,6 +19,7 @@ becomes an indexed family member (``x_i`` becomes ``x[i]``), so sums can be expa
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -304,8 +305,12 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
     return out.text, out.cols, names, operators
 
 
+@functools.lru_cache(maxsize=2048)
 def _antlr(src: str) -> tuple[sp.Basic | None, int | None, str]:
-    """Parse with sympy's ANTLR backend; on failure return (None, column in src, message)."""
+    """Parse with sympy's ANTLR backend; on failure return (None, column in src, message).
+
+    Cached: the result depends only on ``src`` (symbols are still placeholders without assumptions), and
+    the ANTLR Python runtime takes about 0.2 s per line."""
     from importlib.metadata import version
 
     import antlr4  # noqa: F401  (a clear ImportError if the pinned runtime is missing)

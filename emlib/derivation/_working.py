@@ -50,7 +50,7 @@ _REL_RE = re.compile(
     r"\\(?:Longleftrightarrow|Leftrightarrow|Longrightarrow|Rightarrow|implies|iff|leqslant|geqslant|leq|geq|le|ge|lt|gt)"
     r"(?![A-Za-z])|<=>|=>|<=|>=|<|>|="
 )
-SIZES = (3, 4)  # values given to the sizes of sums (n in \sum_{i=1}^{n}) when they are expanded
+SIZES = (2, 3)  # values given to the sizes of sums (n in \sum_{i=1}^{n}) when they are expanded
 STATUSES = ("start", "holds", "breaks", "undecided", "unparsable", "unchecked", "condition")
 
 
@@ -567,21 +567,49 @@ class _Context:
         return self._compare(a, b, quick=True).status == "holds"
 
     def _screen_points(self, symbols: list[sp.Symbol]) -> list[dict[sp.Symbol, float]]:
+        """Two moderate points (no extreme values, where everything saturates) for screening candidates."""
         key = tuple(symbols)
         if key not in self._points:
             import numpy as np
 
             rng = np.random.default_rng([self.seed, 2024])
-            try:
-                used = _compare.resolve_domains(set(symbols), self.engine_domains(*symbols))
-                pts = []
-                for _ in range(2):
-                    pt: dict[sp.Symbol, float] = {}
-                    for d in used:
-                        pt.update({k: float(v) for k, v in d.random_point(rng).items()})
-                    pts.append(pt)
-            except Exception:
-                pts = []
+            pts = []
+            for _ in range(2):
+                pt: dict[sp.Symbol, float] = {}
+                for d in self.domains:
+                    if set(d.symbols) & set(symbols):
+                        try:
+                            pt.update({k: float(v) for k, v in d.random_point(rng).items()})
+                        except Exception:
+                            pass
+                families: dict[str, list[sp.Symbol]] = {}
+                for sym in symbols:
+                    if sym in pt:
+                        continue
+                    decl = self.decls.get(sym.name)
+                    if decl is None and "_" in sym.name:
+                        decl = self.family_decls.get(sym.name.split("_", 1)[0])
+                    kind = decl.kind if decl is not None else None
+                    if kind == "simplex":
+                        families.setdefault(sym.name.split("_", 1)[0] if sym.name not in self.decls else sym.name, []).append(sym)
+                    elif kind == "probability":
+                        pt[sym] = rng.uniform(0.2, 0.8)
+                    elif kind in ("interval", "integer") and decl.low is not None and decl.high is not None:
+                        lo, hi = decl.low, decl.high
+                        pt[sym] = float(rng.integers(int(lo), int(hi) + 1)) if kind == "integer" else rng.uniform(
+                            lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo))
+                    elif sym.is_integer:
+                        pt[sym] = 3.0
+                    elif sym.is_positive or sym.is_nonnegative:
+                        pt[sym] = rng.uniform(0.3, 2.0)
+                    elif sym.is_negative:
+                        pt[sym] = -rng.uniform(0.3, 2.0)
+                    else:
+                        pt[sym] = rng.uniform(-1.5, 1.5)
+                for members in families.values():
+                    w = rng.dirichlet(np.full(len(members), 2.0))
+                    pt.update({m: float(x) for m, x in zip(members, w)})
+                pts.append(pt)
             self._points[key] = pts
         return self._points[key]
 
@@ -712,7 +740,9 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
                     routes.append(d.route)
                     continue
                 if d.status == "fails":
-                    point = dict(d.counterexample or {})
+                    others = sorted((f1.free_symbols | f2.free_symbols | root.free_symbols) - {s}, key=lambda x: x.name)
+                    probe = ctx._sign(-(g ** 2) * (1 + sum(x ** 2 for x in others)), strict=False)
+                    point = dict(probe.counterexample or d.counterexample or {})
                     full = _verify_counterexample(ctx, f1, f2, s, root, point)
                     if full is not None:
                         return _Decision(
@@ -812,7 +842,7 @@ def _verify_counterexample(ctx: _Context, f1: Any, f2: Any, s: sp.Symbol, root: 
             return None
         if abs(v1) > 1e-12 or abs(v2) < 1e-9:
             return None
-        out = {x.name: _fmt(v) for x, v in subs.items()}
+        out = {x.name: v for x, v in subs.items()}
         return dict(sorted(out.items()))
     except Exception:
         return None
