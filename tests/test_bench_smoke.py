@@ -1,4 +1,8 @@
-"""Smoke test of benchmarks/bench_gmm.py on tiny data (a benchmark, so no timing is asserted)."""
+"""Smoke tests of the benchmarks (bench_gmm.py, bench_default_fit.py, bench_kmeans.py) on tiny data.
+
+They are benchmarks, so no timing is asserted; their own correctness checks (same fit, identical
+labels, every iteration run) are.
+"""
 
 from __future__ import annotations
 
@@ -50,3 +54,42 @@ def test_main_prints_tables(bench, capsys):
     n_rows = len(bench.FULL_CONFIGS) + len(bench.OTHER_CONFIGS) + len(bench.BERNOULLI_CONFIGS)
     assert sum(1 for line in out.splitlines() if line.startswith("| ") and "K=" in line.split("|")[1]) == n_rows
     assert not math.isnan(float(out.split("| 1,000 x 2, K=5, full |")[1].split("|")[1]))
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, _PATH.parent / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def bench_kmeans():
+    yield _load("bench_kmeans")
+    sys.modules.pop("bench_kmeans", None)
+
+
+@pytest.fixture(scope="module")
+def bench_fit():
+    yield _load("bench_default_fit")
+    sys.modules.pop("bench_default_fit", None)
+
+
+def test_kmeans_rows_have_identical_labels_and_every_iteration(bench_kmeans, capsys):
+    rows = bench_kmeans.main(["--scale", "0.002", "--repeats", "1", "--iters", "3"])
+    out = capsys.readouterr().out
+    assert len(rows) == len(bench_kmeans.CONFIGS)
+    assert all(r.same_labels and r.n_iter == 3 for r in rows)  # the benchmark's own correctness check
+    assert all(np.isfinite([r.sk_lloyd_ms, r.em_lloyd_ms, r.lloyd_ratio, r.sk_pp_ms, r.em_pp_ms]).all() for r in rows)
+    assert sum(line.startswith("| ") and "K=" in line for line in out.splitlines()) == len(rows)
+
+
+def test_default_fit_rows_are_complete(bench_fit, capsys):
+    rows = bench_fit.main(["--scale", "0.002", "--seeds", "1"])
+    out = capsys.readouterr().out
+    assert [r.label for r in rows] == ["2,000 x 2, K=5", "500 x 8, K=8"]
+    for r in rows:
+        assert np.isfinite([r.sk_s, r.em_s, r.ratio, r.sk_ll, r.em_ll, r.dll]).all()
+        assert r.sk_iter >= 1 and r.em_iter >= 1
+    assert "emlib - sklearn (median per seed)" in out
