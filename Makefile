@@ -13,9 +13,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 .PHONY: lab test site env notebooks check-notebooks bench clean help
 
 help:
-	@echo "make lab              set up .venv and open the notebooks in JupyterLab"
+	@echo "make lab              set up .venv and open the notebooks in JupyterLab; saving keeps them normalised"
+	@echo "                      (LAB_FLAGS=\"--no-browser --port=8890\" for a server you open yourself, e.g. on a remote machine)"
 	@echo "make test             set up .venv and run every test (unit tests + notebooks under nbval)"
-	@echo "make site             set up .venv and build the notebooks as an offline web site in site/ (site/index.html)"
+	@echo "make site             set up .venv and build the notebooks as an offline web site (Sphinx) in site/; open site/index.html"
 	@echo "make notebooks        re-execute all notebooks in place and normalise them (NB=path for one)"
 	@echo "make check-notebooks  fail if a notebook is not normalised"
 	@echo "make bench            time emlib against scikit-learn: EM per iteration, default fits end to end, K-means (~20 min; BENCH_ARGS, BENCH_FIT_ARGS, BENCH_KMEANS_ARGS=--help)"
@@ -26,8 +27,10 @@ env: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python >= 3.10 is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install your system's venv package (e.g. python3-venv)"; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@echo "Installing emlib and the exact versions in constraints.txt into $(VENV) (the first time takes a minute or two)..."
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
+	@echo "$(VENV) is ready."
 
 lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab --config=../jupyter_server_config.py $(ROOT_FLAG) $(LAB_FLAGS) 00_how_to_read.ipynb
