@@ -622,12 +622,18 @@ class _Context:
             if not points:
                 return False
             scale = [sp.sympify(x) for x in ((list(a) if isinstance(a, sp.MatrixBase) else [a]))]
-            for pt in points:
-                for e, sc in zip(entries, scale):
-                    v = complex(e.evalf(15, subs=pt))
-                    w = complex(sc.evalf(15, subs=pt))
-                    if abs(v) > 1e-6 * (1 + abs(w)) and abs(v) == abs(v) and abs(v) != float("inf"):
-                        return True
+            fns = [(sp.lambdify(symbols, e, modules="mpmath"), sp.lambdify(symbols, sc, modules="mpmath"))
+                   for e, sc in zip(entries, scale)]
+            with mpmath.workdps(15):
+                for pt in points:
+                    args = [mpmath.mpf(pt[x]) for x in symbols]
+                    for fe, fs in fns:
+                        try:
+                            v, w = complex(fe(*args)), complex(fs(*args))
+                        except Exception:
+                            continue
+                        if abs(v) > 1e-6 * (1 + abs(w)) and abs(v) == abs(v) and abs(v) != float("inf"):
+                            return True
         except Exception:
             return False
         return False
@@ -1090,7 +1096,7 @@ def _verdict(d: _Decision, line: int, text: str, rel: str, ctx: _Context, expect
 
 
 def _diagnose_step(ctx: _Context, expected: Any, written: Any, rel: str) -> Diagnosis | None:
-    sizes = {s.name for s in ctx.sizes(expected, written)} | {n for n, d in ctx.decls.items() if d.kind == "integer"}
+    sizes = {s.name for s in ctx.sizes(expected, written)}
     if rel == "=":
         return diagnose(ctx.expand_definitions(expected), ctx.expand_definitions(written), ctx.quick_equal,
                         make=ctx.table.make, sizes=sizes)
