@@ -284,7 +284,7 @@ class Derivation:
                 f"  left : {sp.sstr(lhs)[:600]}\n"
                 f"  right: {sp.sstr(rhs)[:600]}\n"
                 f"  left - right simplifies to: {residual_text(lhs, rhs)}\n"
-                f"  evidence: {outcome.detail or 'no symbolic route reduced the difference to zero'}"
+                f"  evidence ({outcome.route}): {outcome.detail or 'no symbolic route reduced the difference to zero'}"
             )
 
         return outcome, failure
