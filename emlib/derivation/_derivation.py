@@ -38,12 +38,15 @@ def _kernel_display():
     return display if shell is not None and getattr(shell, "kernel", None) is not None else None
 
 
-def _emit(text: str, mime: str, data: dict) -> None:
+def _emit(text: str, mime: str, data: dict, markdown: str = "") -> None:
     display = _kernel_display()
     if display is None:
         print(text)
     else:
-        display({"text/plain": text, mime: data}, raw=True)
+        bundle = {"text/plain": text, mime: data}
+        if markdown:
+            bundle["text/markdown"] = markdown
+        display(bundle, raw=True)
 
 
 
@@ -127,6 +130,20 @@ class Check:
         if self.status == "failed":
             return f"[FAILED] {self.label}  ({self.route}: {self.detail})"
         return f"[ok] {self.label}  ({self.route})"
+
+    def markdown(self) -> str:
+        """For a refuted check with LaTeX given: the printed and correct results typeset (else empty)."""
+        if self.status != "refuted" or not (self.printed_latex or self.correct_latex):
+            return ""
+        items = ", ".join(self.sources) or "-"
+        lines = [f"**Refuted as expected** ({html.escape(self.route)}): {html.escape(self.label)}  ",
+                 f"notes item {items}" + (f", {html.escape(self.where)}" if self.where else "") + "  "]
+        if self.printed_latex:
+            lines.append(f"printed: ${self.printed_latex}$  ")
+        if self.correct_latex:
+            lines.append(f"correct: ${self.correct_latex}$  ")
+        lines.append(f"evidence: {html.escape(self.detail)}")
+        return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data (the structured output read by the site builder)."""
@@ -238,7 +255,7 @@ class Derivation:
     def _record(self, record: Check) -> Check:
         self.records.append(record)
         if self.verbose:
-            _emit(record.line(), CHECK_MIME, record.as_dict())
+            _emit(record.line(), CHECK_MIME, record.as_dict(), record.markdown())
         return record
 
     def _finish(self, kind: str, label: str, source: Any, outcome: Outcome, failure: Callable[[], str]) -> Check:
