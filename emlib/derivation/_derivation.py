@@ -136,13 +136,13 @@ class Check:
         if self.status != "refuted" or not (self.printed_latex or self.correct_latex):
             return ""
         items = ", ".join(self.sources) or "-"
-        lines = [f"**Refuted as expected** ({html.escape(self.route)}): {html.escape(self.label)}  ",
+        lines = [f"**Refuted as expected** ({html.escape(self.route)}): {html.escape(self.label).replace('*', chr(92) + '*')}  ",
                  f"notes item {items}" + (f", {html.escape(self.where)}" if self.where else "") + "  "]
         if self.printed_latex:
             lines.append(f"printed: ${self.printed_latex}$  ")
         if self.correct_latex:
             lines.append(f"correct: ${self.correct_latex}$  ")
-        lines.append(f"evidence: {html.escape(self.detail)}")
+        lines.append("evidence: `" + self.detail.replace("`", "'") + "`")
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
