@@ -1,191 +1,133 @@
-"""Build an offline static web site of the notebooks from their stored outputs (nothing is re-executed).
+"""Build the offline web site of the notebooks with Sphinx, from their stored outputs (nothing is re-executed).
 
-    python tools/build_site.py [--out DIR]        # default: site/   (or: make site)
+    python tools/build_site.py [--out DIR] [NOTEBOOK ...]      # default: site/ from notebooks/*.ipynb (make site)
 
-Writes one HTML page per notebook in ``notebooks/`` (nbconvert's lab template, stripped of everything it
-would fetch from the network), ``index.html`` (per notebook: title, first paragraph, check counts and the
-outline items it covers, all parsed from the stored outputs of ``d.summary()`` and ``d.coverage()``),
-``errata.html`` (every printed result of the notes that a check refutes, parsed from the stored
-``[refuted as expected] ...`` lines, each linked to the cell that checks it) and a local copy of MathJax
-2.7 taken from the ``jupyter-server-mathjax`` package. Figures are embedded as data URIs, so the site
-works from any static file server, or straight from disk, with no network at all.
+The site is a Sphinx project (site_src/: conf.py, the glossary, a small extension, CSS and JS) rendered by
+myst-nb with the sphinx-book-theme: a table-of-contents sidebar, previous/next links, an in-page outline,
+Sphinx's offline full-text search, a show/hide-code toggle, links between the notebooks and to the
+glossary. This script
 
+1. reads every notebook's check records, the structured outputs that ``emlib.derivation`` attaches to
+   each check (``application/vnd.emlib.check+json``), summary (``...summary+json``) and coverage table
+   (``...coverage+json``);
+2. stages a copy of site_src/ with the notebooks (records shown as their printed lines only: the JSON
+   is shown through the generated pages; a label ``(nbXX-cell-NN)=`` in front of each markdown cell),
+   generated ``index.md``,
+   ``errata.md`` and ``coverage.md``, and MathJax 2.7 from the ``jupyter-server-mathjax`` package;
+3. runs Sphinx (warnings are errors) into ``site/``.
+
+Nothing is fetched from the network at build or read time (tests/test_site.py checks both).
 (The module is not called ``site.py``: that name shadows Python's own ``site`` module.)
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import importlib.util
+import json
 import re
 import shutil
 import sys
+import tempfile
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
+SITE_SRC = ROOT / "site_src"
 DEFAULT_OUT = ROOT / "site"
-MATHJAX_DIR = "mathjax"
-INDEX, ERRATA = "index.html", "errata.html"
 MARKER = ".emlib-site"  # a build directory carries it, so a rebuild may safely empty that directory
 CATEGORIES = ("symbolic", "numeric", "finite-difference")
-
-# ---------------------------------------------------------------------------------------------- parsing
-# The formats below are printed by emlib.derivation (Check.line, Derivation.summary / .coverage).
-# "14 checks passed: 9 symbolic, 3 numeric, 2 finite-difference (including 2 that refute printed results)";
-# older outputs end "; 2 refute printed results" instead.
-SUMMARY_RE = re.compile(r"^(?P<total>\d+) checks? passed: (?P<parts>[^;(]*?)(?P<rest>(?:;| \().*)?$")
-PART_RE = re.compile(r"^(\d+) (symbolic|numeric|finite-difference)$")
-REFUTED_COUNT_RE = re.compile(r"(\d+) (?:that )?refutes? ")
-SUMMARY_REFUTED_RE = re.compile(r"^  refuted \[(?P<ids>[^\]]*)\] (?P<label>.*)$")
-REFUTED_PREFIX = "[refuted as expected] "
-REFUTED_RE = re.compile(r"^\[refuted as expected\] (?P<label>.*?)  \((?P<evidence>.*)\)$")
-COVERAGE_HEADER_RE = re.compile(r"^item\s* \| where \| how checked$")
+MIME_CHECK = "application/vnd.emlib.check+json"
+MIME_SUMMARY = "application/vnd.emlib.summary+json"
+MIME_COVERAGE = "application/vnd.emlib.coverage+json"
+RECORD_MIMES = (MIME_CHECK, MIME_SUMMARY, MIME_COVERAGE)
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-BOILERPLATE_HEADINGS = {"check summary", "coverage"}  # every notebook ends with these: no topic
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
+NOTEBOOK_NUMBER = re.compile(r"^(\d\d)_")
 
 
+# ---------------------------------------------------------------------------------------------- records
 @dataclass
-class Refutation:
-    """A printed result of the notes that a check refutes."""
+class CheckRecord:
+    """One check, as ``emlib.derivation`` records it in a notebook output."""
 
     label: str
-    evidence: str  # "<route>: <detail>" as printed
+    kind: str = ""
+    route: str = ""
+    category: str = ""
+    section: str = ""
+    sources: tuple[str, ...] = ()
+    status: str = "ok"  # ok | refuted | failed
+    detail: str = ""
     printed: str = ""
     correct: str = ""
-    sources: tuple[str, ...] = ()
-    cell: int = -1  # position in the notebook of the code cell whose stored output holds the check
-    section: str = ""  # the nearest markdown heading above that cell
+    printed_latex: str = ""
+    correct_latex: str = ""
+    where: str = ""
+    severity: str = ""
+    cell: int = -1  # position in the notebook of the code cell that holds the record
+    explanation: int = -1  # position of the nearest non-empty markdown cell above it
 
-
-@dataclass
-class Summary:
-    total: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
-    refuted: int = 0
-    refuted_items: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (ids, label)
-    found: bool = False
+    @classmethod
+    def from_json(cls, data: dict, cell: int, explanation: int) -> "CheckRecord":
+        known = {k: data.get(k) for k in cls.__dataclass_fields__ if k not in ("cell", "explanation") and k in data}
+        known["sources"] = tuple(str(s) for s in (known.get("sources") or ()))
+        for k, v in list(known.items()):
+            if k != "sources":
+                known[k] = "" if v is None else str(v)
+        return cls(**known, cell=cell, explanation=explanation)
 
 
 @dataclass
 class NotebookInfo:
     path: Path
     title: str
-    intro: str  # first paragraph, markdown
-    summary: Summary
+    intro: str  # the first paragraph after the title, markdown
+    checks: list[CheckRecord]
+    summaries: list[dict]
     coverage: list[tuple[str, str, str]]  # (item, where, how)
-    refutations: list[Refutation]
     n_figures: int
-    topics: list[str] = field(default_factory=list)  # the notebook's level-2 headings
+    headings: list[tuple[int, str, int]] = field(default_factory=list)  # (level, text, cell)
+
+    @property
+    def docname(self) -> str:
+        return self.path.stem
 
     @property
     def page(self) -> str:
         return self.path.stem + ".html"
 
+    @property
+    def total(self) -> int:
+        return sum(int(s.get("total", 0)) for s in self.summaries)
 
-def stdout_text(cell: nbformat.NotebookNode) -> str:
-    """All stdout a code cell printed, in order (a print may be split over several stream outputs)."""
-    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CATEGORIES, 0)
+        for s in self.summaries:
+            for c, n in (s.get("counts") or {}).items():
+                counts[c] = counts.get(c, 0) + int(n)
+        return counts
 
-
-def parse_summary(text: str, summary: Summary | None = None) -> Summary:
-    """Read ``N checks passed: ...`` lines and the ``  refuted [ids] label`` lines below them.
-
-    Several summary lines (several Derivation objects in one notebook) add up.
-    """
-    summary = summary or Summary()
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = SUMMARY_RE.match(line)
-        if not m:
-            continue
-        parts = [p.strip() for p in m["parts"].split(",") if p.strip()]
-        matched = [PART_RE.match(p) for p in parts]
-        if not all(matched):
-            continue  # not a summary line after all
-        summary.found = True
-        summary.total += int(m["total"])
-        for pm in matched:
-            summary.counts[pm[2]] += int(pm[1])
-        n_refuted = REFUTED_COUNT_RE.search(m["rest"] or "")
-        summary.refuted += int(n_refuted[1]) if n_refuted else 0
-        for follow in lines[i + 1:]:
-            rm = SUMMARY_REFUTED_RE.match(follow)
-            if not rm:
-                break
-            ids = tuple(s.strip() for s in rm["ids"].split(",") if s.strip() and s.strip() != "-")
-            summary.refuted_items.append((ids, rm["label"]))
-    return summary
+    @property
+    def refuted(self) -> list[CheckRecord]:
+        return [c for c in self.checks if c.status == "refuted"]
 
 
-def parse_coverage(text: str) -> list[tuple[str, str, str]]:
-    """Rows ``item | where | how checked`` of a printed coverage table (empty if there is none)."""
-    rows: list[tuple[str, str, str]] = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if not COVERAGE_HEADER_RE.match(line):
-            continue
-        for row in lines[i + 1:]:
-            if " | " not in row:
-                break
-            item, rest = row.split(" | ", 1)
-            where, sep, how = rest.rpartition(" | ")
-            if not sep:
-                break
-            rows.append((item.strip(), where.strip(), how.strip()))
-    return rows
+def _record_data(output: dict, mime: str) -> dict | None:
+    data = output.get("data", {}).get(mime)
+    if data is None:
+        return None
+    return json.loads(data) if isinstance(data, str) else dict(data)
 
 
-def parse_refutations(text: str, labels: list[str] = ()) -> list[Refutation]:
-    """The ``[refuted as expected] <label>  (<route>: <detail>)`` records in ``text``, with their
-    optional ``    printed: ...`` and ``    correct: ...`` lines.
-
-    ``labels`` (from the summary) resolve a label that itself contains a double space and a parenthesis.
-    """
-    out: list[Refutation] = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if not line.startswith(REFUTED_PREFIX):
-            continue
-        rec = None
-        for label in sorted(set(labels), key=len, reverse=True):
-            head = f"{REFUTED_PREFIX}{label}  ("
-            if line.startswith(head) and line.endswith(")"):
-                rec = Refutation(label, line[len(head):-1])
-                break
-        if rec is None:
-            m = REFUTED_RE.match(line)
-            if not m:
-                continue
-            rec = Refutation(m["label"], m["evidence"])
-        for follow in lines[i + 1:]:
-            if follow.startswith("    printed: ") and not rec.printed:
-                rec.printed = follow[len("    printed: "):]
-            elif follow.startswith("    correct: ") and not rec.correct:
-                rec.correct = follow[len("    correct: "):]
-            else:
-                break
-        out.append(rec)
-    return out
-
-
-def _attach_sources(refutations: list[Refutation], items: list[tuple[tuple[str, ...], str]]) -> None:
-    """Give each refutation the outline ids that the summary lists for it (matched in order by label)."""
-    pending = list(items)
-    for rec in refutations:
-        for k, (ids, label) in enumerate(pending):
-            if label == rec.label:
-                rec.sources = ids
-                del pending[k]
-                break
+def is_record_output(output: dict) -> bool:
+    return any(m in output.get("data", {}) for m in RECORD_MIMES)
 
 
 def headings(markdown: str) -> list[tuple[int, str]]:
@@ -221,303 +163,304 @@ def title_and_intro(nb: nbformat.NotebookNode, fallback: str) -> tuple[str, str]
 
 
 def analyse(path: Path) -> NotebookInfo:
-    """Everything the index and the errata need, from ``path``'s stored outputs."""
+    """Everything the generated pages need, read from the structured records in ``path``'s outputs."""
     nb = nbformat.read(path, as_version=4)
     title, intro = title_and_intro(nb, path.stem)
-    texts: list[tuple[int, str, str]] = []  # (cell index, nearest heading, stdout)
-    heading = ""
+    checks: list[CheckRecord] = []
+    summaries: list[dict] = []
+    coverage: list[tuple[str, str, str]] = []
+    found_headings: list[tuple[int, str, int]] = []
     n_figures = 0
-    topics: list[str] = []
+    explanation = -1
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            for level, text in headings(cell.source):
-                heading = text
-                if level == 2 and text.strip().lower() not in BOILERPLATE_HEADINGS:
-                    topics.append(text)
-        elif cell.cell_type == "code":
-            texts.append((index, heading, stdout_text(cell)))
-            n_figures += sum("image/png" in o.get("data", {}) or "image/jpeg" in o.get("data", {}) for o in cell.outputs)
-    summary = Summary()
-    coverage: list[tuple[str, str, str]] = []
-    for _, _, text in texts:
-        parse_summary(text, summary)
-        coverage += parse_coverage(text)
-    labels = [label for _, label in summary.refuted_items]
-    refutations = []
-    for index, section, text in texts:
-        for rec in parse_refutations(text, labels):
-            rec.cell, rec.section = index, section
-            refutations.append(rec)
-    _attach_sources(refutations, summary.refuted_items)
-    return NotebookInfo(path, title, intro, summary, coverage, refutations, n_figures, topics)
-
-
-# ---------------------------------------------------------------------------------------------- HTML
-# The hidden MathML that MathJax adds for screen readers (AssistiveMML, via the NativeMML jax) names
-# MathJax's TeX web fonts, which jupyter-server-mathjax does not ship: point it at ordinary fonts so the
-# browser asks for no missing file.
-_NATIVE_MML_FONTS = ", ".join(
-    f"'{selector}': {{'font-family': 'serif'}}"
-    for selector in ['[class="MJX-tex-oldstyle"]', '[class="MJX-tex-oldstyle-bold"]', '[class="MJX-tex-caligraphic"]',
-                     '[class="MJX-tex-caligraphic-bold"]', '[mathvariant="double-struck"]', '[mathvariant="script"]',
-                     '[mathvariant="fraktur"]', '[mathvariant="bold-script"]', '[mathvariant="bold-fraktur"]']
-)
-
-
-def mathjax_head(prefix: str = "") -> str:
-    """MathJax 2.7 from the local copy; STIX-Web is the one web font jupyter-server-mathjax ships."""
-    return f"""<link rel="icon" href="data:,">
-<script type="text/x-mathjax-config">
-MathJax.Hub.Config({{
-  tex2jax: {{inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
-            processEscapes: true, processEnvironments: true}},
-  TeX: {{equationNumbers: {{autoNumber: "AMS", useLabelIds: true}}}},
-  "HTML-CSS": {{availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}},
-  NativeMML: {{styles: {{{_NATIVE_MML_FONTS}}}}},
-  displayAlign: "center",
-  messageStyle: "none"
-}});
-</script>
-<script src="{prefix}{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>"""
-
-
-SITE_CSS = """
-.site-nav { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 15px;
-  padding: 8px 16px; background: #f3f5f8; border-bottom: 1px solid #d8dde5; }
-.site-nav.bottom { border-top: 1px solid #d8dde5; border-bottom: none; margin-top: 24px; }
-.site-nav a { color: #1a5fb4; text-decoration: none; margin-right: 18px; }
-.site-nav a:hover { text-decoration: underline; }
-.jp-Cell { scroll-margin-top: 16px; }
-.jp-Cell:target { outline: 3px solid #e5a50a; outline-offset: 2px; }
-"""
-
-PAGE_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328;
-  line-height: 1.5; }
-main { max-width: 1100px; margin: 0 auto; padding: 8px 24px 32px; }
-h1 { font-size: 1.8em; margin-bottom: 0.2em; }
-.lead { color: #57606a; margin-top: 0; }
-.nb { border: 1px solid #d8dde5; border-radius: 8px; padding: 12px 18px; margin: 18px 0; }
-.nb h2 { margin: 0 0 6px; font-size: 1.3em; }
-h2 a { color: #1a5fb4; text-decoration: none; }
-h2 a:hover { text-decoration: underline; }
-.topics { font-size: 0.9em; color: #3d444d; margin: 4px 0; }
-.file { font-family: ui-monospace, monospace; font-size: 0.85em; color: #57606a; }
-.checks { margin: 6px 0; }
-.badge { display: inline-block; border-radius: 10px; padding: 1px 9px; margin: 2px 4px 2px 0; font-size: 0.85em;
-  background: #eef1f5; border: 1px solid #d0d7de; }
-.badge.refuted { background: #fff1e5; border-color: #f0b37e; }
-.badge.missing { background: #ffebe9; border-color: #ff8182; }
-.items { font-size: 0.9em; }
-.item { font-family: ui-monospace, monospace; display: inline-block; margin: 1px 6px 1px 0; }
-table { border-collapse: collapse; margin: 8px 0; font-size: 0.9em; }
-th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
-details summary { cursor: pointer; color: #1a5fb4; }
-.erratum { border-left: 4px solid #e5a50a; padding: 6px 14px; margin: 14px 0; background: #fffaf2; }
-.erratum .label { font-weight: 600; }
-.erratum dl { margin: 6px 0; display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
-.erratum dt { color: #57606a; }
-.erratum dd { margin: 0; font-family: ui-monospace, monospace; white-space: pre-wrap; }
-.totals { font-size: 0.95em; }
-"""
-
-# Template for the notebook pages: nbconvert's lab template without require.js, widgets, mermaid and
-# the MathJax CDN, with a navigation bar and cell anchors id="cell-NN" (NN = position in the notebook).
-NOTEBOOK_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_js_mathjax -%}{{ resources.site.mathjax }}{%- endblock html_head_js_mathjax -%}
-{%- block extra_css -%}<style type="text/css">{{ resources.site.css }}</style>{%- endblock extra_css -%}
-{%- block body_header -%}{{ super() }}{{ resources.site.nav_top }}{%- endblock body_header -%}
-{%- block body_footer -%}{{ resources.site.nav_bottom }}{{ super() }}{%- endblock body_footer -%}
-"""
-CELL_ANCHOR_TEMPLATE = """{%- macro cell_id_anchor(cell) -%}
-    {% if cell.id | length > 0 -%} id="{{ cell.id | escape_html }}" {%- endif %}
-{%- endmacro %}
-"""
-
-
-def nav(current: str, bottom: bool = False) -> str:
-    links = [(INDEX, "&larr; Index of the notebooks"), (ERRATA, "Errata: where the notes go wrong")]
-    cls = "site-nav bottom" if bottom else "site-nav"
-    body = "".join(f'<a href="{href}"{" aria-current=page" if href == current else ""}>{text}</a>' for href, text in links)
-    return f'<nav class="{cls}">{body}</nav>'
-
-
-def make_exporter() -> HTMLExporter:
-    loader = jinja2.DictLoader({"emlib_site.html.j2": NOTEBOOK_TEMPLATE, "cell_id_anchor.j2": CELL_ANCHOR_TEMPLATE})
-    exporter = HTMLExporter(template_name="lab", extra_loaders=[loader])
-    exporter.template_file = "emlib_site.html.j2"
-    exporter.exclude_anchor_links = False
-    return exporter
-
-
-def render_notebook(exporter: HTMLExporter, info: NotebookInfo) -> str:
-    nb = nbformat.read(info.path, as_version=4)
-    for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index:02d}"  # the errata link to these anchors
-    resources = {
-        "metadata": {"name": strip_markdown(info.title)},
-        "site": {"mathjax": mathjax_head(), "css": SITE_CSS, "nav_top": nav(info.page), "nav_bottom": nav(info.page, True)},
-    }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return clean_css_comments(body)
-
-
-def clean_css_comments(page: str) -> str:
-    """Drop comments inside <style> blocks (the lab CSS cites web pages in them; nothing loads them,
-    but a page with no URL in it is easier to audit)."""
-    def strip(m: re.Match) -> str:
-        return m[1] + re.sub(r"/\*.*?\*/", "", m[2], flags=re.S) + m[3]
-    return re.sub(r"(<style[^>]*>)(.*?)(</style>)", strip, page, flags=re.S | re.I)
-
-
-# Places where a URL is *loaded* by the browser (hyperlinks a reader may click are not requests).
-_LOADING = [
-    re.compile(r"""\b(?:src|srcset|data|poster|action|formaction)\s*=\s*["']?\s*(?P<url>(?:https?:)?//[^"'\s>]+)""", re.I),
-    re.compile(r"""<link\b[^>]*\bhref\s*=\s*["']?\s*(?P<url>(?:https?:)?//[^"'\s>]+)""", re.I),
-    re.compile(r"""url\(\s*["']?\s*(?P<url>(?:https?:)?//[^"')\s]+)""", re.I),
-    re.compile(r"""@import\s+["']\s*(?P<url>(?:https?:)?//[^"']+)""", re.I),
-    re.compile(r"""\bimport\s*\(\s*["'](?P<url>(?:https?:)?//[^"']+)""", re.I),
-    re.compile(r"""\bfrom\s+["'](?P<url>(?:https?:)?//[^"']+)""", re.I),
-]
-
-
-def external_resources(page: str) -> list[str]:
-    """URLs outside the site that ``page`` would make the browser fetch (should be empty)."""
-    return sorted({m["url"] for rx in _LOADING for m in rx.finditer(page)})
-
-
-def strip_markdown(text: str) -> str:
-    return re.sub(r"[*_`]", "", text)
-
-
-def md(text: str) -> str:
-    """Markdown (with $math$ left for MathJax) to HTML."""
-    return markdown2html_mistune(text)
-
-
-def md_inline(text: str) -> str:
-    """A heading's text as inline HTML ("5. Title" must not become a numbered list)."""
-    text = re.sub(r"^(\s*)(\d+)([.)])(\s)", r"\1\2\\\3\4", text)
-    text = re.sub(r"^(\s*)([-+*#>])(\s)", r"\1\\\2\3", text)
-    out = md(text).strip()
-    m = re.fullmatch(r"<p>(.*)</p>", out, flags=re.S)
-    return m[1] if m else out
-
-
-def plain(text: str) -> str:
-    """Plain text (labels, printed/correct results) that MathJax must leave alone."""
-    return f'<span class="tex2jax_ignore">{html.escape(text)}</span>'
-
-
-def page(title: str, current: str, body: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(title)}</title>
-<style type="text/css">{SITE_CSS}{PAGE_CSS}</style>
-{mathjax_head()}
-</head>
-<body>
-{nav(current)}
-<main>
-{body}
-</main>
-{nav(current, True)}
-</body>
-</html>
-"""
-
-
-def check_badges(s: Summary) -> str:
-    if not s.found:
-        return '<span class="badge missing">no check summary in the stored outputs</span>'
-    parts = [f'<span class="badge"><b>{s.total}</b> checks</span>']
-    parts += [f'<span class="badge">{s.counts[c]} {c}</span>' for c in CATEGORIES]
-    if s.refuted:
-        parts.append(f'<span class="badge refuted">{s.refuted} refute{"s" if s.refuted == 1 else ""} '
-                     f'{"a printed result" if s.refuted == 1 else "printed results"}</span>')
-    return " ".join(parts)
-
-
-def coverage_table(rows: list[tuple[str, str, str]]) -> str:
-    body = "".join(f"<tr><td class=item>{html.escape(i)}</td><td>{plain(w)}</td><td>{plain(h)}</td></tr>" for i, w, h in rows)
-    return f"<table><thead><tr><th>outline item</th><th>where</th><th>how checked</th></tr></thead><tbody>{body}</tbody></table>"
-
-
-def index_page(infos: list[NotebookInfo]) -> str:
-    cards = []
-    for info in infos:
-        s = info.summary
-        items = " ".join(f'<span class="item" title="{html.escape(w + " | " + h)}">{html.escape(i)}</span>'
-                          for i, w, h in info.coverage)
-        cover = (f'<div class="items">Outline items covered ({len(info.coverage)}): {items}'
-                 f"<details><summary>where and how each is checked</summary>{coverage_table(info.coverage)}</details></div>"
-                 if info.coverage else '<div class="items">No coverage table in the stored outputs.</div>')
-        errata = (f' &middot; <a href="{ERRATA}#{info.path.stem}">{len(info.refutations)} in the errata</a>'
-                  if info.refutations else "")
-        topics = (f'<div class="topics">Topics: {" &middot; ".join(md_inline(x) for x in info.topics)}</div>'
-                  if info.topics else "")
-        cards.append(f"""<section class="nb" id="{html.escape(info.path.stem)}">
-<h2><a href="{info.page}">{md_inline(info.title)}</a></h2>
-<div class="file">{html.escape(info.path.name)}{errata}</div>
-<div class="intro">{md(info.intro) if info.intro else ""}</div>
-{topics}
-<div class="checks">{check_badges(s)}</div>
-{cover}
-</section>""")
-    total = sum(i.summary.total for i in infos)
-    counts = {c: sum(i.summary.counts[c] for i in infos) for c in CATEGORIES}
-    n_err = sum(len(i.refutations) for i in infos)
-    items = sorted({row[0] for i in infos for row in i.coverage})
-    totals = (f'<p class="totals">{len(infos)} notebooks, {total} checks ('
-              + ", ".join(f"{n} {c}" for c, n in counts.items()) + f"), {len(items)} outline items covered, "
-              f'<a href="{ERRATA}">{n_err} printed results refuted</a>.</p>')
-    body = f"""<h1>emlib: derivations you can run</h1>
-<p class="lead">Every notebook re-derives part of the study notes, one checked step at a time. These pages show
-the stored outputs of each notebook exactly as the tests compare them; nothing is re-run to build them.</p>
-{totals}
-{"".join(cards)}"""
-    return page("emlib notebooks: index", INDEX, body)
-
-
-def errata_page(infos: list[NotebookInfo]) -> str:
-    sections = []
-    for info in infos:
-        if not info.refutations:
+            if cell.source.strip():
+                explanation = index
+            found_headings += [(level, text, index) for level, text in headings(cell.source)]
             continue
-        entries = []
-        for k, rec in enumerate(info.refutations, 1):
-            ids = ", ".join(rec.sources) or "(no outline item)"
-            rows = [("outline item", html.escape(ids))]
-            if rec.printed:
-                rows.append(("the notes print", plain(rec.printed)))
-            if rec.correct:
-                rows.append(("correct", plain(rec.correct)))
-            rows.append(("refuted by", plain(rec.evidence)))
-            dl = "".join(f"<dt>{a}</dt><dd>{b}</dd>" for a, b in rows)
-            where = f" in <em>{md_inline(rec.section)}</em>" if rec.section else ""
-            entries.append(f"""<div class="erratum" id="{info.path.stem}-{k}">
-<div class="label">{plain(rec.label)}</div>
-<dl>{dl}</dl>
-<a href="{info.page}#cell-{rec.cell:02d}">the check, cell {rec.cell}{where}</a>
-</div>""")
-        sections.append(f"""<section id="{html.escape(info.path.stem)}">
-<h2><a href="{info.page}">{md_inline(info.title)}</a></h2>
-{"".join(entries)}
-</section>""")
-    n = sum(len(i.refutations) for i in infos)
-    body = f"""<h1>Errata: where the notes go wrong</h1>
-<p class="lead">{n} results printed in the notes are refuted by a check. Each entry gives the printed result, the
-correct one and the evidence, and links to the notebook cell that runs the check. The list is generated from
-the notebooks' stored outputs.</p>
-{"".join(sections) if sections else "<p>No check refutes a printed result.</p>"}"""
-    return page("emlib notebooks: errata", ERRATA, body)
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if (data := _record_data(output, MIME_CHECK)) is not None:
+                checks.append(CheckRecord.from_json(data, index, explanation))
+            if (data := _record_data(output, MIME_SUMMARY)) is not None:
+                summaries.append(data)
+            if (data := _record_data(output, MIME_COVERAGE)) is not None:
+                coverage += [(str(r.get("item", "")), str(r.get("where", "")), str(r.get("how", ""))) for r in data.get("rows", [])]
+            if not is_record_output(output):
+                n_figures += any(k in output.get("data", {}) for k in ("image/png", "image/jpeg"))
+    return NotebookInfo(path, title, intro, checks, summaries, coverage, n_figures, found_headings)
+
+
+# ---------------------------------------------------------------------------------------------- staging
+def cell_label(docname: str, index: int) -> str:
+    """The anchor and Sphinx label of a notebook cell (site_src/_ext/emlib_sphinx.py uses the same)."""
+    m = NOTEBOOK_NUMBER.match(docname)
+    stem = m[1] if m else re.sub(r"[^a-z0-9]+", "-", docname.lower()).strip("-")
+    return f"nb{stem}-cell-{index:02d}"
+
+
+def shown_outputs(outputs: list) -> list:
+    """A code cell's outputs as the site shows them.
+
+    A check record's output carries its printed line as text/plain next to the JSON; the JSON is dropped
+    (the generated pages show it) and the line becomes ordinary stdout, joined with the neighbouring
+    stdout, so that the checks of a cell read as one block of text, as in JupyterLab.
+    """
+    shown: list = []
+    for out in outputs:
+        if is_record_output(out):
+            text = out.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            if not text:
+                continue
+            out = nbformat.v4.new_output("stream", name="stdout", text=text if text.endswith("\n") else text + "\n")
+        if (out.get("output_type") == "stream" and shown and shown[-1].get("output_type") == "stream"
+                and shown[-1].get("name") == out.get("name")):
+            shown[-1] = nbformat.v4.new_output("stream", name=out["name"], text=shown[-1]["text"] + out["text"])
+        else:
+            shown.append(out)
+    return shown
+
+
+def staged_notebook(path: Path) -> nbformat.NotebookNode:
+    """The notebook as the site renders it: check records as text, a label in front of each markdown cell."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.strip():
+            cell.source = f"({cell_label(path.stem, index)})=\n{cell.source}"
+        elif cell.cell_type == "code":
+            cell.outputs = shown_outputs(cell.outputs)
+    return nb
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~^&:=\"'])")
+
+
+def esc(text: str) -> str:
+    """Plain text made safe for MyST markdown (every ASCII punctuation mark that could start markup escaped)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def math_or_text(latex: str, text: str) -> str:
+    if latex.strip():
+        tex = latex.strip()
+        if tex.startswith("$"):
+            return tex
+        return f"${tex}$"
+    return f"``{text}``" if "`" not in text else esc(text)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def counts_line(info: NotebookInfo) -> str:
+    if not info.summaries:
+        return "**No check summary in the stored outputs.**"
+    parts = ", ".join(f"{info.counts.get(c, 0)} {c}" for c in CATEGORIES)
+    line = f"**{plural(info.total, 'check')}**: {parts}"
+    if info.refuted:
+        line += f"; [{plural(len(info.refuted), 'refutes a printed result', 'refute printed results')}](errata-{info.docname})"
+    return line
+
+
+def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
+    total = sum(i.total for i in infos)
+    counts = Counter()
+    for i in infos:
+        counts.update(i.counts)
+    items = sorted({row[0] for i in infos for row in i.coverage})
+    out = [
+        "# emlib: derivations you can run",
+        "",
+        "Every notebook re-derives part of the study notes, one checked step at a time. These pages show the",
+        "stored outputs of each notebook exactly as the tests compare them; nothing is re-run to build them.",
+        "Use the sidebar, the previous/next links at the bottom of each page, or search; the",
+        "[glossary](glossary.md) explains the notation, the [errata](errata.md) list every printed result of",
+        "the notes that a check refutes, and the [coverage](coverage.md) page says which notebook checks each",
+        "outline item of the notes.",
+        "",
+        f"{plural(len(infos), 'notebook')}, {plural(total, 'check')} ("
+        + ", ".join(f"{counts.get(c, 0)} {c}" for c in CATEGORIES)
+        + f"), {plural(len(items), 'outline item')} covered, "
+        + f"[{plural(len(errata), 'printed result')} of the notes refuted](errata.md).",
+        "",
+    ]
+    for info in infos:
+        out += [
+            f"## [{info.title}]({info.path.name})",
+            "",
+            info.intro,
+            "",
+            f"{{.emlib-checks}}\n{counts_line(info)}",
+            "",
+        ]
+        if info.coverage:
+            codes = " ".join(f"`{esc_code(item)}`" for item, _, _ in info.coverage)
+            out += [f"{{.emlib-items}}\nOutline items covered ([{len(info.coverage)}](coverage-{info.docname})): {codes}", ""]
+    out += [
+        "```{toctree}",
+        ":hidden:",
+        ":maxdepth: 1",
+        ":caption: Notebooks",
+        "",
+        *[info.docname for info in infos],
+        "```",
+        "",
+        "```{toctree}",
+        ":hidden:",
+        ":maxdepth: 1",
+        ":caption: Reference",
+        "",
+        "errata",
+        "coverage",
+        "glossary",
+        "```",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def esc_code(text: str) -> str:
+    return str(text).replace("`", "'")
+
+
+@dataclass
+class Erratum:
+    """A printed result of the notes that one or more checks refute (the same result counted once)."""
+
+    key: tuple
+    checks: list[tuple[NotebookInfo, CheckRecord]]
+
+    @property
+    def first(self) -> CheckRecord:
+        return self.checks[0][1]
+
+    @property
+    def document(self) -> str:
+        sources = self.first.sources
+        return sources[0].split("-")[0] if sources and "-" in sources[0] else ""
+
+
+def collect_errata(infos: list[NotebookInfo]) -> list[Erratum]:
+    """Refuted checks, de-duplicated: checks of the same outline items and the same printed result are one erratum."""
+    by_key: dict[tuple, Erratum] = {}
+    for info in infos:
+        for rec in info.refuted:
+            what = " ".join((rec.printed_latex or rec.printed or rec.label).split())
+            key = (rec.sources, what)
+            by_key.setdefault(key, Erratum(key, [])).checks.append((info, rec))
+    return list(by_key.values())
+
+
+def _doc_sort(doc: str) -> tuple:
+    return (doc == "", doc)
+
+
+def _severity_sort(severity: str) -> tuple:
+    return (severity == "", severity)
+
+
+def ordered_errata(errata: list[Erratum]) -> list[tuple[str, str, list[Erratum]]]:
+    """(notes document, severity, entries) in page order: by document, then severity, then outline id."""
+    groups: dict[str, list[Erratum]] = {}
+    for e in errata:
+        groups.setdefault(e.document, []).append(e)
+    out = []
+    for doc in sorted(groups, key=_doc_sort):
+        for severity in sorted({e.first.severity for e in groups[doc]}, key=_severity_sort):
+            entries = [e for e in groups[doc] if e.first.severity == severity]
+            out.append((doc, severity, sorted(entries, key=lambda e: (e.first.sources, e.first.label))))
+    return out
+
+
+def errata_md(infos: list[NotebookInfo], errata: list[Erratum]) -> str:
+    n_checks = sum(len(e.checks) for e in errata)
+    out = [
+        "# Errata: where the notes go wrong",
+        "",
+        f"{plural(len(errata), 'result')} printed in the notes {'is' if len(errata) == 1 else 'are'} refuted by "
+        f"{plural(n_checks, 'check')} (a result that several checks refute is listed once). The entries are",
+        "grouped by the document of the notes they come from; each gives the printed result, the correct one",
+        "and the evidence, and links to the notebook cell that explains it and to the cell that runs the check.",
+        "The list is generated from the check records stored in the notebooks.",
+        "",
+    ]
+    if not errata:
+        out.append("No check refutes a printed result.")
+    numbers: dict[int, int] = {}  # id(erratum) -> its number on the page
+    ordered = ordered_errata(errata)
+    any_severity = any(severity for _, severity, _ in ordered)
+    current_doc = None
+    for doc, severity, entries in ordered:
+        if doc != current_doc:
+            current_doc = doc
+            out += [f"(errata-doc-{doc or 'none'})=", f"## {'Notes document ' + doc if doc else 'Not tied to an outline item'}", ""]
+        if any_severity:
+            out += [f"### {esc(severity.capitalize()) if severity else 'Severity not given'}", ""]
+        for e in entries:
+            number = numbers[id(e)] = len(numbers) + 1
+            rec = e.first
+            ids = ", ".join(rec.sources)
+            level = "####" if any_severity else "###"
+            label = rec.label
+            if ids and label.startswith(rec.sources[0] + " "):
+                label = label[len(rec.sources[0]) + 1:]  # labels often begin with their outline id
+            out += [f"(erratum-{number})=", f"{level} {esc(ids) + ' · ' if ids else ''}{esc(label)}", ""]
+            out.append(":::{container} emlib-erratum")
+            if rec.printed or rec.printed_latex:
+                out += ["The notes print", f":  {math_or_text(rec.printed_latex, rec.printed)}", ""]
+            if rec.correct or rec.correct_latex:
+                out += ["Correct", f":  {math_or_text(rec.correct_latex, rec.correct)}", ""]
+            out += ["Refuted by", f":  {esc(rec.route)}{': ' + esc(rec.detail) if rec.detail else ''}", ""]
+            if rec.where:
+                out += ["Where", f":  {esc(rec.where)}", ""]
+            places = []
+            for info, r in e.checks:
+                links = []
+                if r.explanation >= 0:
+                    links.append(f"{{ref}}`explanation <{cell_label(info.docname, r.explanation)}>`")
+                links.append(f"{{ref}}`the check <{cell_label(info.docname, r.cell)}>`")
+                section = f", in “{esc(r.section)}”" if r.section else ""
+                places.append(f"{{doc}}`{info.docname}`{section}: " + " and ".join(links))
+            label = f"Checked in {len(places)} places" if len(places) > 1 else "Checked in"
+            out += [label, f":  {'; '.join(places)}", "", ":::", ""]
+    refuting = [i for i in infos if i.refuted]
+    if refuting:
+        out += ["## By notebook", ""]
+        for info in refuting:
+            mine = [e for _, _, entries in ordered for e in entries if any(i is info for i, _ in e.checks)]
+            links = ", ".join(f"{{ref}}`{esc_ref(', '.join(e.first.sources) or e.first.label)} <erratum-{numbers[id(e)]}>`"
+                              for e in mine)
+            out += [f"(errata-{info.docname})=", f"### {esc(info.title)}", "",
+                    f"{plural(len(info.refuted), 'refuted check')}, {plural(len(mine), 'erratum', 'errata')}: {links}", ""]
+    return "\n".join(out)
+
+
+def esc_ref(text: str) -> str:
+    return text.replace("<", "‹").replace(">", "›").replace("`", "'")
+
+
+def coverage_md(infos: list[NotebookInfo]) -> str:
+    items = sorted({row[0] for i in infos for row in i.coverage})
+    out = [
+        "# Coverage of the notes' outline",
+        "",
+        f"The notebooks cover {plural(len(items), 'outline item')} of the notes. For each notebook: the items its",
+        "checks and citations name, where in the notebook, and how each is checked (generated from the",
+        "coverage records stored in the notebooks).",
+        "",
+    ]
+    for info in infos:
+        out += [f"(coverage-{info.docname})=", f"## {esc(info.title)}", "", f"{{doc}}`Open the notebook <{info.docname}>`", ""]
+        if not info.coverage:
+            out += ["No coverage record in the stored outputs.", ""]
+            continue
+        out += ["| outline item | where | how checked |", "|---|---|---|"]
+        out += [f"| `{esc_code(i)}` | {esc(w)} | {esc(h)} |" for i, w, h in info.coverage]
+        out.append("")
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------- build
@@ -537,42 +480,64 @@ def prepare_out(out: Path) -> None:
             raise RuntimeError(f"{out} is not empty and was not made by this tool; refusing to overwrite it")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("built by tools/build_site.py; the whole directory is rebuilt each time\n")
 
 
-def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None) -> list[NotebookInfo]:
-    """Build the site into ``out`` and return what was parsed from each notebook."""
-    notebooks = sorted(notebooks if notebooks is not None else NOTEBOOK_DIR.glob("*.ipynb"))
+def stage(stage_dir: Path, infos: list[NotebookInfo]) -> None:
+    """Write the Sphinx source tree: site_src/, the notebooks, the generated pages, MathJax."""
+    shutil.copytree(SITE_SRC, stage_dir, ignore=shutil.ignore_patterns("__pycache__", "_build"))
+    shutil.copytree(mathjax_source(), stage_dir / "_static" / "mathjax")
+    for info in infos:
+        nbformat.write(staged_notebook(info.path), stage_dir / info.path.name)
+    errata = collect_errata(infos)
+    (stage_dir / "index.md").write_text(index_md(infos, errata), encoding="utf-8")
+    (stage_dir / "errata.md").write_text(errata_md(infos, errata), encoding="utf-8")
+    (stage_dir / "coverage.md").write_text(coverage_md(infos), encoding="utf-8")
+
+
+def run_sphinx(src: Path, out: Path, doctrees: Path, quiet: bool = True) -> None:
+    from sphinx.cmd.build import build_main
+
+    args = ["-b", "html", "-E", "-W", "--keep-going", "-d", str(doctrees), str(src), str(out)]
+    if quiet:
+        args.insert(0, "-q")
+    with warnings.catch_warnings():
+        # Python-level deprecation notices of the theme and extensions are not problems of the site
+        # (pytest turns warnings into errors); Sphinx's own warnings about the documents still fail (-W)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        status = build_main(args)
+    if status:
+        raise RuntimeError(f"Sphinx failed (exit status {status}); see the messages above")
+
+
+def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None, quiet: bool = True) -> list[NotebookInfo]:
+    """Build the site into ``out`` and return what was read from each notebook."""
+    notebooks = sorted(notebooks if notebooks is not None else NOTEBOOK_DIR.glob("*.ipynb"), key=lambda p: p.name)
     if not notebooks:
         raise RuntimeError("no notebooks to build")
     out = Path(out)
     prepare_out(out)
-    shutil.copytree(mathjax_source(), out / MATHJAX_DIR)
-    infos = [analyse(p) for p in notebooks]
-    exporter = make_exporter()
-    pages = {info.page: render_notebook(exporter, info) for info in infos}
-    pages[INDEX] = index_page(infos)
-    pages[ERRATA] = errata_page(infos)
-    for name, text in pages.items():
-        bad = external_resources(text)
-        if bad:
-            raise RuntimeError(f"{name} would load from the network: {bad}")
-        (out / name).write_text(text, encoding="utf-8")
+    infos = [analyse(Path(p)) for p in notebooks]
+    with tempfile.TemporaryDirectory(prefix="emlib-site-") as tmp:
+        src = Path(tmp) / "src"
+        stage(src, infos)
+        run_sphinx(src, out, Path(tmp) / "doctrees", quiet=quiet)
+    (out / MARKER).write_text("built by tools/build_site.py; the whole directory is rebuilt each time\n")
     return infos
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: site/)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to build (default: notebooks/*.ipynb)")
     args = parser.parse_args(argv)
-    infos = build(args.out)
+    infos = build(args.out, args.notebooks or None)
     for info in infos:
-        s = info.summary
-        note = "" if s.found else "  (no check summary found)"
-        print(f"{info.page}: {s.total} checks, {len(info.coverage)} outline items, {len(info.refutations)} errata{note}")
+        note = "" if info.summaries else "  (no check records found: refresh the notebook)"
+        print(f"{info.page}: {info.total} checks, {len(info.coverage)} outline items, {len(info.refuted)} refuted{note}")
     where = args.out.resolve()
     shown = where.relative_to(Path.cwd()) if where.is_relative_to(Path.cwd()) else where
-    print(f"site written to {shown}/ ; open {shown}/{INDEX} in a browser")
+    print(f"site written to {shown}/ ; open {shown}/index.html in a browser")
     return 0
 
 
