@@ -136,7 +136,8 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("mixture_estep_wrong_axis", BASE, "mixture E-step: responsibilities normalised over components",
            "a *= 1.0 / s  # responsibilities r_ik = exp(a_ik - m_i) / s_i",
            "a *= 1.0 / np.sum(a, axis=1, keepdims=True)  # MUTANT: normalised over points",
-           "wrong normaliser: responsibilities normalised over the points instead of the components"),
+           "wrong normaliser: responsibilities normalised over the points instead of the components",
+           hint='03/04: after one EM iteration from fixed parameters, compare the M-step input (responsibilities) with a hand-computed posterior'),
     Mutant("mixture_predict_proba_wrong_axis", BASE, "mixture predict_proba: posterior normaliser",
            "return (e / np.sum(e, axis=0)).T",
            "return (e / np.sum(e, axis=1, keepdims=True)).T",
@@ -151,11 +152,13 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("gmm_mstep_means_normaliser", G, "GMM M-step: mu_k = sum_i r_ik x_i / N_k",
            "delta = s1 / nk[:, None]",
            "delta = s1 / nk.sum()",
-           "wrong normaliser: divides by N instead of N_k"),
+           "wrong normaliser: divides by N instead of N_k",
+           hint='03: one M-step from given responsibilities against sum_i r_ik x_i / N_k computed by hand'),
     Mutant("gmm_mstep_cov_full_normaliser", G, "GMM M-step (full): Sigma_k = S_k / N_k",
            "cov = scatter / nk[:, None, None]",
            "cov = scatter / nk.sum()",
-           "wrong normaliser: divides the scatter by N instead of N_k"),
+           "wrong normaliser: divides the scatter by N instead of N_k",
+           hint='03: one M-step from given responsibilities against sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k by hand'),
     Mutant("gmm_mstep_cov_full_old_mean", G, "GMM M-step (full/tied): scatter about the new means",
            "scatter = s2 - outer - np.swapaxes(outer, 1, 2) + s0[:, None, None] * delta[:, :, None] * delta[:, None, :]",
            "scatter = s2  # MUTANT: scatter about the previous means",
@@ -177,78 +180,94 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("gmm_mstep_cov_spherical_sum", G, "GMM M-step (spherical): sigma_k^2 = mean of the diagonal",
            "cov = cov.mean(axis=1)",
            "cov = cov.sum(axis=1)",
-           "wrong normaliser: sum over dimensions instead of the mean"),
+           "wrong normaliser: sum over dimensions instead of the mean",
+           hint="04: compare a spherical fit's covariances_ with the mean of the diagonal of the weighted scatter"),
     # --- Bernoulli mixture ----------------------------------------------------------------------------
     Mutant("bernoulli_mstep_pseudocount", B, "Bernoulli M-step: mu = (sum r x + a) / (N_k + 2a)",
            "(s1 + a) / (s0[:, None] + 2.0 * a)",
            "(s1 + a) / (s0[:, None] + a)",
-           "dropped factor 2: one pseudo-count in the denominator instead of two"),
+           "dropped factor 2: one pseudo-count in the denominator instead of two",
+           hint='05: one MAP M-step from given responsibilities against (sum r x + alpha) / (N_k + 2 alpha) by hand'),
     Mutant("bernoulli_estep_complement", B, "Bernoulli E-step: (1 - x) log(1 - mu)",
            "a += self._log1m_mu @ (1.0 - X).T",
            "a += self._log1m_mu @ X.T",
-           "x instead of 1 - x in the log-likelihood of the zeros"),
+           "x instead of 1 - x in the log-likelihood of the zeros",
+           hint='05: compare predict_proba / score_samples with the product-Bernoulli likelihood written out'),
     # --- K-means ------------------------------------------------------------------------------------
     Mutant("kmeans_centroid_count_off_by_one", "emlib/kmeans.py", "K-means update: centroid = mean of its points",
            "inv = 1.0 / counts  # multiply by the reciprocal",
            "inv = 1.0 / (counts + 1.0)  # multiply by the reciprocal",
            "off-by-one in the cluster count",
-           variants=(("sums / np.maximum(counts, 1)[:, None]", "sums / (counts + 1)[:, None]"),)),
+           variants=(("sums / np.maximum(counts, 1)[:, None]", "sums / (counts + 1)[:, None]"),),
+           hint='04: compare KMeans centres with the mean of the points of each final label'),
     Mutant("kmeans_assign_nearest", "emlib/kmeans.py", "K-means assignment: nearest centre",
            "np.multiply(centers, -2.0, out=W[:, :d])",
            "np.multiply(centers, -1.0, out=W[:, :d])",
            "wrong centre: dropped factor 2 in |x - c|^2 = |x|^2 - 2 c.x + |c|^2 (older code: argmax "
            "instead of argmin)",
            variants=(("labels = np.argmin(d2, axis=1)\n            counts = np.bincount(labels, minlength=k)",
-                      "labels = np.argmax(d2, axis=1)\n            counts = np.bincount(labels, minlength=k)"),)),
+                      "labels = np.argmax(d2, axis=1)\n            counts = np.bincount(labels, minlength=k)"),),
+           hint="04: check that every point's KMeans label is its nearest centre (brute-force distances)"),
     # --- LSTM -------------------------------------------------------------------------------------------
     Mutant("lstm_gate_sign", "emlib/lstm.py", "LSTM gates: f(z) = sigmoid(z)",
            "gate_i, gate_f, gate_o = (np.asarray(sigmoid(v)) for v in (z_i, z_f, z_o))",
            "gate_i, gate_f, gate_o = (np.asarray(sigmoid(-v)) for v in (z_i, z_f, z_o))",
-           "sign flip: sigmoid(-z) for the gates"),
+           "sign flip: sigmoid(-z) for the gates",
+           hint='06: compare the exact-sigmoid gates with 1 / (1 + exp(-z)) computed independently'),
     Mutant("lstm_rounded_gates_swap", "emlib/lstm.py", "LSTM gates (rounded to 0/1): which gate is which",
            "gate_i, gate_f, gate_o = (np.heaviside(v, 0.5) for v in (z_i, z_f, z_o))",
            "gate_i, gate_f, gate_o = (np.heaviside(v, 0.5) for v in (z_i, z_o, z_f))",
-           "forget and output gates swapped"),
+           "forget and output gates swapped",
+           hint='06: compare each rounded gate with round(sigmoid(its own pre-activation)) by name'),
     Mutant("lstm_cell_forget_complement", "emlib/lstm.py", "LSTM cell: c' = f(z_i) g(z) + c f(z_f)",
            "memory = gate_i[t] * g_z[t] + memory * gate_f[t]",
            "memory = gate_i[t] * g_z[t] + memory * (1.0 - gate_f[t])",
-           "convention slip: the memory is kept with 1 - f(z_f) instead of f(z_f)"),
+           "convention slip: the memory is kept with 1 - f(z_f) instead of f(z_f)",
+           hint="06: recompute c' = f(z_i) g(z) + c f(z_f) from the pre-activations (not from emlib's stored gates)"),
     Mutant("lstm_output_old_memory", "emlib/lstm.py", "LSTM output: y = f(z_o) h(c')",
            "y = gate_o * h_c",
            "y = gate_o * np.asarray(h_fun(c_prev), dtype=float)",
-           "off-by-one in time: the output reads the memory before the update"),
+           "off-by-one in time: the output reads the memory before the update",
+           hint="06: recompute y = f(z_o) h(c') from the pre-activations and the recomputed memory"),
     # --- RNN BPTT -------------------------------------------------------------------------------------
     Mutant("rnn_residual_sign", "emlib/rnn.py", "BPTT: dL/ds = sigmoid(s) - y",
            "return (1.0 - y) - sig_neg if logit >= 0.0 else sig_neg - y",
            "return sig_neg - (1.0 - y) if logit >= 0.0 else y - sig_neg",
            "sign flip of the output residual",
-           variants=(("residual = y_hat - y  # dL/ds", "residual = y - y_hat  # dL/ds"),)),
+           variants=(("residual = y_hat - y  # dL/ds", "residual = y - y_hat  # dL/ds"),),
+           hint="07: finite-difference check of dL/dw_0 with emlib's loss"),
     Mutant("rnn_dw0_off_by_one", "emlib/rnn.py", "BPTT: dL/dw_0 = (y_hat - y) h_T",
            "g_w0 = residual * h[-1]",
            "g_w0 = residual * h[-2]",
-           "off-by-one: h_{T-1} instead of h_T"),
+           "off-by-one: h_{T-1} instead of h_T",
+           hint='07: finite-difference check of dL/dw_0'),
     Mutant("rnn_dhT_drop_w0", "emlib/rnn.py", "BPTT: dL/dh_T = (y_hat - y) w_0",
            "upstream = residual * v_0",
            "upstream = residual * np.ones_like(v_0)",
-           "dropped factor w_0 in dL/dh_T"),
+           "dropped factor w_0 in dL/dh_T",
+           hint='07: finite-difference check of dL/dw_h and dL/dw_i'),
     Mutant("rnn_delta_off_by_one", "emlib/rnn.py", "BPTT: delta_t = dL/dh_t (1 - h_t^2)",
            "delta = upstream * tanh_prime[t]",
            "delta = upstream * tanh_prime[t - 1]",
            "off-by-one: the tanh derivative of the previous step",
-           variants=(("delta = upstream * (1.0 - h[t + 1] ** 2)", "delta = upstream * (1.0 - h[t] ** 2)"),)),
+           variants=(("delta = upstream * (1.0 - h[t + 1] ** 2)", "delta = upstream * (1.0 - h[t] ** 2)"),),
+           hint='07: finite-difference check of dL/dw_h over a sequence of length >= 2'),
     Mutant("rnn_tanh_derivative_factor", "emlib/rnn.py", "BPTT: 1 - tanh(a)^2 = 4 e^{-2|a|} / (1 + e^{-2|a|})^2",
            "return 4.0 * t / (1.0 + t) ** 2",
            "return 2.0 * t / (1.0 + t) ** 2",
            "slip in the tanh derivative: dropped factor 2 in sech(a)^2 (older code: dropped square in 1 - h^2)",
-           variants=(("delta = upstream * (1.0 - h[t + 1] ** 2)", "delta = upstream * (1.0 - h[t + 1])"),)),
+           variants=(("delta = upstream * (1.0 - h[t + 1] ** 2)", "delta = upstream * (1.0 - h[t + 1])"),),
+           hint='07: finite-difference check of dL/dw_i'),
     Mutant("rnn_dwi_off_by_one", "emlib/rnn.py", "BPTT: dL/dw_i += delta_t x_t",
            "g_wi += np.outer(delta, X[t])",
            "g_wi += np.outer(delta, X[t - 1])",
-           "off-by-one: x_{t-1} instead of x_t"),
+           "off-by-one: x_{t-1} instead of x_t",
+           hint='07: finite-difference check of dL/dw_i with x_1 != x_2'),
     Mutant("rnn_dwh_off_by_one", "emlib/rnn.py", "BPTT: dL/dw_h += delta_t h_{t-1}",
            "g_wh += np.outer(delta, h[t])",
            "g_wh += np.outer(delta, h[t + 1])",
-           "off-by-one: h_t instead of h_{t-1}"),
+           "off-by-one: h_t instead of h_{t-1}",
+           hint='07: finite-difference check of dL/dw_h'),
     Mutant("rnn_recursion_transpose", "emlib/rnn.py", "BPTT: dL/dh_{t-1} = W_h^T delta_t",
            "upstream = W_h.T @ delta",
            "upstream = W_h @ delta",
@@ -258,86 +277,104 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("rnn_recursion_skips_tanh", "emlib/rnn.py", "BPTT: dL/dh_{t-1} = W_h^T delta_t",
            "upstream = W_h.T @ delta",
            "upstream = W_h.T @ upstream",
-           "the recursion skips the tanh derivative (dL/dh instead of delta)"),
+           "the recursion skips the tanh derivative (dL/dh instead of delta)",
+           hint='07: finite-difference check over T >= 2 steps'),
     Mutant("rnn_bce_abs", "emlib/rnn.py", "BCE from the logit: softplus(l) - y l",
            "np.log1p(np.exp(-np.abs(logit)))",
            "np.log1p(np.exp(-logit))",
-           "dropped |.|: softplus written for positive logits only"),
+           "dropped |.|: softplus written for positive logits only",
+           hint='07: compare bce_with_logits at a negative logit with -[y log s + (1-y) log(1-s)]'),
     # --- Boosting and stumps -----------------------------------------------------------------------------
     Mutant("boost_step_drop_logK1", "emlib/boosting.py", "boosting step size in fit: SAMME's + log(K - 1)",
            "alpha = (np.log1p(-eps) - log_eps + np.log(K - 1)) / (W - C)",
            "alpha = (np.log1p(-eps) - log_eps) / (W - C)",
-           "dropped log(K - 1): the two-class AdaBoost step in a K-class problem"),
+           "dropped log(K - 1): the two-class AdaBoost step in a K-class problem",
+           hint='08: compare fitted alphas_ with optimal_step(errors_, K)'),
     Mutant("boost_optimal_step_half", "emlib/boosting.py", "optimal_step: closed-form line search",
            "alpha = (np.log1p(-err) - np.log(err) + np.log(K - 1)) / (W - C)",
            "alpha = 0.5 * (np.log1p(-err) - np.log(err) + np.log(K - 1)) / (W - C)",
-           "spurious factor 1/2 (binary AdaBoost's 1/2 log-odds)"),
+           "spurious factor 1/2 (binary AdaBoost's 1/2 log-odds)",
+           hint='08: check that optimal_step minimises (1 - eps) e^{aC} + eps e^{aW} (zero derivative)'),
     Mutant("boost_weight_update_swap", "emlib/boosting.py", "boosting weight update: exponent += alpha (W or C)",
            "new_exponent = exponent + alpha * np.where(wrong, W, C)",
            "new_exponent = exponent + alpha * np.where(wrong, C, W)",
-           "swapped: up-weights the correctly classified samples"),
+           "swapped: up-weights the correctly classified samples",
+           hint='08: recompute the training loss after each round from decision_function'),
     Mutant("boost_samme_code_square", "emlib/boosting.py", "SAMME coding: W = K / (K - 1)^2",
            "return -K / (K - 1), K / (K - 1) ** 2",
            "return -K / (K - 1), K / (K - 1)",
-           "dropped square in the SAMME exponent change of a wrong prediction"),
+           "dropped square in the SAMME exponent change of a wrong prediction",
+           hint='08: derive code_values for the SAMME coding symbolically and compare'),
     Mutant("stump_error_normaliser", "emlib/stumps.py", "stump weighted error: sum_wrong w / sum w",
            "self.weighted_error_ = float(np.clip(1.0 - correct / w.sum(), 0.0, 1.0))",
            "self.weighted_error_ = float(np.clip(1.0 - correct / w.size, 0.0, 1.0))",
-           "wrong normaliser: the number of samples instead of the total weight"),
+           "wrong normaliser: the number of samples instead of the total weight",
+           hint='08: compare weighted_error_ with sum of the weights of misclassified points / total weight, non-uniform weights'),
     Mutant("stump_right_mass_off_by_one", "emlib/stumps.py", "stump search: class masses right of the cut",
            "right = total - left",
            "right = total - left_all[jj, np.minimum(rr + 1, left_all.shape[1] - 1)]",
-           "off-by-one in the rank of the cut"),
+           "off-by-one in the rank of the cut",
+           hint='08: compare the fitted stump with a brute-force search over thresholds'),
     # --- KL divergences -------------------------------------------------------------------------------
     Mutant("kl_log_term_sign", "emlib/divergence.py", "Gaussian KL: r - 1 - log r (ratios far from 1)",
            "out[big] = e[big] - np.log(r[big])",
            "out[big] = e[big] + np.log(r[big])",
            "sign flip of the log-ratio term (std or eigenvalue ratios beyond 1 +- 1/2)",
-           variants=(("out = -np.log(ratio) + 0.5 * (ratio**2", "out = np.log(ratio) + 0.5 * (ratio**2"),)),
+           variants=(("out = -np.log(ratio) + 0.5 * (ratio**2", "out = np.log(ratio) + 0.5 * (ratio**2"),),
+           hint='01: kl_normal against quadrature for std ratios beyond 1.5 or below 0.5'),
     Mutant("kl_normal_mean_term_half", "emlib/divergence.py", "kl_normal: (m_p - m_q)^2 / (2 s_q^2)",
            "out = _r_minus_one_minus_log_r(ratio, e) + 0.5 * e * e + 0.5 * delta * delta",
            "out = _r_minus_one_minus_log_r(ratio, e) + 0.5 * e * e + delta * delta",
            "dropped factor 1/2 on the mean term",
-           variants=(("0.5 * (ratio**2 + ((m_p - m_q) / s_q) ** 2) - 0.5", "0.5 * ratio**2 + ((m_p - m_q) / s_q) ** 2 - 0.5"),)),
+           variants=(("0.5 * (ratio**2 + ((m_p - m_q) / s_q) ** 2) - 0.5", "0.5 * ratio**2 + ((m_p - m_q) / s_q) ** 2 - 0.5"),),
+           hint='01: kl_normal against quadrature with different means'),
     Mutant("kl_normal_wrong_std", "emlib/divergence.py", "kl_normal: (m_p - m_q)^2 / (2 s_q^2)",
            "delta = (m_p - m_q) / s_q",
            "delta = (m_p - m_q) / s_p",
            "p/q swap: the mean term scaled by s_p instead of s_q",
-           variants=(("((m_p - m_q) / s_q) ** 2", "((m_p - m_q) / s_p) ** 2"),)),
+           variants=(("((m_p - m_q) / s_q) ** 2", "((m_p - m_q) / s_p) ** 2"),),
+           hint='01: kl_normal against quadrature with different means and stds'),
     Mutant("kl_mvnormal_mean_term_half", "emlib/divergence.py", "kl_mvnormal: 1/2 (... + Mahalanobis term)",
            "value = 0.5 * (cov_term + mean_term)",
            "value = 0.5 * cov_term + mean_term",
            "dropped factor 1/2 on the Mahalanobis term",
            variants=(("value = 0.5 * (np.sum(a * a) + b @ b - d + log_det_ratio)",
-                      "value = 0.5 * (np.sum(a * a) - d + log_det_ratio) + b @ b"),)),
+                      "value = 0.5 * (np.sum(a * a) - d + log_det_ratio) + b @ b"),),
+           hint='01: kl_mvnormal against Monte Carlo / the textbook form with different means'),
     Mutant("kl_mvnormal_congruence_transpose", "emlib/divergence.py",
            "kl_mvnormal (near covariances): M = L_q^-1 (S_p - S_q) L_q^-T",
            "M = np.linalg.solve(l_q, np.linalg.solve(l_q, diff).T)",
            "M = np.linalg.solve(l_q, np.linalg.solve(l_q, diff))",
            "dropped transpose: L_q^-1 L_q^-1 D instead of L_q^-1 D L_q^-T (older code: L_p^T for L_p)",
-           variants=(("a = np.linalg.solve(l_q, l_p)", "a = np.linalg.solve(l_q, l_p.T)"),)),
+           variants=(("a = np.linalg.solve(l_q, l_p)", "a = np.linalg.solve(l_q, l_p.T)"),),
+           hint='01: kl_mvnormal against the textbook form for correlated, nearly equal covariances'),
     Mutant("kl_mvnormal_logdet_factor", "emlib/divergence.py", "kl_mvnormal (far covariances): log det = 2 sum log diag L",
            "log_det_ratio = 2.0 * (np.sum(np.log(np.diag(l_q))) - np.sum(np.log(np.diag(l_p))))",
            "log_det_ratio = (np.sum(np.log(np.diag(l_q))) - np.sum(np.log(np.diag(l_p))))",
-           "dropped factor 2 in log det from the Cholesky factor"),
+           "dropped factor 2 in log det from the Cholesky factor",
+           hint='01: kl_mvnormal against the textbook form with cov_q much larger than cov_p (eigenvalues of cov_q^-1 cov_p below 1/2)'),
     Mutant("kl_mvnormal_mahalanobis_wrong_cov", "emlib/divergence.py",
            "kl_mvnormal: (m_q - m_p)^T S_q^-1 (m_q - m_p)",
            "b = np.linalg.solve(l_q, m_q - m_p)",
            "b = np.linalg.solve(l_p, m_q - m_p)",
-           "p/q swap: Mahalanobis distance in S_p instead of S_q"),
+           "p/q swap: Mahalanobis distance in S_p instead of S_q",
+           hint='01: kl_mvnormal against the textbook form with different covariances and means'),
     Mutant("kl_mvnormal_trace_transpose", "emlib/divergence.py", "kl_mvnormal (far covariances): tr(S_q^-1 S_p) = ||L_q^-1 L_p||_F^2",
            "a = np.linalg.solve(l_q, l_p)",
            "a = np.linalg.solve(l_q.T, l_p)",
-           "transpose slip in the trace term (exact only for diagonal covariances)"),
+           "transpose slip in the trace term (exact only for diagonal covariances)",
+           hint='01: kl_mvnormal against the textbook form with correlated cov_p far from cov_q'),
     Mutant("kl_discrete_log2", "emlib/divergence.py", "discrete KL in nats",
            "log_ratio = np.log(np.where(support, p_arr, 1.0)) - np.log(np.where(support, q_arr, 1.0))",
            "log_ratio = np.log2(np.where(support, p_arr, 1.0)) - np.log2(np.where(support, q_arr, 1.0))",
-           "wrong base: bits instead of nats"),
+           "wrong base: bits instead of nats",
+           hint='01: kl_divergence against sum p log(p/q) written out in nats'),
     # --- Monte Carlo --------------------------------------------------------------------------------------
     Mutant("mc_se_sqrt_n", "emlib/montecarlo.py", "Monte Carlo standard error sd / sqrt(N)",
            "MonteCarloEstimate(mean, float(sd / np.sqrt(n)), n)",
            "MonteCarloEstimate(mean, float(sd / n), n)",
-           "wrong normaliser: sd / N instead of sd / sqrt(N)"),
+           "wrong normaliser: sd / N instead of sd / sqrt(N)",
+           hint='01: compare std_error with np.std(values, ddof=1) / sqrt(N)'),
     Mutant("mc_se_ddof", "emlib/montecarlo.py", "Monte Carlo standard error: sample sd with ddof=1",
            "mean, sd = float(arr.mean()), float(arr.std(ddof=1))",
            "mean, sd = float(arr.mean()), float(arr.std(ddof=0))",
@@ -347,32 +384,39 @@ CATALOGUE: tuple[Mutant, ...] = (
     Mutant("elbo_entropy_sign", "emlib/latent.py", "ELBO = sum q (log p(x, z) - log q)",
            "values = _xlogy(q_arr, arr - np.log(q_arr)).sum(axis=1)",
            "values = _xlogy(q_arr, arr + np.log(q_arr)).sum(axis=1)",
-           "sign flip of the entropy term"),
+           "sign flip of the entropy term",
+           hint='02: compare elbo with sum q (log p(x, z) - log q) written out'),
     Mutant("posterior_wrong_axis", "emlib/latent.py", "posterior p(z | x) = p(x, z) / sum_z p(x, z)",
            "post = e / e.sum(axis=1, keepdims=True)",
            "post = e / e.sum(axis=0, keepdims=True)",
-           "wrong normaliser: over the data points instead of the latent states"),
+           "wrong normaliser: over the data points instead of the latent states",
+           hint='02: check that posterior rows sum to one for several data points'),
     Mutant("kl_to_posterior_max_normaliser", "emlib/latent.py", "KL(q || p(z|x)): log p(z|x) = log p(x,z) - log p(x)",
            "log_post = arr - _log_evidence(arr)[:, None]",
            "log_post = arr - arr.max(axis=1, keepdims=True)",
-           "wrong normaliser: the largest joint instead of the evidence"),
+           "wrong normaliser: the largest joint instead of the evidence",
+           hint="02: check log p(x) = ELBO + KL with emlib's kl_to_posterior"),
     Mutant("log_evidence_mean", "emlib/latent.py", "log p(x) = log sum_z p(x, z)",
            "return (top + np.log(np.exp(arr - top).sum(axis=1, keepdims=True)))[:, 0]",
            "return (top + np.log(np.exp(arr - top).mean(axis=1, keepdims=True)))[:, 0]",
-           "wrong normaliser: mean over states instead of the sum (off by log K)"),
+           "wrong normaliser: mean over states instead of the sum (off by log K)",
+           hint='02: compare log_evidence with log sum exp written out'),
     Mutant("entropy_sign", "emlib/latent.py", "entropy H(q) = -sum q log q",
            "h = -_xlogy(q_arr, np.log(q_arr)).sum(axis=-1)",
            "h = _xlogy(q_arr, np.log(q_arr)).sum(axis=-1)",
-           "sign flip"),
+           "sign flip",
+           hint='02: compare entropy(q) with -sum q log q written out'),
     Mutant("toy_mstep_sign", "emlib/latent.py", "toy mixture M-step: theta = mean((q1 - q2) x)",
            "return float(np.mean((q_arr[:, 0] - q_arr[:, 1]) * x))",
            "return float(np.mean((q_arr[:, 0] + q_arr[:, 1]) * x))",
-           "sign flip of the second component's responsibility"),
+           "sign flip of the second component's responsibility",
+           hint='02: compare the toy M-step with the stationary point of Q(theta) found by sympy'),
     # --- Finite differences ----------------------------------------------------------------------------
     Mutant("gradcheck_double_step", "emlib/gradcheck.py", "central difference (f(x+h) - f(x-h)) / 2h",
            "flat_g[i] = (fp - fm) / (xp[i] - xm[i])",
            "flat_g[i] = (fp - fm) / (2.0 * (xp[i] - xm[i]))",
-           "factor 2 applied twice: divides by 4h"),
+           "factor 2 applied twice: divides by 4h",
+           hint='03: compare numerical_gradient with an analytic gradient'),
 )
 
 
@@ -619,6 +663,71 @@ def selection_for(mutant: Mutant, nb_deps: dict[str, set[str]], test_deps: dict[
     tests = [f"tests/{t}" for t, mods in sorted(test_deps.items()) if mutant.module in mods]
     notebooks = [f"notebooks/{n}" for n, mods in sorted(nb_deps.items()) if mutant.module in mods]
     return tests, notebooks
+
+
+def mutated_definition(mutant: Mutant, root: Path) -> str:
+    """``module.TopLevelName`` of the function or class whose source the mutant changes."""
+    text, i, _, _ = locate(mutant, root)
+    line = _line_of(text, i)
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.lineno <= line <= node.end_lineno:
+            return f"{mutant.module}.{node.name}"
+    return f"{mutant.module}.<module>"
+
+
+def definition_graph(root: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Which top-level emlib definitions each one refers to, and where re-exported names are defined.
+
+    Nodes are ``module.name`` for every top-level function and class; an edge means the body refers to
+    the other definition by name (same module, or imported from another emlib module). A class refers
+    to its bases and to everything its methods refer to.
+    """
+    mods = _emlib_modules(root)
+    graph: dict[str, set[str]] = {}
+    alias: dict[str, str] = {}  # "emlib.mixture.GaussianMixture" -> "emlib.mixture._gaussian.GaussianMixture"
+    for name, path in mods.items():
+        tree = ast.parse(path.read_text())
+        is_pkg = path.name == "__init__.py"
+        local: dict[str, str] = {}
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                local[node.name] = f"{name}.{node.name}"
+            elif isinstance(node, ast.ImportFrom):
+                target = _resolve(node.module, node.level, name, is_pkg)
+                if target.split(".")[0] != "emlib":
+                    continue
+                for a in node.names:
+                    local[a.asname or a.name] = f"{target}.{a.name}"
+        for short, full in local.items():
+            if not full.startswith(name + "." + short) or full != f"{name}.{short}":
+                alias[f"{name}.{short}"] = full
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                refs = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                refs |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+                graph[f"{name}.{node.name}"] = {local[r] for r in refs if r in local and r != node.name}
+    return graph, alias
+
+
+def _canonical(name: str, alias: dict[str, str]) -> str:
+    seen = set()
+    while name in alias and name not in seen:
+        seen.add(name)
+        name = alias[name]
+    return name
+
+
+def reached_definitions(names, graph: dict[str, set[str]], alias: dict[str, str]) -> set[str]:
+    """Every emlib definition reachable from ``names`` (``module.name`` as a notebook imports them)."""
+    todo = [_canonical(n, alias) for n in names]
+    seen: set[str] = set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        todo.extend(_canonical(m, alias) for m in graph.get(n, ()))
+    return seen
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -1006,7 +1115,7 @@ def _md_escape(s: str) -> str:
 
 
 def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord], kill_of_check: dict,
-                 meta: dict, report: Path, matrix: Path) -> tuple[int, int]:
+                 meta: dict, report: Path, matrix: Path, reach: dict | None = None) -> tuple[int, int]:
     M = len(results) + len(stale)
     both = [r for r in results if r["killed_by_notebooks"] and r["killed_by_unit_tests"]]
     nb_surv = [r for r in results if not r["killed_by_notebooks"]]
@@ -1043,6 +1152,16 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
         lines.append("")
     else:
         lines += ["No survivors: every mutant fails at least one notebook cell and at least one unit test.", ""]
+    weak = [r for r in results if r["killed_by_notebooks"] and not r["killed_by_notebook_check"]]
+    if weak:
+        lines += ["## Killed by the notebooks only through printed values or errors, not by a check", "",
+                  "nbval catches these (a stored number, table or summary count changes, or a cell raises), but no "
+                  "check fails and no check line changes:", ""]
+        for r in weak:
+            kinds = sorted({k["kind"] for k in r["notebook_cell_kills"]})
+            lines.append(f"* `{r['id']}` ({r['target']}): {', '.join(kinds)} -- {_fmt_cells(r['notebook_cell_kills'], 3)}"
+                         + (f"; a check that would name it: {r['hint']}" if r["hint"] else ""))
+        lines.append("")
     lines += ["## Kill matrix", "",
               "Kinds of notebook kills: `check` = a check raised (StepError names the label), `check-line` = "
               "a stored `[ok]`/`[refuted]` line changed, `output` = another printed value changed, `error` = "
@@ -1080,26 +1199,42 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
             lines.append(f"* ignored (fail in the baseline too): {len(r['ignored_pre_existing_failures'])}")
         lines.append("")
     # checks no mutant kills
+    reach = reach or {"mutated": {}, "cells": {}}
+    cell_reach = reach["cells"]
     unkilled = [c for c in checks if not kill_of_check.get((c.notebook, c.cell, c.label))]
     pure = [c for c in unkilled if not c.depends_on]
-    needs = [c for c in unkilled if c.depends_on]
+    unmutated = [c for c in unkilled if c.depends_on and not cell_reach.get(f"{c.notebook}|{c.cell}")]
+    needs = [c for c in unkilled if c.depends_on and cell_reach.get(f"{c.notebook}|{c.cell}")]
     lines += ["## Notebook checks that no mutant kills", "",
               f"{len(checks)} stored checks ({sum(c.refuted for c in checks)} of them refutations); "
-              f"{len(checks) - len(unkilled)} are killed by name by at least one mutant (their check raises or "
-              f"their printed line changes); {len(unkilled)} are not: {len(pure)} are independent of emlib "
-              f"(no value computed by emlib reaches their cell: pure sympy/numpy claims) and {len(needs)} use "
-              "emlib values and need a justification (listed with the emlib names that reach the cell).", ""]
+              f"{len(checks) - len(unkilled)} are killed by name by at least one mutant (the check raises, or its "
+              f"printed line changes); {len(unkilled)} are not. Classified from the cell sources (a static "
+              "data-flow analysis: which names imported from emlib reach the cell, and which emlib definitions "
+              "those call):",
+              f"* {len(pure)} are independent of emlib: no value computed by emlib reaches their cell "
+              "(pure sympy/numpy claims; emlib.derivation, the checker, does not count);",
+              f"* {len(unmutated)} use emlib only through functions that no mutant changes (listed);",
+              f"* {len(needs)} use an emlib function that some mutant changes, yet no mutant fails them: these "
+              "need a justification (listed with the mutants whose function reaches the cell: those mutants "
+              "leave the check true, or fail the cell before the check runs).", ""]
     lines += ["### Independent of emlib (pure sympy claims)", ""]
     for nb in sorted({c.notebook for c in pure}):
         cs = [c for c in pure if c.notebook == nb]
         lines.append(f"* {nb} ({len(cs)}): " + "; ".join(f"cell {c.cell} `{_md_escape(c.label[:80])}`" for c in cs))
-    lines += ["", "### Use emlib values, killed by no mutant: need justification", ""]
+    lines += ["", "### Use emlib only through functions no mutant changes", ""]
+    for nb in sorted({c.notebook for c in unmutated}):
+        cs = [c for c in unmutated if c.notebook == nb]
+        lines.append(f"* {nb} ({len(cs)}): " + "; ".join(
+            f"cell {c.cell} `{_md_escape(c.label[:70])}` (uses {', '.join(sorted({d.split('.')[-1] for d in c.depends_on}))})"
+            for c in cs))
+    lines += ["", "### Use a mutated emlib function, killed by no mutant: need justification", ""]
     for nb in sorted({c.notebook for c in needs}):
         cs = [c for c in needs if c.notebook == nb]
         lines.append(f"* **{nb}** ({len(cs)}):")
         for c in cs:
-            names = ", ".join(sorted({d.split('.')[-1] for d in c.depends_on}))
-            lines.append(f"  * cell {c.cell}{' (refutation)' if c.refuted else ''}: `{_md_escape(c.label[:110])}` -- uses {names}")
+            ms = cell_reach.get(f"{c.notebook}|{c.cell}", [])
+            lines.append(f"  * cell {c.cell}{' (refutation)' if c.refuted else ''}: `{_md_escape(c.label[:110])}` -- "
+                         f"reached by {len(ms)} mutant(s): {', '.join(ms[:6])}{' ...' if len(ms) > 6 else ''}")
     lines += ["", "## Baseline", "",
               f"The unmutated copy ran {meta['baseline_tests']} unit tests and {meta['baseline_cells']} notebook cells; "
               f"{len(meta['baseline_failures'])} of them failed there and are ignored in every mutant run"
@@ -1119,8 +1254,10 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
                     "killed_by_notebook_check": len(by_check)},
         "meta": meta,
         "mutants": results,
-        "checks": [dict(dataclasses.asdict(c), killed_by=kill_of_check.get((c.notebook, c.cell, c.label), []))
+        "checks": [dict(dataclasses.asdict(c), killed_by=kill_of_check.get((c.notebook, c.cell, c.label), []),
+                        reached_by=cell_reach.get(f"{c.notebook}|{c.cell}", []))
                    for c in checks],
+        "reach": reach,
     }, indent=1))
     return K, M
 
@@ -1172,10 +1309,23 @@ def run_mutants(mutants: list[Mutant], *, jobs: int = 2, rev: str | None = None,
                     failed = sum(v in ("failed", "error") for v in res.outcomes.values())
                     log(f"[{len(runs)}/{len(mutants)}] {m.id}: {failed} failing in {res.seconds:.0f} s")
         return {"baseline": baseline, "runs": runs, "selection": selection, "snapshot_checks": check_inventory(snapshot),
-                "wall": time.monotonic() - t0, "nb_deps": nb_deps, "test_deps": test_deps}
+                "wall": time.monotonic() - t0, "nb_deps": nb_deps, "test_deps": test_deps,
+                "reach": reach_table(mutants, snapshot)}
     finally:
         if own and not os.environ.get("EMLIB_MUTATION_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
+
+
+def reach_table(mutants: list[Mutant], root: Path) -> dict:
+    """``{"mutated": {mutant id: definition}, "cells": {"nb|cell": [mutant ids whose definition it reaches]}}``."""
+    graph, alias = definition_graph(root)
+    mutated = {m.id: mutated_definition(m, root) for m in mutants}
+    checks, cells = check_inventory(root)
+    reach = {}
+    for (nb, cell), facts in cells.items():
+        hit = reached_definitions(facts["depends_on"], graph, alias)
+        reach[f"{nb}|{cell}"] = sorted(mid for mid, d in mutated.items() if d in hit)
+    return {"mutated": mutated, "cells": reach}
 
 
 def analyse(mutants: list[Mutant], out: dict) -> tuple[list[dict], list[CheckRecord], dict]:
@@ -1195,8 +1345,28 @@ def analyse(mutants: list[Mutant], out: dict) -> tuple[list[dict], list[CheckRec
     return results, checks, kill_of_check
 
 
-def _rev_sha(rev: str) -> str:
-    return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], capture_output=True, text=True).stdout.strip()
+def rewrite_report(source: Path, report: Path, matrix: Path, rev: str | None) -> int:
+    """Write the report (and matrix) again from a saved matrix, re-deriving the cell classification."""
+    data = json.loads(source.read_text())
+    results, meta = data["mutants"], data["meta"]
+    rev = rev or meta.get("rev")
+    checks = [CheckRecord(c["notebook"], c["cell"], c["label"], c["refuted"], c["depends_on"]) for c in data["checks"]]
+    kill_of_check = {(c["notebook"], c["cell"], c["label"]): c["killed_by"] for c in data["checks"] if c["killed_by"]}
+    work = Path(tempfile.mkdtemp(prefix="emlib-mutation-rewrite-"))
+    try:
+        snapshot = make_snapshot(work / "snapshot", rev)
+        by_id = {m.id: m for m in CATALOGUE}
+        reach = reach_table([by_id[r["id"]] for r in results if r["id"] in by_id], snapshot)
+        for r in results:  # descriptions and hints as the catalogue has them now
+            if r["id"] in by_id:
+                m = by_id[r["id"]]
+                r.update(target=m.target, slip=m.slip, hint=m.hint)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    meta["selection"] = {k: tuple(v) for k, v in meta["selection"].items()}
+    K, M = write_report(results, data["summary"].get("stale", []), checks, kill_of_check, meta, report, matrix, reach)
+    print(f"{K} of {M} mutants killed by notebooks and unit tests (report: {report}, matrix: {matrix})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1209,6 +1379,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=int, default=1200, help="seconds per pytest run")
     p.add_argument("--allow-dirty-baseline", action="store_true",
                    help="exit 0/1 even if tests or cells fail in the unmutated copy (default: exit 2)")
+    p.add_argument("--rewrite-from", metavar="MATRIX", default=None,
+                   help="rewrite the report from a kill matrix written earlier (no mutant is run)")
     p.add_argument("--list", action="store_true", help="print the catalogue and exit")
     p.add_argument("--check", action="store_true", help="only check that every snippet matches exactly once")
     args = p.parse_args(argv)
@@ -1224,7 +1396,20 @@ def main(argv: list[str] | None = None) -> int:
         for m in mutants:
             print(f"{m.id:38s} {m.file:30s} {m.target}\n{'':38s} - {m.old}\n{'':38s} + {m.new}")
         return 0
-    problems = validate(mutants, ROOT)
+    if args.rev:  # resolve once: HEAD may move while the mutants run
+        full = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", args.rev + "^{commit}"],
+                              capture_output=True, text=True)
+        if full.returncode:
+            p.error(f"unknown git revision {args.rev!r}")
+        args.rev = full.stdout.strip()
+    if args.rewrite_from:
+        return rewrite_report(Path(args.rewrite_from), Path(args.report), Path(args.matrix), args.rev)
+    check_root = ROOT
+    if args.rev:  # validate against that revision, not the work tree
+        check_root = make_snapshot(Path(tempfile.mkdtemp(prefix="emlib-mutation-check-")), args.rev)
+    problems = validate(mutants, check_root)
+    if args.rev:
+        shutil.rmtree(check_root, ignore_errors=True)
     if problems:
         print("STALE MUTANTS: the library changed under these snippets; update the catalogue in tools/mutation.py\n"
               + "\n".join(f"  * {s}" for s in problems), file=sys.stderr)
@@ -1253,8 +1438,9 @@ def main(argv: list[str] | None = None) -> int:
         "started": started.isoformat(timespec="seconds"),
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command": "python tools/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "source": (f"git revision {args.rev} ({_rev_sha(args.rev)})" if args.rev
+        "source": (f"git revision {args.rev[:12]}" if args.rev
                    else f"the work tree (HEAD {head}, with uncommitted changes if any)"),
+        "rev": args.rev,
         "jobs": args.jobs,
         "wall_seconds": out["wall"],
         "baseline_seconds": base.seconds,
@@ -1263,7 +1449,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline_failures": sorted(k for k, v in base.outcomes.items() if v in ("failed", "error")),
         "selection": selection_by_module,
     }
-    K, M = write_report(results, [], checks, kill_of_check, meta, Path(args.report), Path(args.matrix))
+    K, M = write_report(results, [], checks, kill_of_check, meta, Path(args.report), Path(args.matrix), out["reach"])
     print(f"{K} of {M} mutants killed by notebooks and unit tests (report: {args.report}, matrix: {args.matrix})")
     survivors = [r for r in results if not (r["killed_by_notebooks"] and r["killed_by_unit_tests"])]
     for r in survivors:
