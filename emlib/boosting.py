@@ -30,6 +30,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ._base_estimator import EstimatorMixin
 from ._validation import check_array, check_int, check_is_fitted
 from .stumps import WeightedDecisionStump, _rescaled, _StumpSearch, _validate_labels, _validate_sample_weight
 
@@ -156,7 +157,7 @@ def multiclass_exp_loss(scores: Any, y: Any, sample_weight: Any = None) -> float
     return float(np.exp(log_loss))
 
 
-class MulticlassExpBoost:
+class MulticlassExpBoost(EstimatorMixin):
     """Multi-class boosting of decision stumps with exact line search on the exponential loss.
 
     Each round fits the :class:`~emlib.stumps.WeightedDecisionStump` with the smallest weighted
@@ -197,21 +198,11 @@ class MulticlassExpBoost:
         the exact step lowers the loss by less than a relative 1e-12; it is not added).
     """
 
+    _estimator_type = "classifier"
+
     def __init__(self, n_estimators: int = 50, coding: str = "onehot") -> None:
         self.n_estimators = n_estimators
         self.coding = coding
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters, scikit-learn style."""
-        return {"n_estimators": self.n_estimators, "coding": self.coding}
-
-    def set_params(self, **params: Any) -> MulticlassExpBoost:
-        """Set constructor parameters, scikit-learn style."""
-        for key, value in params.items():
-            if key not in ("n_estimators", "coding"):
-                raise ValueError(f"invalid parameter {key!r} for MulticlassExpBoost")
-            setattr(self, key, value)
-        return self
 
     def __repr__(self) -> str:
         return f"MulticlassExpBoost(n_estimators={self.n_estimators!r}, coding={self.coding!r})"

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._base_estimator import EstimatorMixin
 from ._validation import check_array, check_is_fitted
 
 __all__ = ["WeightedDecisionStump"]
@@ -157,7 +158,7 @@ class _StumpSearch:
         return best
 
 
-class WeightedDecisionStump:
+class WeightedDecisionStump(EstimatorMixin):
     """Multi-class decision stump minimising the weighted misclassification rate.
 
     The stump has no hyper-parameters and no randomness: ``fit`` searches every feature and every
@@ -180,18 +181,10 @@ class WeightedDecisionStump:
         Weighted misclassification rate on the training data, in [0, 1].
     """
 
+    _estimator_type = "classifier"
+
     def __init__(self) -> None:
         pass
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the (empty) parameter dict, for scikit-learn's ``clone``."""
-        return {}
-
-    def set_params(self, **params: Any) -> WeightedDecisionStump:
-        """Accept no parameters (the stump has none)."""
-        if params:
-            raise ValueError(f"WeightedDecisionStump has no parameters, got {sorted(params)}")
-        return self
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> WeightedDecisionStump:
         """Find the stump with the smallest weighted error.

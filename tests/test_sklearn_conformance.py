@@ -5,11 +5,6 @@ pickling, input validation, invariances, ...) on each estimator. A check that fa
 in :func:`expected_failed_checks` with the reason; it is run as a strict xfail, so a listed check that
 starts to pass fails the suite and the list has to be updated. scikit-learn is a test-only dependency:
 emlib never imports it.
-
-``MulticlassExpBoost`` and ``WeightedDecisionStump`` do not yet inherit
-:class:`emlib._base_estimator.EstimatorMixin`, so they have no ``__sklearn_tags__``, which scikit-learn
->= 1.6 requires of every estimator. Their checks are run on subclasses defined here that add only the
-mixin's ``__sklearn_tags__`` (every other method is the emlib class's own).
 """
 
 from __future__ import annotations
@@ -21,26 +16,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import emlib
-from emlib._base_estimator import EstimatorMixin
 from emlib.exceptions import ConvergenceWarning
-
-
-class MulticlassExpBoost(emlib.MulticlassExpBoost):
-    """emlib.MulticlassExpBoost plus scikit-learn tags (see the module docstring)."""
-
-    _estimator_type = "classifier"
-    _sklearn_transformer = False
-    __sklearn_tags__ = EstimatorMixin.__sklearn_tags__
-    _more_sklearn_tags = EstimatorMixin._more_sklearn_tags
-
-
-class WeightedDecisionStump(emlib.WeightedDecisionStump):
-    """emlib.WeightedDecisionStump plus scikit-learn tags (see the module docstring)."""
-
-    _estimator_type = "classifier"
-    _sklearn_transformer = False
-    __sklearn_tags__ = EstimatorMixin.__sklearn_tags__
-    _more_sklearn_tags = EstimatorMixin._more_sklearn_tags
 
 
 ESTIMATORS = [
@@ -49,8 +25,8 @@ ESTIMATORS = [
     emlib.BernoulliMixture(random_state=0),
     emlib.KMeans(n_clusters=3, random_state=0),
     emlib.KMeans(n_clusters=3, init="random", n_init=2, random_state=0),
-    MulticlassExpBoost(n_estimators=10),
-    WeightedDecisionStump(),
+    emlib.MulticlassExpBoost(n_estimators=10),
+    emlib.WeightedDecisionStump(),
 ]
 
 # ----------------------------------------------------------------------------- expected failures

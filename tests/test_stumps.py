@@ -154,6 +154,6 @@ def test_predict_before_fit_and_wrong_width():
 
 
 def test_set_params_rejects_unknown():
-    with pytest.raises(ValueError, match="no parameters"):
+    with pytest.raises(ValueError, match="invalid parameter 'depth'"):
         WeightedDecisionStump().set_params(depth=2)
     assert WeightedDecisionStump().get_params() == {}
