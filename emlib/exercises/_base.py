@@ -137,8 +137,29 @@ class Exercise:
                 relation = "<=>" if equation else "="
                 target_report = check_working([last, (relation, self.target)], declare=self.declare,
                                               define=dict(self.define) or None, domain=self.domain)
-                reached = target_report.status == "holds"
+                reached = target_report.status == "holds" and self._in_target_form(last, equation)
         return ExerciseResult(self.id, True, report, reached, target_report)
+
+    def _in_target_form(self, last: Any, equation: bool) -> bool:
+        """An equal last line must also be written in the target's form: for an equation, solved for the
+        target's left-hand side (the right-hand sides are equal by the check); for an expression, the
+        same expression as the target after sympy's automatic canonical ordering."""
+        from ..derivation._latex import parse_line
+        from ..derivation._working import _Context
+
+        ctx = _Context(self.declare, self.domain, dict(self.define) or None, 0)
+
+        def read(x: Any) -> Any:
+            return parse_line(x, ctx.table, line=0) if isinstance(x, str) else x
+
+        try:
+            if equation:
+                lhs_last = read(_split(last)[0][1]) if isinstance(last, str) else last.lhs
+                lhs_target = read(_split(self.target)[0][1]) if isinstance(self.target, str) else self.target.lhs
+                return lhs_last == lhs_target
+            return read(last) == read(self.target)
+        except Exception:
+            return False
 
     def check(self, lines: Sequence[Any]) -> ExerciseResult:
         """Check the reader's lines (after ``start``), print the report and whether the target is reached.
@@ -165,7 +186,11 @@ class Exercise:
                     why = f" Against the target, {v.diagnosis.line()}"
                 elif v.status == "undecided":
                     why = " (the checker could not decide whether it does)"
-            out.append("Target: not reached yet (the last line does not equal the target)." + why)
+            equal = result.target_report is not None and result.target_report.status == "holds"
+            if equal:
+                out.append("Target: not reached yet (the last line equals the target but is not yet written in its form).")
+            else:
+                out.append("Target: not reached yet (the last line does not equal the target)." + why)
         out.append(f"Exercise {self.id}: " + ("solved." if result.solved else "not solved yet."))
         return "\n".join(out)
 

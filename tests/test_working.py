@@ -1,0 +1,254 @@
+"""emlib.derivation.check_working: verdicts per line, diagnoses of typical slips, and the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from emlib.derivation import SPD, WorkingParseError, check_working, matrix, symmetric_matrix
+from emlib.derivation._diagnose import CATALOGUE
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "working_example.md"
+
+
+def statuses(report):
+    return [v.status for v in report.verdicts]
+
+
+# ------------------------------------------------------------------ verdicts
+def test_a_correct_chain_holds_with_routes():
+    r = check_working([r"(x+1)^2 - 1", r"= x^2 + 2x", r"= x(x+2)"])
+    assert statuses(r) == ["start", "holds", "holds"]
+    assert all(v.route for v in r.verdicts[1:])
+    assert r.ok and r.status == "holds" and r.exit_code == 0
+    assert r.summary_line() == "2 steps: 2 holds. Every step holds."
+
+
+def test_a_broken_step_has_a_counterexample_both_values_and_is_named_plainly():
+    r = check_working([r"(a+b)^2", r"= a^2 + b^2", r"= a^2 + b^2"])
+    assert statuses(r) == ["start", "breaks", "holds"]
+    broken = r.first_broken
+    assert broken.line == 2 and broken.counterexample and set(broken.counterexample) == {"a", "b"}
+    assert broken.values is not None and broken.values[0] != broken.values[1]
+    assert "The first broken step is line 2" in r.summary_line()
+    assert r.exit_code == 1 and not r.ok
+
+
+def test_sympy_lines_and_explicit_relations():
+    x = sp.Symbol("x", positive=True)
+    r = check_working([sp.log(x**2), ("=", 2 * sp.log(x)), ("<=", 2 * x)])
+    assert statuses(r) == ["start", "holds", "holds"]
+
+
+def test_inequalities_in_both_directions_and_strict():
+    r = check_working([r"x^2 + 1", r"\ge 2x", r"> 2x - 1", r"< x^2 + 2"])
+    assert statuses(r) == ["start", "holds", "holds", "holds"]
+    r = check_working([r"x^2", r"\le 2x"])
+    assert statuses(r) == ["start", "breaks"]
+    assert r.verdicts[1].diagnosis is None  # x^2 >= 2x is false too: no reversed inequality
+
+
+def test_a_line_with_several_relations_is_split():
+    r = check_working([r"(x-1)(x+1) = x^2 - 1 \le x^2"])
+    assert [(v.relation, v.status) for v in r.verdicts] == [(None, "start"), ("=", "holds"), ("<=", "holds")]
+    assert {v.line for v in r.verdicts} == {1}
+
+
+def test_undecided_is_never_holds():
+    # log of a negative number is not real anywhere on the domain: no evidence either way
+    r = check_working([r"\log(-1 - x^2)", r"= \log(-2 - x^2)"])
+    assert r.verdicts[1].status in ("undecided", "breaks")
+    assert r.verdicts[1].status != "holds"
+
+
+def test_sums_are_expanded_for_two_sizes():
+    r = check_working([r"\sum_{i=1}^{n} (x_i + 1)", r"= n + \sum_{i=1}^{n} x_i"], declare="n integer")
+    assert statuses(r) == ["start", "holds"]
+    assert "sums expanded with n = 2 and 3" in r.verdicts[1].route
+    # true for n = 3 only: the second size catches it
+    r = check_working([r"\sum_{i=1}^{n} 1", r"= 3"], declare="n integer")
+    assert statuses(r) == ["start", "breaks"]
+
+
+def test_declared_domains_are_used():
+    assert statuses(check_working([r"\log(a b)", r"= \log a + \log b"], declare="a, b positive")) == ["start", "holds"]
+    r = check_working([r"\log(a b)", r"= \log a + \log b"], declare="a, b real")
+    assert r.verdicts[1].status != "holds"
+
+
+def test_definitions_are_substituted():
+    r = check_working([r"h_2", r"= \tanh(w h_1)"], define={"h_1": r"\tanh(x)", "h_2": r"\tanh(w\tanh(x))"})
+    assert statuses(r) == ["start", "holds"]
+
+
+def test_explicit_matrices_with_an_spd_domain():
+    S = symmetric_matrix("S", 2)
+    r = check_working([S * S.inv(), sp.eye(2)], domain=SPD(S))
+    assert statuses(r) == ["start", "holds"]
+
+
+# ------------------------------------------------------------------ implications
+@pytest.mark.parametrize("lines, declare, expected", [
+    ([r"2x = 4", r"\Rightarrow x = 2"], "", "holds"),
+    ([r"x^2 = 4", r"\Rightarrow x = 2"], "x real", "breaks"),
+    ([r"x^2 = 4", r"\Rightarrow x = 2"], "x positive", "holds"),
+    ([r"x = 2", r"\Rightarrow x^2 = 4"], "", "holds"),
+    ([r"\log x = \log y", r"\Rightarrow x = y"], "x, y positive", "holds"),
+    ([r"e^{2a} = b", r"\Rightarrow a = \frac{1}{2}\log b"], "a real; b positive", "holds"),
+    ([r"\sin x = 0", r"\Rightarrow x = 0"], "x real", "undecided"),
+    ([r"x + y = 3", r"\Leftrightarrow y = 3 - x"], "", "holds"),
+    ([r"x^2 = x", r"\Leftrightarrow x = 1"], "x real", "breaks"),
+])
+def test_implications_are_sound(lines, declare, expected):
+    r = check_working(lines, declare=declare)
+    assert r.verdicts[-1].status == expected, r.text()
+
+
+def test_a_broken_implication_gives_a_point_where_the_first_equation_holds():
+    r = check_working([r"x^2 = 4", r"\Rightarrow x = 2"], declare="x real")
+    v = r.verdicts[-1]
+    assert v.counterexample == {"x": "-2.0"}
+
+
+def test_a_derivative_set_to_zero_starts_an_implication():
+    r = check_working([r"\frac{d}{dx}\left(x^2 - 6x\right) = 2x - 6 = 0", r"\Rightarrow x = 3"])
+    assert statuses(r) == ["start", "holds", "condition", "holds"]
+
+
+# ------------------------------------------------------------------ unparsable
+@pytest.mark.parametrize("line, column", [
+    (r"\log(a+b", 9),
+    (r"= x + \hat\mu", 7),
+    (r"= \mu^T x", 7),
+    (r"= \operatorname{tr}(A)", 3),
+    (r"= x + * y", 5),
+])
+def test_unparsable_lines_name_line_and_column(line, column):
+    r = check_working([r"x", line])
+    bad = r.first_unparsable
+    assert bad is not None and bad.line == 2
+    assert bad.column == column, bad.detail
+    assert f"line 2, column {column}" in bad.detail
+    assert r.status == "unparsable" and r.exit_code == 3
+    assert "Line 2 cannot be read" in r.summary_line()
+
+
+def test_the_step_after_an_unreadable_line_is_unchecked():
+    r = check_working([r"x", r"= \log(x", r"= x"])
+    assert statuses(r) == ["start", "unparsable", "unchecked"]
+
+
+def test_parser_conventions():
+    # r_n (x_n - mu)^2 is a product, never a function call; e and pi are constants unless declared
+    assert statuses(check_working([r"r (x - m)^2", r"= r x^2 - 2 r x m + r m^2"])) == ["start", "holds"]
+    assert statuses(check_working([r"e^{\log 2} \pi", r"= 2\pi"])) == ["start", "holds"]
+    assert statuses(check_working([r"\sigma(0)", r"= \frac{1}{2}"])) == ["start", "holds"]
+    assert statuses(check_working([r"\sigma(a+b)", r"= \sigma a + \sigma b"], declare=r"\sigma real")) == ["start", "holds"]
+    with pytest.raises(ValueError, match="kind"):
+        check_working(["x"], declare="x wobbly")
+    with pytest.raises(TypeError):
+        check_working("x = 1")
+    assert issubclass(WorkingParseError, ValueError)
+
+
+# ------------------------------------------------------------------ reports
+def test_the_report_is_stable_and_has_html():
+    lines = [r"(a+b)^2", r"= a^2 + b^2"]
+    one, two = check_working(lines).text(), check_working(lines).text()
+    assert one == two
+    r = check_working(lines)
+    assert "BREAKS" in str(r) and "counterexample:" in str(r)
+    html = r._repr_html_()
+    assert html.startswith("<table>") and "breaks" in html
+
+
+# ------------------------------------------------------------------ diagnoses
+A = matrix("A", 2)
+B = matrix("B", 2)
+M = matrix("M", 2)
+
+SLIPS = {
+    "flipped sign": [([r"x^2 - 3x", r"= 3x - x^2"], ""), ([r"\frac{d}{dx}(x^2 - 3x)", r"= 2x + 3"], "")],
+    "factor 2": [([r"\frac{d}{dx} x^2", r"= x"], ""), ([r"\frac{d}{dx}(x^2 + y^2 x)", r"= 2x + 2y^2"], "")],
+    "transpose": [([A * B, (A * B).T], "")],
+    "missing inverse": [([r"\frac{a}{b}", r"= \frac{b}{a}"], "a, b positive"), ([M.inv(), M], "")],
+    "log of a sum": [([r"\log(a+b)", r"= \log a + \log b"], "a, b positive"),
+                     ([r"\log\sum_{k=1}^{K} p_k", r"= \sum_{k=1}^{K}\log p_k"], "p_k positive; K integer")],
+    "dropped sum": [([r"\sum_{i=1}^{n} (x_i + 1)", r"= x_i + n"], "n integer"),
+                    ([r"\sum_{i=1}^{n} x_i^2", r"= x_i^2"], "n integer")],
+    "changed index": [([r"\sum_{i=1}^{n} x_i y_i", r"= \sum_{i=1}^{n} x_i y_{i+1}"], "n integer"),
+                      ([r"\sum_{i=1}^{n} x_i", r"= \sum_{i=1}^{n} x_j"], "n integer")],
+    "dropped constant": [([r"-\frac{1}{2}\log(2\pi) - \frac{x^2}{2}", r"= -\frac{x^2}{2}"], "")],
+    "dropped term": [([r"a + b + c", r"= a + b"], "")],
+    "reversed inequality": [([r"x^2 + 1", r"\le 2x"], "")],
+}
+
+
+@pytest.mark.parametrize("kind, lines, declare", [(k, lines, d) for k, cases in SLIPS.items() for lines, d in cases])
+def test_each_diagnosis_fires_on_its_planted_slip(kind, lines, declare):
+    r = check_working(lines, declare=declare)
+    v = r.verdicts[-1]
+    assert v.status == "breaks", r.text()
+    assert v.diagnosis is not None and v.diagnosis.kind == kind, r.text()
+
+
+def test_every_catalogue_entry_has_a_planted_slip():
+    assert set(CATALOGUE) | {"reversed inequality"} == set(SLIPS)
+
+
+@pytest.mark.parametrize("lines, declare", [
+    ([r"x^2 - 3x", r"= x(x - 3)"], ""),
+    ([r"\log(a b)", r"= \log a + \log b"], "a, b positive"),
+    ([r"\sum_{i=1}^{n} (x_i + 1)", r"= n + \sum_{i=1}^{n} x_i"], "n integer"),
+    ([A * B, A * B], ""),
+])
+def test_right_steps_get_no_diagnosis(lines, declare):
+    r = check_working(lines, declare=declare)
+    assert r.ok and all(v.diagnosis is None for v in r.verdicts)
+
+
+@pytest.mark.parametrize("lines, declare", [
+    ([r"a + b", r"= a b + 7"], ""),
+    ([r"x^2 - 3x", r"= \frac{x^3}{5} + 1"], ""),
+    ([r"\log(a+b)", r"= \log a \cdot \log b"], "a, b positive"),
+    ([r"\sum_{i=1}^{n} x_i", r"= n x_1^2"], "n integer"),
+    ([A * B, B * A], ""),
+])
+def test_unrelated_wrong_steps_get_no_diagnosis(lines, declare):
+    r = check_working(lines, declare=declare)
+    v = r.verdicts[-1]
+    assert v.status == "breaks" and v.diagnosis is None, r.text()
+
+
+# ------------------------------------------------------------------ the command line
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "emlib.derivation", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_on_the_example_file():
+    out = _cli("check", str(EXAMPLE.relative_to(ROOT)))
+    assert out.returncode == 1, out.stdout + out.stderr
+    text = out.stdout
+    assert "[BREAKS]" in text and "diagnosis (factor 2)" in text
+    assert "The first broken step is line 28" in text
+    assert "Every step holds" in text
+    assert text.rstrip().endswith("3 chains checked: 2 holds, 1 breaks")
+
+
+def test_cli_exit_codes(tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text("Some prose with `$$ code $$`.\n\n<!-- domain: x positive -->\n$$\n\\log(x^2) \\\\\n= 2\\log x\n$$\n")
+    out = _cli("check", str(good))
+    assert out.returncode == 0, out.stdout
+    assert "1 chain checked: 1 holds" in out.stdout
+    bad = tmp_path / "bad.md"
+    bad.write_text("$$ x = \\log(x $$\n")
+    out = _cli("check", str(bad))
+    assert out.returncode == 3 and "line 1, column 14" in out.stdout
+    assert _cli("check", str(tmp_path / "missing.md")).returncode == 2
