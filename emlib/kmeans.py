@@ -94,11 +94,18 @@ def _prepare(X: np.ndarray, transpose: bool | None = None) -> _Prepared:
     else:
         # (n, d + 1) row-major seen through its transpose: the code is the same for both layouts.
         XA = np.empty((n, d + 1)).T
-        XA[:d] = X.T
         mean = X.mean(axis=0)
     Xc = XA[:d]
-    Xc -= mean[:, None]
-    span = max(float(Xc.max()), -float(Xc.min()))
+    if transpose:
+        Xc -= mean[:, None]
+    else:
+        np.subtract(X.T, mean[:, None], out=Xc)  # copy and centre in one pass
+    # A bound on max |x - mean| from reductions of the contiguous data (fast); the exact span is
+    # needed only when the bound falls outside the safe range.
+    lo, hi = float(X.min()), float(X.max())
+    span = max(hi - float(mean.min()), float(mean.max()) - lo)
+    if not _SAFE_SPAN[0] <= span <= _SAFE_SPAN[1]:
+        span = max(float(Xc.max()), -float(Xc.min()))
     exp = 0
     if span > 0.0 and not _SAFE_SPAN[0] <= span <= _SAFE_SPAN[1]:
         exp = int(np.frexp(span)[1])
@@ -267,22 +274,39 @@ def _lloyd_prepared(
     return centers, labels, n_iter, converged
 
 
+def _seeding_view(X: np.ndarray) -> np.ndarray:
+    """``X.T`` where the seeding's expansion |x - c|^2 = |x|^2 - 2 x.c + |c|^2 is accurate on X as it
+    is, else a centred (and if need be rescaled) copy (see :func:`_prepare`).
+
+    The expansion's rounding error is about ``eps * d * max |x|^2``. X is used as it is when the range
+    ``[lo, hi]`` of its entries contains the origin or lies within ``hi - lo`` of it, so that the
+    error is at most ``eps * d * (hi - lo)^2``: the accuracy of scikit-learn's ``kmeans_plusplus``,
+    which never centres. Data far from the origin are centred, at the price of a copy (at d = 64 the
+    copy costs about a third of the seeding itself). ``KMeans.fit`` always seeds on its centred copy.
+    """
+    lo, hi = float(X.min()), float(X.max())
+    if _SAFE_SPAN[0] <= hi - lo <= _SAFE_SPAN[1] and max(abs(lo), abs(hi)) <= hi - lo:
+        return X.T
+    return _prepare(X).XA[:-1]
+
+
 def _kmeans_plusplus_indices(
-    data: _Prepared, n_clusters: int, rng: np.random.Generator, n_local_trials: int
+    Xt: np.ndarray, n_clusters: int, rng: np.random.Generator, n_local_trials: int
 ) -> np.ndarray:
-    """Row indices chosen by greedy k-means++ (see :func:`kmeans_plusplus`) on prepared data."""
-    XA = data.XA
-    d, n = XA.shape[0] - 1, XA.shape[1]
-    x_sq = np.einsum("dn,dn->n", XA[:d], XA[:d])
+    """Row indices chosen by greedy k-means++ (see :func:`kmeans_plusplus`).
+
+    ``Xt`` is a (n_features, n_samples) view of the data: the centred rows of a ``_Prepared.XA``, or
+    ``X.T`` itself where centring gains no precision (see :func:`_seeding_view`).
+    """
+    d, n = Xt.shape
+    x_sq = np.einsum("dn,dn->n", Xt, Xt)
 
     def sq_dist(idx: np.ndarray) -> np.ndarray:
-        # (len(idx), n) squared distances from the samples idx to all samples by one matrix product,
-        # clipped at 0 (rounding) and exactly 0 from a sample to itself.
-        W = np.empty((idx.size, d + 1))
-        np.multiply(XA[:d, idx].T, -2.0, out=W[:, :d])
-        W[:, d] = x_sq[idx]
-        D = W @ XA
+        # (len(idx), n) squared distances |x|^2 - 2 c.x + |c|^2 from the samples idx to all samples by
+        # one matrix product, clipped at 0 (rounding) and exactly 0 from a sample to itself.
+        D = (-2.0 * Xt[:, idx].T) @ Xt
         D += x_sq
+        D += x_sq[idx][:, None]
         np.maximum(D, 0.0, out=D)
         D[np.arange(idx.size), idx] = 0.0
         return D
@@ -345,7 +369,7 @@ def kmeans_plusplus(
         n_local_trials = 2 + int(np.log(n_clusters))
     n_local_trials = check_int(n_local_trials, "n_local_trials", minimum=1)
     rng = check_random_state(random_state)
-    indices = _kmeans_plusplus_indices(_prepare(X), n_clusters, rng, n_local_trials)
+    indices = _kmeans_plusplus_indices(_seeding_view(X), n_clusters, rng, n_local_trials)
     return X[indices].copy(), indices
 
 
@@ -484,7 +508,7 @@ class KMeans(EstimatorMixin):
                 centers = init_centers.copy()
             elif self.init == "k-means++":
                 n_local_trials = 2 + int(np.log(self.n_clusters))
-                centers = X[_kmeans_plusplus_indices(data, self.n_clusters, rng, n_local_trials)]
+                centers = X[_kmeans_plusplus_indices(data.XA[:-1], self.n_clusters, rng, n_local_trials)]
             else:
                 centers = X[rng.choice(X.shape[0], size=self.n_clusters, replace=False)].copy()
             run = self._lloyd(data, centers, tol)
