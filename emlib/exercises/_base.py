@@ -96,6 +96,9 @@ class Exercise:
         if self.define:
             out.append("Abbreviations: " + "; ".join(f"${n} = {v}$" for n, v in self.define))
         out.append(f"Hints: {len(self.hints)} (ex.hint(1) .. ex.hint({len(self.hints)}))")
+        first = "the start" if self.start is not None else "your first line"
+        out.append(f"Check your working: ex.check([...]) with one LaTeX string per line after {first}, "
+                   "each beginning with its relation (=, \\le, \\ge, \\Rightarrow)")
         return "\n".join(out)
 
     def show(self) -> None:
