@@ -26,6 +26,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
 nb_execution_mode = "off"
 nb_output_stderr = "show"  # the hygiene test keeps stderr out of the notebooks; show it if it ever appears
 nb_merge_streams = True
+nb_render_markdown_format = "myst"  # text/markdown outputs (refuted results typeset) get $math$ as the cells do
 nb_code_prompt_show = "Show code cell {type}"
 myst_enable_extensions = ["dollarmath", "amsmath", "deflist", "colon_fence", "attrs_block"]
 myst_dmath_double_inline = True

@@ -146,7 +146,10 @@ def test_records_are_shown_as_text_not_json(sample):
     page = (out / "00_sample.html").read_text()
     assert "vnd.emlib" not in page and '"status"' not in page
     assert "[ok] (x + y)^2 expands  (symbolic" in page.replace("&quot;", '"')
-    assert "[refuted as expected] square as printed" in page
+    assert "[refuted as expected] 2 = 3 (printed)" in page  # a refuted check without LaTeX: its line
+    # a refuted check with LaTeX: typeset as JupyterLab shows it (its text/markdown)
+    assert re.search(r"Refuted as expected.{0,400}square as printed", page, re.S)
+    assert "\\((x + y)^2 = x^2 + y^2\\)" in page
 
 
 def test_errata_and_index_of_the_sample(sample):

@@ -205,16 +205,21 @@ def shown_outputs(outputs: list) -> list:
 
     A check record's output carries its printed line as text/plain next to the JSON; the JSON is dropped
     (the generated pages show it) and the line becomes ordinary stdout, joined with the neighbouring
-    stdout, so that the checks of a cell read as one block of text, as in JupyterLab.
+    stdout, so that the checks of a cell read as one block of text, as in JupyterLab. A record that also
+    carries a richer form (text/markdown: a refuted result typeset) keeps it, as JupyterLab shows it.
     """
     shown: list = []
     for out in outputs:
         if is_record_output(out):
-            text = out.get("data", {}).get("text/plain", "")
-            text = "".join(text) if isinstance(text, list) else str(text)
-            if not text:
-                continue
-            out = nbformat.v4.new_output("stream", name="stdout", text=text if text.endswith("\n") else text + "\n")
+            data = {k: v for k, v in out.get("data", {}).items() if k not in RECORD_MIMES}
+            if set(data) - {"text/plain"}:
+                out = nbformat.v4.new_output("display_data", data=data)
+            else:
+                text = data.get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else str(text)
+                if not text:
+                    continue
+                out = nbformat.v4.new_output("stream", name="stdout", text=text if text.endswith("\n") else text + "\n")
         if (out.get("output_type") == "stream" and shown and shown[-1].get("output_type") == "stream"
                 and shown[-1].get("name") == out.get("name")):
             shown[-1] = nbformat.v4.new_output("stream", name=out["name"], text=shown[-1]["text"] + out["text"])
