@@ -720,7 +720,7 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
             num, den = sp.fraction(sp.together(ratio))
         except Exception:
             ratio = None
-        if ratio is not None and ratio != 0 and (den.is_number or den.is_nonzero) and den != 0 and (num.is_number or num.is_nonzero or not num.has(sp.log)):
+        if ratio is not None and ratio != 0 and _finite_everywhere(ratio):
             d = ctx._compare(f2, ratio * f1)
             if d.status == "holds":
                 return _Decision("holds", f"implication: the new equation is ({sp.sstr(ratio)}) times the previous one ({d.route})"), None
@@ -764,6 +764,35 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
     return _Decision("undecided", "", "no sound route shows that this equation follows from the previous one "
                                       "(it is not a multiple of it, and the previous one cannot be solved "
                                       "completely for one unknown)"), None
+
+
+_ENTIRE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh)
+
+
+def _finite_everywhere(expr: Any) -> bool:
+    """True when ``expr`` is finite wherever its symbols take values allowed by their assumptions:
+    only entire functions, logs of positive arguments, and negative or fractional powers of bases
+    known to be nonzero (positive for fractional powers). Conservative: False when unsure."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            e, b = node.exp, node.base
+            if b.is_number and b != 0:
+                continue
+            if e.is_Integer and e >= 0:
+                continue
+            if e.is_Integer and b.is_nonzero:
+                continue
+            if b.is_positive:
+                continue
+            if b == sp.E:
+                continue
+            return False
+        elif isinstance(node, sp.log):
+            if not node.args[0].is_positive:
+                return False
+        elif isinstance(node, sp.Function) and not isinstance(node, _ENTIRE):
+            return False
+    return True
 
 
 def _log_cores(ctx: _Context, a1: Any, b1: Any) -> list[Any]:
@@ -977,6 +1006,8 @@ def check_working(lines: Sequence[Any], *, declare: str | Iterable[str] = "", do
     """
     if isinstance(lines, (str, bytes)) or not isinstance(lines, Sequence):
         raise TypeError("lines must be a list of lines (LaTeX strings, sympy expressions or (relation, line) tuples)")
+    if len(lines) == 0:
+        raise ValueError("lines is empty: give at least one line")
     if line_numbers is not None and len(line_numbers) != len(lines):
         raise ValueError("line_numbers must give one number per line")
     ctx = _Context(declare, domain, define, seed)

@@ -97,8 +97,11 @@ class Exercise:
             out.append("Abbreviations: " + "; ".join(f"${n} = {v}$" for n, v in self.define))
         out.append(f"Hints: {len(self.hints)} (ex.hint(1) .. ex.hint({len(self.hints)}))")
         first = "the start" if self.start is not None else "your first line"
-        out.append(f"Check your working: ex.check([...]) with one LaTeX string per line after {first}, "
-                   "each beginning with its relation (=, \\le, \\ge, \\Rightarrow)")
+        if isinstance(self.target, str):
+            out.append(f"Check your working: ex.check([...]) with one LaTeX string per line after {first}, "
+                       "each beginning with its relation (=, \\le, \\ge, \\Rightarrow)")
+        else:
+            out.append("Check your working: ex.check([...]) with one sympy expression per line")
         return "\n".join(out)
 
     def show(self) -> None:
