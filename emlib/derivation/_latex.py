@@ -32,8 +32,11 @@ GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
     "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma", "tau", "upsilon", "phi", "varphi",
     "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
-    "Omega",
+    "Omega", "ell",
 }
+#: variant letters read as the plain letter (a reader who declares \epsilon may write \varepsilon)
+VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
+_WRAPPED = re.compile(r"\\(?:mathrm|text|textrm|mathit|operatorname)\s*\{([^{}]*)\}")
 #: commands handed to the parser unchanged
 PASS = {
     "frac", "sqrt", "log", "ln", "exp", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sum", "prod", "left",
@@ -71,8 +74,10 @@ class WorkingParseError(ValueError):
 def canonical_name(base: str, sub: str | None = None, primes: str = "") -> str:
     """``x`` + ``{n}`` -> ``x_n``; ``h`` + ``{t - 1}`` -> ``h_{t-1}``; ``\\mu`` is ``mu``."""
     base = base.lstrip("\\")
+    base = VARIANTS.get(base, base)
     name = base
     if sub is not None:
+        sub = _WRAPPED.sub(r"\1", sub)
         sub = re.sub(r"\s+", "", sub).replace("\\", "")
         name += f"_{sub}" if re.fullmatch(r"[A-Za-z0-9]+", sub) else "_{" + sub + "}"
     return name + primes
@@ -214,7 +219,7 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
             j += 1
         name = canonical_name(base, sub, primes)
         if sub is not None:
-            table.subscripts[name] = (canonical_name(base), re.sub(r"\s+", "", sub).replace("\\", ""))
+            table.subscripts[name] = (canonical_name(base), re.sub(r"\s+", "", _WRAPPED.sub(r"\1", sub)).replace("\\", ""))
         return name, j
 
     while pos < n:
@@ -234,6 +239,10 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
             end = pos + len(m.group(0))
             if cmd == "\\":
                 fail("a line break \\\\ inside a line: give each line separately", pos)
+            if cmd in ("{", "}"):
+                out.add("(" if cmd == "{" else ")", pos)  # \{ ... \} used as brackets
+                pos = end
+                continue
             if cmd in ("frac", "dfrac", "tfrac"):
                 dm = _DIFF.match(text, pos)
                 if dm:

@@ -33,7 +33,7 @@ import sympy as sp
 from . import _compare
 from ._diagnose import Diagnosis, diagnose
 from ._domains import Domain, Integer, Interval, Simplex, normalise_domains
-from ._latex import GREEK, SymbolTable, WorkingParseError, canonical_name, parse_line
+from ._latex import GREEK, VARIANTS, SymbolTable, WorkingParseError, canonical_name, parse_line
 
 __all__ = ["check_working", "WorkingReport", "LineVerdict", "WorkingParseError", "parse_declarations",
            "RELATIONS"]
@@ -272,7 +272,7 @@ def _name_of(token: str) -> tuple[str, bool]:
     m = re.fullmatch(r"\\?([A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*('*)", token)
     if not m or (token.startswith("\\") and m.group(1) not in GREEK) or (not token.startswith("\\") and len(m.group(1)) > 1):
         raise ValueError(f"cannot read the symbol name {token!r} (write e.g. x, x_i, \\sigma, \\pi_k)")
-    base, sub, primes = m.group(1), m.group(2), m.group(3)
+    base, sub, primes = VARIANTS.get(m.group(1), m.group(1)), m.group(2), m.group(3)
     if sub is None:
         return base + primes, False
     sub = sub.strip("{}").strip().lstrip("\\")
