@@ -547,6 +547,8 @@ class _Context:
             a, b = self.concrete(prev, inst), self.concrete(cur, inst)
             d = self._compare(a, b)
             if d.status != "holds":
+                if d.status == "fails":
+                    d.counterexample = self._readable(a, b, _differ) or d.counterexample
                 if d.status == "fails" and d.counterexample:
                     d.counterexample = {**{s.name: str(v) for s, v in inst.items()}, **d.counterexample}
                     d.values = (self.value_at(a, d.counterexample), self.value_at(b, d.counterexample))
@@ -555,6 +557,35 @@ class _Context:
                 return d
             routes.append(d.route)
         return _Decision("holds", _combine(routes, insts))
+
+    def _readable(self, a: Any, b: Any, bad: Any) -> dict[str, Any] | None:
+        """A counterexample with short numbers for showing (the engine has already refuted the step):
+        a moderate point rounded to two decimals where ``bad(left, right)`` is clearly true, or None."""
+        if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+            return None
+        try:
+            symbols = sorted(sp.sympify(a).free_symbols | sp.sympify(b).free_symbols, key=lambda x: x.name)
+            if any(self._kind(x) == "simplex" for x in symbols):
+                return None
+            for pt in self._screen_points(symbols):
+                exact = {x: sp.Rational(round(pt[x], 2)).limit_denominator(100) if not x.is_integer else sp.Integer(round(pt[x]))
+                         for x in symbols}
+                if any(v == 0 and (x.is_positive or x.is_nonzero) for x, v in exact.items()):
+                    continue
+                va, vb = sp.N(sp.sympify(a).xreplace(exact), 30), sp.N(sp.sympify(b).xreplace(exact), 30)
+                if not (va.is_real and vb.is_real and va.is_finite and vb.is_finite):
+                    continue
+                if bad(float(va), float(vb)):
+                    return {x.name: v for x, v in exact.items()}
+        except Exception:
+            return None
+        return None
+
+    def _kind(self, sym: sp.Symbol) -> str | None:
+        decl = self.decls.get(sym.name)
+        if decl is None and "_" in sym.name:
+            decl = self.family_decls.get(sym.name.split("_", 1)[0])
+        return decl.kind if decl is not None else None
 
     def quick_equal(self, a: Any, b: Any) -> bool:
         """For diagnoses: True only when the engine finds ``a == b``. Candidates that clearly differ at
@@ -647,6 +678,10 @@ class _Context:
             diff = b - a if relation in ("<=", "<") else a - b
             d = self._sign(diff, strict=relation in ("<", ">"))
             if d.status != "holds":
+                if d.status == "fails":
+                    strict = relation in ("<", ">")
+                    violated = (lambda x, y: (y - x if relation in ("<=", "<") else x - y) < (1e-9 if strict else -1e-9))
+                    d.counterexample = self._readable(a, b, violated) or d.counterexample
                 if d.status == "fails" and d.counterexample:
                     d.counterexample = {**{s.name: str(v) for s, v in inst.items()}, **d.counterexample}
                     d.values = (self.value_at(a, d.counterexample), self.value_at(b, d.counterexample))
@@ -656,6 +691,10 @@ class _Context:
                 return d
             routes.append(d.route)
         return _Decision("holds", _combine(routes, insts))
+
+
+def _differ(x: float, y: float) -> bool:
+    return abs(x - y) > 1e-6 * (1 + abs(x) + abs(y))
 
 
 def _sizes_text(inst: dict) -> str:
