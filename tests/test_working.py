@@ -103,6 +103,11 @@ def test_explicit_matrices_with_an_spd_domain():
     ([r"\sin x = 0", r"\Rightarrow x = 0"], "x real", "undecided"),
     ([r"x + y = 3", r"\Leftrightarrow y = 3 - x"], "", "holds"),
     ([r"x^2 = x", r"\Leftrightarrow x = 1"], "x real", "breaks"),
+    # dividing by a coefficient that may vanish is not a proof
+    ([r"a x = a", r"\Rightarrow x = 1"], "a, x real", "undecided"),
+    ([r"a x = a", r"\Rightarrow x = 1"], "a positive; x real", "holds"),
+    # a solution outside the declared domain is no counterexample
+    ([r"x^2 = 4", r"\Rightarrow x = 2"], "x interval(0, 5)", "holds"),
 ])
 def test_implications_are_sound(lines, declare, expected):
     r = check_working(lines, declare=declare)

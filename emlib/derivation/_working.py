@@ -16,7 +16,11 @@ Syntax of a chain (the same for the Python API and for ``python -m emlib.derivat
 * implications join equations ``lhs = rhs``. A run of ``=`` steps may end in a condition that the next
   implication starts from: in ``dQ/dv = G = 0 \\Rightarrow v = ...`` the step ``dQ/dv = G`` is checked,
   ``G = 0`` is the condition (not a step), and ``v = ...`` must follow from it;
-* between two equations ``=`` means ``\\Leftrightarrow``.
+* after an implication, each line is one equation ``lhs = rhs`` (``\\Leftrightarrow`` checks both
+  directions); in a chain without implications every ``=`` separates expressions.
+
+Undecided is never reported as holding. Counterexamples are shown at a short point (two decimals) when
+one is found where the two sides clearly differ; otherwise at the engine's point.
 """
 
 from __future__ import annotations
@@ -597,15 +601,16 @@ class _Context:
             return False
         return self._compare(a, b, quick=True).status == "holds"
 
-    def _screen_points(self, symbols: list[sp.Symbol]) -> list[dict[sp.Symbol, float]]:
-        """Two moderate points (no extreme values, where everything saturates) for screening candidates."""
-        key = tuple(symbols)
+    def _screen_points(self, symbols: list[sp.Symbol], n: int = 2) -> list[dict[sp.Symbol, float]]:
+        """``n`` moderate points (no extreme values, where everything saturates) for screening candidates
+        and for short counterexamples."""
+        key = (tuple(symbols), n)
         if key not in self._points:
             import numpy as np
 
             rng = np.random.default_rng([self.seed, 2024])
             pts = []
-            for _ in range(2):
+            for _ in range(n):
                 pt: dict[sp.Symbol, float] = {}
                 for d in self.domains:
                     if set(d.symbols) & set(symbols):
@@ -771,7 +776,7 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
     cores = [f1] + _log_cores(ctx, a1, b1)
     for s in unknowns:
         for core in cores:
-            roots = _roots(core, s)
+            roots = _roots(ctx, core, s)
             if roots is None:
                 continue
             expected = roots[0] if len(roots) == 1 else None
@@ -789,6 +794,10 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
                     probe = ctx._sign(-(g ** 2) * (1 + sum(x ** 2 for x in others)), strict=False)
                     point = dict(probe.counterexample or d.counterexample or {})
                     full = _verify_counterexample(ctx, f1, f2, s, root, point)
+                    for extra in ([] if full is not None else ctx._screen_points(others, 8)):
+                        full = _verify_counterexample(ctx, f1, f2, s, root, {x.name: v for x, v in extra.items()})
+                        if full is not None:
+                            break
                     if full is not None:
                         return _Decision(
                             "fails", "implication",
@@ -873,7 +882,10 @@ def _positive(ctx: _Context, expr: Any) -> bool:
     return ctx._sign(expr, strict=True).status == "holds"
 
 
-def _roots(core: Any, s: sp.Symbol) -> list | None:
+def _roots(ctx: _Context, core: Any, s: sp.Symbol) -> list | None:
+    """Every solution of ``core = 0`` for ``s`` when its numerator is a polynomial in ``s`` of degree at
+    most 4 whose leading coefficient cannot vanish on the domain (else None: where it vanishes the
+    equation may hold for every ``s``)."""
     try:
         num, den = sp.fraction(sp.together(core))
         num = sp.expand(num)
@@ -882,6 +894,10 @@ def _roots(core: Any, s: sp.Symbol) -> list | None:
         poly = sp.Poly(num, s)
         if poly.degree() > _SOLVE_DEGREE or any(c.has(s) for c in poly.coeffs()):
             return None
+        lead = poly.LC()
+        if not (lead.is_number and lead != 0) and lead.is_nonzero is not True:
+            if ctx._sign(lead ** 2, strict=True).status != "holds":
+                return None
         roots = sp.solve(num, s, dict=False)
     except Exception:
         return None
@@ -899,6 +915,29 @@ def _roots(core: Any, s: sp.Symbol) -> list | None:
     return out
 
 
+def _in_domain(ctx: _Context, s: sp.Symbol, value: float) -> bool:
+    """Whether a value of the solved-for symbol lies in its declared domain (or its assumptions)."""
+    if (s.is_positive and value <= 0) or (s.is_nonnegative and value < 0) or (s.is_negative and value >= 0):
+        return False
+    if s.is_integer and value != int(value):
+        return False
+    for d in ctx.domains:
+        if s in d.symbols:
+            low, high = getattr(d, "low", None), getattr(d, "high", None)
+            if (low is not None and value < float(low)) or (high is not None and value > float(high)):
+                return False
+    kind = ctx._kind(s)
+    decl = ctx.decls.get(s.name) or (ctx.family_decls.get(s.name.split("_", 1)[0]) if "_" in s.name else None)
+    if kind == "probability" and not 0 < value < 1:
+        return False
+    if kind in ("interval", "integer") and decl is not None:
+        if (decl.low is not None and value < decl.low) or (decl.high is not None and value > decl.high):
+            return False
+    if kind == "simplex" and not 0 < value < 1:
+        return False
+    return True
+
+
 def _verify_counterexample(ctx: _Context, f1: Any, f2: Any, s: sp.Symbol, root: Any, point: dict) -> dict | None:
     """Evaluate both equations at the point (with s = root): the first must hold, the second not."""
     try:
@@ -908,7 +947,7 @@ def _verify_counterexample(ctx: _Context, f1: Any, f2: Any, s: sp.Symbol, root: 
         if missing:
             return None
         sval = sp.N(root.xreplace(subs), 30)
-        if not sval.is_real:
+        if not sval.is_real or not _in_domain(ctx, s, float(sval)):
             return None
         subs[s] = sval
         v1, v2 = sp.N(f1.xreplace(subs), 30), sp.N(f2.xreplace(subs), 30)

@@ -74,7 +74,7 @@ EXERCISES = [
             "the objective is $S\\log\\mu + (R - S)\\log(1-\\mu) + (\\alpha-1)\\log\\mu + (\\alpha-1)\\log(1-\\mu)$. "
             "Find the maximiser: for $\\alpha > 1$ it stays strictly inside $(0, 1)$."
         ),
-        declare=r"\mu probability; S, R, \alpha positive",
+        declare=r"\mu probability; S, R positive; \alpha interval(1, 5)",
         start=r"\frac{\partial}{\partial \mu}\left(S\log\mu + (R-S)\log(1-\mu) + (\alpha-1)\log\mu + (\alpha-1)\log(1-\mu)\right)",
         target=r"\mu = \frac{S + \alpha - 1}{R + 2\alpha - 2}",
         hints=("Collect the $\\log\\mu$ terms: $(S + \\alpha - 1)\\log\\mu$.",
