@@ -1,10 +1,25 @@
-"""Regression tests that bite: the notebook and library checks must fail when something is wrong.
+"""Regression tests that bite, and the two-BLAS-thread determinism check, in two concurrent reruns.
 
-* A copy of EVERY notebook with one digit of one compared stored output changed fails under nbval,
-  exactly at the tampered cell, while the untampered cells before it pass (one nbval run for all).
-* Breaking one EM update rule of emlib (the Gaussian-mixture weight M-step, injected through a
-  ``sitecustomize.py`` that the pytest process and the notebook kernels both import) makes the unit
-  tests of the Gaussian mixture fail and makes the GMM notebooks fail.
+One nbval run over a copy of EVERY notebook, each with one digit of one compared stored output
+changed, under the project's own configuration (pytest options, sanitizers, conftest) and with
+two BLAS threads, although the stored outputs were written with one. It must fail in every notebook
+exactly at the tampered cell, with an output mismatch, and pass at every other cell. That proves both
+
+* the bite: a changed stored output is noticed in any notebook (nbval compares the notebooks' own
+  cells, and the project's sanitizers do not mask digits), and
+* determinism: every other compared cell reproduces its stored output with two BLAS threads.
+
+The one cell per notebook that is tampered with (the first compared stdout output holding a digit,
+an early, cheap cell) is the only one not checked with two threads here; ``EMLIB_FULL_RERUNS=1``
+adds the run of the intact notebooks with two threads (``tests/test_determinism.py``), which checks
+it too. The one-thread run of every notebook is part of every ``make test``.
+
+Concurrently (the second core), breaking one EM update rule of emlib (the Gaussian-mixture weight
+M-step, injected through a ``sitecustomize.py`` that the pytest process and the notebook kernels both
+import) must make the unit tests of the Gaussian mixture fail and make the GMM notebooks fail.
+
+These two reruns replace three sequential ones (all notebooks with two threads, the tampered copies,
+the tampered control on notebook 00): about 3 minutes before, the longer of the two runs now.
 """
 
 from __future__ import annotations
@@ -17,32 +32,18 @@ import textwrap
 import nbformat
 import pytest
 
-from nbval_helpers import NOTEBOOKS, ROOT, junit_results, run_nbval, tamper
+from nbval_helpers import (
+    NOTEBOOKS,
+    ROOT,
+    junit_failures,
+    junit_results,
+    nbval_cell_name,
+    start_nbval,
+    tamper,
+    write_project_config,
+)
 
-
-def test_every_notebook_fails_when_a_stored_output_is_tampered(tmp_path):
-    assert len(NOTEBOOKS) >= 9, [p.name for p in NOTEBOOKS]
-    expected = {}
-    for path in NOTEBOOKS:
-        nb = nbformat.read(path, as_version=4)
-        index, original, changed = tamper(nb)
-        assert original != changed
-        # nbval names code cells "Cell <n>", counting code cells only.
-        code_index = sum(c.cell_type == "code" for c in nb.cells[:index])
-        nb.cells = nb.cells[: index + 1]  # later cells cannot matter to the verdict: skip running them
-        nbformat.write(nb, tmp_path / path.name)
-        expected[path.name] = f"Cell {code_index}"
-    report = tmp_path / "junit.xml"
-    result = run_nbval(sorted(expected), tmp_path, junitxml=report)
-    assert result.returncode == 1, result.stdout[-3000:]
-    results = junit_results(report)
-    assert sorted(results) == sorted(expected), (sorted(results), result.stdout[-3000:])
-    for name, cell in expected.items():
-        outcomes = results[name]
-        failed = sorted(k for k, v in outcomes.items() if v != "passed")
-        assert failed == [cell], f"{name}: expected only {cell} to fail, got {outcomes}"
-        assert len(outcomes) == int(cell.split()[1]) + 1, outcomes  # every earlier cell ran and passed
-
+TWO_THREADS = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
 
 # After every M-step the weights are replaced by uniform ones: the weight update "forgets" N_k, a
 # plausible slip that leaves every other update (and every shape) intact. It wraps the M-step hook of
@@ -80,25 +81,70 @@ _PROBE = textwrap.dedent(
     """
 )
 
+GMM_TARGETS = ["tests/test_gaussian_mixture.py", "notebooks/03_gmm_em_derivation.ipynb",
+               "notebooks/04_gmm_in_practice.ipynb"]
+
 
 @pytest.fixture(scope="module")
-def broken_env(tmp_path_factory):
+def reruns(tmp_path_factory):
+    """Start both reruns at once (they share the two cores) and hand out their handles."""
+    assert len(NOTEBOOKS) >= 9, [p.name for p in NOTEBOOKS]
+
+    # 1. tampered copies of every notebook, project configuration, two BLAS threads
+    tampered_dir = tmp_path_factory.mktemp("tampered")
+    write_project_config(tampered_dir)
+    expected = {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        index, original, changed = tamper(nb)
+        assert original != changed
+        nbformat.write(nb, tampered_dir / path.name)
+        n_code = sum(c.cell_type == "code" for c in nb.cells)
+        expected[path.name] = (nbval_cell_name(nb, index), n_code)
+    tampered_report = tampered_dir / "junit.xml"
+    tampered_run = start_nbval(sorted(expected), tampered_dir, isolated=False, env=TWO_THREADS,
+                               junitxml=tampered_report, timeout=1200)
+
+    # 2. the broken weight update: GMM unit tests and GMM notebooks, project configuration, in place
     site = tmp_path_factory.mktemp("broken_site")
     (site / "sitecustomize.py").write_text(_BREAKAGE)
-    env = {"PYTHONPATH": str(site)}
+    broken_env = {"PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    broken_report = site / "junit.xml"
+    broken_run = start_nbval(GMM_TARGETS, ROOT, isolated=False, env=broken_env, junitxml=broken_report,
+                             timeout=1200)
+    return {
+        "tampered": (tampered_run, tampered_report, expected),
+        "broken": (broken_run, broken_report, broken_env),
+    }
+
+
+def test_tampered_notebooks_fail_exactly_there_and_pass_elsewhere_with_two_blas_threads(reruns):
+    run, report, expected = reruns["tampered"]
+    result = run.wait()
+    assert result.returncode == 1, result.stdout[-4000:]
+    results = junit_results(report)
+    # every notebook really ran (a collection slip would pass vacuously)
+    assert sorted(results) == sorted(expected), (sorted(results), result.stdout[-3000:])
+    failures = junit_failures(report)
+    for name, (cell, n_code) in expected.items():
+        outcomes = results[name]
+        failed = sorted(k for k, v in outcomes.items() if v != "passed")
+        # the bite: the tampered cell fails, by an output mismatch (not an execution error) ...
+        assert failed == [cell], f"{name}: expected only {cell} to fail, got {failed}: {failures.get(name)}"
+        assert "mismatch 'stdout'" in failures[name][cell], failures[name][cell][-2000:]
+        # ... and determinism: every other cell ran and reproduced its stored output with two threads
+        assert len(outcomes) == n_code, f"{name}: {len(outcomes)} cells ran, {n_code} expected"
+    assert sum(len(cases) for cases in results.values()) >= 9 * 5
+
+
+def test_broken_update_rule_fails_unit_tests_and_notebooks(reruns):
+    run, report, env = reruns["broken"]
     # The breakage is really active in a fresh interpreter (and therefore in an ipykernel started by
     # nbval): the patched M-step is installed and turns the 90/10 weights of this fit into 50/50.
     probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
                            env={**os.environ, **env}, timeout=120)
     assert probe.stdout.split() == ["_broken_m_step", "[0.5,", "0.5]"], probe.stdout + probe.stderr
-    return env
-
-
-def test_broken_update_rule_fails_unit_tests_and_notebooks(tmp_path, broken_env):
-    targets = ["tests/test_gaussian_mixture.py", "notebooks/03_gmm_em_derivation.ipynb",
-               "notebooks/04_gmm_in_practice.ipynb"]
-    report = tmp_path / "junit.xml"
-    result = run_nbval(targets, ROOT, isolated=False, env=broken_env, junitxml=report)
+    result = run.wait()
     assert result.returncode == 1, result.stdout[-3000:]
     results = junit_results(report)
 
