@@ -86,7 +86,7 @@ def _sample_cells() -> list:
         code(SAMPLE_REFUTED),
         code(SAMPLE_FIGURE),
         code("sp.Rational(1, 2) * x**2"),  # a sympy result: a text/latex output
-        md("## Check summary"),
+        md("## Appendix: bookkeeping\n\nThe check summary and the coverage of the outline."),
         code("d.summary()"),
         code("d.coverage()"),
     ]
@@ -501,8 +501,11 @@ def _has_math(text: str) -> bool:
     return bool(re.search(r"\$[^$\n]+\$|\\\[|\\begin\{", text))
 
 
-def _visible(cdp: _CDP, selector: str) -> list[bool]:
-    return cdp.evaluate(f"Array.from(document.querySelectorAll({json.dumps(selector)})).map(e => e.offsetParent !== null)")
+def _visible(cdp: _CDP, selector: str, unfolded_only: bool = False) -> list[bool]:
+    """Whether each element matching ``selector`` is shown (optionally: of those outside folded appendices)."""
+    keep = "e => !e.closest('.emlib-folded')" if unfolded_only else "e => true"
+    return cdp.evaluate(f"Array.from(document.querySelectorAll({json.dumps(selector)})).filter({keep})"
+                        ".map(e => e.offsetParent !== null)")
 
 
 @pytest.fixture(scope="module")
@@ -533,6 +536,8 @@ def test_site_in_headless_chromium(chromium, real_site, sample):  # chromium fir
             state = cdp.evaluate(WAIT_FOR_MATHJAX, timeout=40)
             if state not in ("done", "no MathJax"):
                 problems.append(f"{name}: MathJax did not finish ({state})")
+            # inspect folded appendices too
+            cdp.evaluate("document.querySelectorAll('.emlib-folded').forEach(s => s.classList.remove('emlib-folded'))")
             return cdp.evaluate(INSPECT)
 
         def goto(name: str) -> None:  # the reader's tools below need no typeset math: do not wait for it
@@ -588,18 +593,32 @@ def test_site_in_headless_chromium(chromium, real_site, sample):  # chromium fir
 
         # the code toggle hides every code cell (not its outputs), holds across pages, and shows them again
         goto(nb03)
-        before = _visible(cdp, "div.cell_input")
+        before = _visible(cdp, "div.cell_input", True)
         cdp.evaluate("document.querySelector('#emlib-code-toggle').click()")
-        hidden, outputs = _visible(cdp, "div.cell_input"), _visible(cdp, "div.cell_output")
+        hidden, outputs = _visible(cdp, "div.cell_input", True), _visible(cdp, "div.cell_output", True)
         if not (before and all(before) and not any(hidden) and outputs and all(outputs)):
             problems.append(f"{nb03}: the code toggle did not hide the code ({sum(before)} shown, then {sum(hidden)}; "
                             f"{sum(outputs)} of {len(outputs)} outputs visible)")
         goto(nb02)
-        if any(_visible(cdp, "div.cell_input")):
+        if any(_visible(cdp, "div.cell_input", True)):
             problems.append(f"{nb02}: hidden code did not stay hidden on the next page")
         cdp.evaluate("document.querySelector('#emlib-code-toggle').click()")
-        if not all(_visible(cdp, "div.cell_input")):
+        if not all(_visible(cdp, "div.cell_input", True)):
             problems.append(f"{nb02}: the code toggle did not show the code again")
+
+        # an appendix is folded by default; its button unfolds it; a link to a cell inside it unfolds it too
+        sample_page = pages[-1]
+        summary_cell = build_site.cell_label("00_sample", 7)
+        goto(sample_page)
+        folded = _visible(cdp, f"#{summary_cell}")
+        cdp.evaluate("document.querySelector('.emlib-fold-toggle').click()")
+        unfolded = _visible(cdp, f"#{summary_cell}")
+        goto(f"{site}/index.html")  # (from the same page, a link to an anchor fires no load event)
+        goto(f"{sample_page}#{summary_cell}")
+        linked = _visible(cdp, f"#{summary_cell}")
+        if folded != [False] or unfolded != [True] or linked != [True]:
+            problems.append(f"{sample_page}: appendix folding: folded {folded}, after the button {unfolded}, "
+                            f"opened by a link {linked}")
 
         # previous/next links: 02 -> 03 and back
         goto(nb02)

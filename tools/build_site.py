@@ -522,12 +522,12 @@ def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None, quiet: b
         raise RuntimeError("no notebooks to build")
     out = Path(out)
     prepare_out(out)
+    (out / MARKER).write_text("built by tools/build_site.py; the whole directory is rebuilt each time\n")
     infos = [analyse(Path(p)) for p in notebooks]
     with tempfile.TemporaryDirectory(prefix="emlib-site-") as tmp:
         src = Path(tmp) / "src"
         stage(src, infos)
         run_sphinx(src, out, Path(tmp) / "doctrees", quiet=quiet)
-    (out / MARKER).write_text("built by tools/build_site.py; the whole directory is rebuilt each time\n")
     return infos
 
 

@@ -29,3 +29,46 @@
     });
   });
 })();
+
+// emlib site: a section whose heading starts with "Appendix" (the bookkeeping: coverage and check tables)
+// is folded by default behind a "Show" button; a link into it (an erratum's link to a check, the outline)
+// unfolds it.
+(function () {
+  "use strict";
+  var APPENDIX = /^\s*(?:[\dA-Z]+[.)]?\s+)?appendix\b/i;
+  function setFolded(section, folded) {
+    section.classList.toggle("emlib-folded", folded);
+    var button = section.querySelector(":scope > .emlib-fold-toggle");
+    if (button) {
+      button.textContent = folded ? "Show the appendix" : "Hide the appendix";
+      button.setAttribute("aria-expanded", folded ? "false" : "true");
+    }
+  }
+  function unfoldTarget() {
+    if (!location.hash) { return; }
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var section = target && target.closest(".emlib-foldable");
+    if (section && section.classList.contains("emlib-folded")) {
+      setFolded(section, false);
+      target.scrollIntoView();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var sections = document.querySelectorAll("article section");
+    Array.prototype.forEach.call(sections, function (section) {
+      var heading = section.querySelector(":scope > h2, :scope > h3");
+      if (!heading || !APPENDIX.test(heading.textContent)) { return; }
+      section.classList.add("emlib-foldable");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-sm emlib-fold-toggle";
+      heading.insertAdjacentElement("afterend", button);
+      button.addEventListener("click", function () {
+        setFolded(section, !section.classList.contains("emlib-folded"));
+      });
+      setFolded(section, true);
+    });
+    unfoldTarget();
+  });
+  window.addEventListener("hashchange", unfoldTarget);
+})();
