@@ -246,14 +246,22 @@ def test_cli_on_the_example_file():
     assert text.rstrip().endswith("3 chains checked: 2 holds, 1 breaks")
 
 
-def test_cli_exit_codes(tmp_path):
+def test_cli_exit_codes(tmp_path, capsys):
+    from emlib.derivation.__main__ import main
+
     good = tmp_path / "good.md"
     good.write_text("Some prose with `$$ code $$`.\n\n<!-- domain: x positive -->\n$$\n\\log(x^2) \\\\\n= 2\\log x\n$$\n")
-    out = _cli("check", str(good))
-    assert out.returncode == 0, out.stdout
-    assert "1 chain checked: 1 holds" in out.stdout
+    assert main(["check", str(good)]) == 0
+    assert "1 chain checked: 1 holds" in capsys.readouterr().out
     bad = tmp_path / "bad.md"
     bad.write_text("$$ x = \\log(x $$\n")
-    out = _cli("check", str(bad))
-    assert out.returncode == 3 and "line 1, column 14" in out.stdout
-    assert _cli("check", str(tmp_path / "missing.md")).returncode == 2
+    assert main(["check", str(bad)]) == 3
+    assert "line 1, column 14" in capsys.readouterr().out
+    undecided = tmp_path / "undecided.md"
+    undecided.write_text("<!-- domain: x real -->\n$$\n\\sin x = 0 \\Rightarrow x = 0\n$$\n")
+    assert main(["check", str(undecided)]) == 0
+    assert main(["check", "--strict", str(undecided)]) == 4
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(tmp_path / "missing.md")])
+    assert exc.value.code == 2
