@@ -158,6 +158,14 @@ def test_parser_conventions():
         check_working(["x"], declare="x wobbly")
     with pytest.raises(TypeError):
         check_working("x = 1")
+    with pytest.raises(ValueError, match="empty"):
+        check_working([])
+    for kwargs, name in (({"declare": 3}, "declare"), ({"seed": -1}, "seed"), ({"seed": "0"}, "seed"),
+                         ({"define": "h = 1"}, "define"), ({"title": 1}, "title"), ({"domain": ["x"]}, "domain")):
+        with pytest.raises(TypeError, match=name):
+            check_working(["x"], **kwargs)
+    r = check_working([object(), "= 1"])
+    assert statuses(r) == ["unparsable", "unchecked"]
     assert issubclass(WorkingParseError, ValueError)
 
 

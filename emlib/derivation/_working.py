@@ -1086,6 +1086,14 @@ def check_working(lines: Sequence[Any], *, declare: str | Iterable[str] = "", do
         raise TypeError("lines must be a list of lines (LaTeX strings, sympy expressions or (relation, line) tuples)")
     if len(lines) == 0:
         raise ValueError("lines is empty: give at least one line")
+    if not isinstance(declare, str) and not (isinstance(declare, (list, tuple)) and all(isinstance(d, str) for d in declare)):
+        raise TypeError(f"declare must be a string like 'x positive; n integer', got {type(declare).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise TypeError(f"seed must be a non-negative int, got {seed!r}")
+    if define is not None and not isinstance(define, (dict, list, tuple)):
+        raise TypeError(f"define must be a dict {{name: value}} or a list of (name, value), got {type(define).__name__}")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}")
     if line_numbers is not None and len(line_numbers) != len(lines):
         raise ValueError("line_numbers must give one number per line")
     ctx = _Context(declare, domain, define, seed)
