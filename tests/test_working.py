@@ -273,3 +273,9 @@ def test_cli_exit_codes(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["check", str(tmp_path / "missing.md")])
     assert exc.value.code == 2
+
+
+def test_an_identity_before_an_implication_is_named():
+    r = check_working([r"\frac{d}{dx}\left(x^2 - 6x\right) = 2x - 6", r"\Rightarrow x = 3"])
+    v = r.verdicts[-1]
+    assert v.status == "breaks" and "end its line with '= 0'" in v.detail

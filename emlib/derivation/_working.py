@@ -1227,6 +1227,11 @@ def _diagnose_step(ctx: _Context, expected: Any, written: Any, rel: str) -> Diag
 def _implication_step(prev_eq: tuple[Any, Any], eq: tuple[Any, Any], p: _Piece, text: str, rel: str,
                       ctx: _Context, diagnose_slips: bool) -> LineVerdict:
     d, expected, inst = _implies(ctx, prev_eq, eq)
+    if d.status != "holds" and ctx.equal(*prev_eq).status == "holds" and ctx.equal(*eq).status != "holds":
+        return LineVerdict(p.line, text, rel, "breaks", route="implication",
+                           detail="the equation before it holds for every value (it is a step, not a condition), "
+                                  "so nothing can be solved from it; to set an expression to zero, end its line "
+                                  "with '= 0'")
     if rel == "<=>" and d.status == "holds":
         back, _, _ = _implies(ctx, eq, prev_eq)
         if back.status != "holds":
