@@ -279,3 +279,14 @@ def test_an_identity_before_an_implication_is_named():
     r = check_working([r"\frac{d}{dx}\left(x^2 - 6x\right) = 2x - 6", r"\Rightarrow x = 3"])
     v = r.verdicts[-1]
     assert v.status == "breaks" and "end its line with '= 0'" in v.detail
+
+
+def test_cli_reads_aligned_blocks(tmp_path, capsys):
+    from emlib.derivation.__main__ import main
+
+    work = tmp_path / "aligned.md"
+    work.write_text("<!-- domain: x real -->\n$$\n\\begin{aligned}\n(x+1)^2 &= x^2 + 2x + 1 \\\\\n"
+                    "        &\\ge 2x + 1\n\\end{aligned}\n$$\n\n<!-- skip -->\n$$ a = b $$\n")
+    assert main(["check", str(work)]) == 0
+    out = capsys.readouterr().out
+    assert "line 5: >= 2x + 1  [holds" in out and "skipped" in out

@@ -972,7 +972,10 @@ class _Piece:
 
 
 def _split(text: str) -> list[tuple[str | None, str, int]]:
-    """Split a line at top-level relation symbols: [(relation before, text, column offset)]."""
+    """Split a line at top-level relation symbols: [(relation before, text, column offset)].
+
+    ``&`` (alignment) counts as a space; columns are kept."""
+    text = text.replace("&", " ")
     out: list[tuple[str | None, str, int]] = []
     depth = 0
     start = 0
