@@ -210,6 +210,15 @@ def external_resources(page: str) -> list[str]:
     return sorted({m["url"] for rx in _LOADING for m in rx.finditer(page)})
 
 
+def test_the_network_guard_bites():
+    import socket
+
+    attempts: list = []
+    with _no_network(attempts), pytest.raises(OSError):
+        socket.create_connection(("example.org", 80), timeout=1)
+    assert attempts == ["lookup example.org"]
+
+
 def test_external_resources_are_detected():
     page = ('<script src="https://cdn.example.org/x.js"></script><link rel="stylesheet" href="//fonts.example/a.css">'
             '<style>@import "https://example.com/b.css"; .a{background:url(http://example.com/c.png)}</style>'
@@ -218,11 +227,45 @@ def test_external_resources_are_detected():
         "//fonts.example/a.css", "http://example.com/c.png", "https://cdn.example.org/x.js", "https://example.com/b.css"]
 
 
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", None}
+
+
+@contextlib.contextmanager
+def _no_network(attempts: list):
+    """Refuse (and record) every connection or name lookup outside this machine, made in this process."""
+    import socket
+
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else None
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in LOCAL_HOSTS:
+            attempts.append(f"connect {address}")
+            raise OSError("the site build must not use the network")
+        return real_connect(sock, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in LOCAL_HOSTS:
+            attempts.append(f"lookup {host}")
+            raise socket.gaierror("the site build must not use the network")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect, socket.getaddrinfo = connect, getaddrinfo
+    try:
+        yield attempts
+    finally:
+        socket.socket.connect, socket.getaddrinfo = real_connect, real_getaddrinfo
+
+
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory):
+    """The site of the real notebooks, built with the network refused (it must not need it)."""
     out = tmp_path_factory.mktemp("site")
+    attempts: list = []
     start = time.perf_counter()
-    infos = build_site.build(out)
+    with _no_network(attempts):
+        infos = build_site.build(out)
+    assert not attempts, f"the site build tried to use the network: {attempts}"
     return out, infos, time.perf_counter() - start
 
 
