@@ -1,13 +1,13 @@
 """The offline web site of the notebooks (tools/build_site.py, `make site`: Sphinx + myst-nb + sphinx-book-theme).
 
 The reader of the check records is checked against what emlib.derivation really emits: a small sample
-notebook is executed in a real kernel and built into a site. The real site is checked statically (the
-generated index, errata and coverage agree with the records, every link to a cell has its anchor, no page
-loads anything from outside), then in headless Chromium served from 127.0.0.1: math typeset by the local
+notebook is executed in a real kernel and built into a site. The real site is built with the network
+refused, then checked statically (the generated index, errata and coverage agree with the records, every
+link to a cell has its anchor, no page loads anything from outside), then in headless Chromium served from 127.0.0.1: math typeset by the local
 MathJax and no raw TeX left in the visible text, figures decoded, no request leaving localhost, and the
 reader's tools: the table-of-contents sidebar, previous/next links, the in-page outline, the offline search
-("responsibility" lands on notebook 03), the show/hide-code toggle, glossary links and links between
-notebooks. Chromium is Debian's `chromium` package; without it the browser test skips locally and fails
+("responsibility" lands on notebook 03), the show/hide-code toggle, folded appendices, glossary links and
+links between notebooks. Chromium is Debian's `chromium` package; without it the browser test skips locally and fails
 under CI (the environment variable CI is set).
 """
 
