@@ -303,30 +303,32 @@ def _kmeans_plusplus_indices(
 
     def sq_dist(idx: np.ndarray) -> np.ndarray:
         # (len(idx), n) squared distances |x|^2 - 2 c.x + |c|^2 from the samples idx to all samples by
-        # one matrix product, clipped at 0 (rounding) and exactly 0 from a sample to itself.
+        # one matrix product, exactly 0 from a sample to itself. Rounding can leave entries slightly
+        # below 0; only the row that becomes `closest` is clipped (its cumulative sum must not
+        # decrease), which saves a pass over the (len(idx), n) array.
         D = (-2.0 * Xt[:, idx].T) @ Xt
         D += x_sq
         D += x_sq[idx][:, None]
-        np.maximum(D, 0.0, out=D)
         D[np.arange(idx.size), idx] = 0.0
         return D
 
     indices = np.empty(n_clusters, dtype=np.intp)
     indices[0] = rng.integers(n)
-    closest = sq_dist(indices[:1])[0]
+    closest = np.maximum(sq_dist(indices[:1])[0], 0.0)
     for c in range(1, n_clusters):
-        pot = float(closest.sum())
+        cumulative = np.cumsum(closest)
+        pot = float(cumulative[-1])
         if pot <= 0.0:
             # Every point coincides with a chosen centre: any further choice is as good as another.
             cand = rng.integers(n, size=n_local_trials)
         else:
-            cand = np.searchsorted(np.cumsum(closest), rng.uniform(size=n_local_trials) * pot)
+            cand = np.searchsorted(cumulative, rng.uniform(size=n_local_trials) * pot)
             np.clip(cand, None, n - 1, out=cand)
         D = sq_dist(cand)
         np.minimum(D, closest, out=D)
         best = int(np.argmin(D.sum(axis=1)))
         indices[c] = cand[best]
-        closest = D[best]
+        closest = np.maximum(D[best], 0.0)
     return indices
 
 
