@@ -22,8 +22,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable
-
 import sympy as sp
 
 __all__ = ["WorkingParseError", "SymbolTable", "parse_line", "canonical_name", "GREEK"]
@@ -476,5 +474,3 @@ def _convert(expr: sp.Basic, names: dict[str, str], operators: dict[str, str], t
     out = walk(expr, {})
     return out
 
-
-ParseFn = Callable[[str], sp.Basic]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import html
 import inspect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 import mpmath
@@ -987,11 +987,9 @@ def _split(text: str) -> list[tuple[str | None, str, int]]:
             depth += 1
         elif ch in "})]":
             depth -= 1
-        elif ch == "\\" and text.startswith("\\left", i) and not re.match(r"\\left[A-Za-z]", text[i:]):
-            pass
         if depth == 0:
-            m = _REL_RE.match(text, i)
-            if m and not (text[i] == "\\" and text.startswith("\\left", i)):
+            m = _REL_RE.match(text, i)  # \le matches neither \left nor \leq's prefix (whole names only)
+            if m:
                 out.append((rel, text[start:i], start))
                 rel = RELATIONS[m.group(0)]
                 i = m.end()
