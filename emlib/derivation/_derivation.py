@@ -23,6 +23,8 @@ __all__ = ["Check", "Derivation", "StepError", "ExpectedFalseError"]
 CATEGORIES = ("symbolic", "numeric", "finite-difference")
 #: MIME types of the structured records a Derivation attaches to its outputs in Jupyter.
 CHECK_MIME = "application/vnd.emlib.check+json"
+#: Kinds of refuted printed results (errata are grouped by them).
+SEVERITIES = ("", "error", "slip")
 SUMMARY_MIME = "application/vnd.emlib.summary+json"
 COVERAGE_MIME = "application/vnd.emlib.coverage+json"
 
@@ -88,6 +90,9 @@ class Check:
         The same in LaTeX (without dollar signs), for typesetting.
     where : str
         Where the printed claim appears in the notes (document and section or page).
+    severity : str
+        For refuted checks: ``"error"`` (the printed result is wrong: it changes a result) or
+        ``"slip"`` (an intermediate line is wrong but the final result stands); empty if not given.
     """
 
     label: str
@@ -103,6 +108,7 @@ class Check:
     printed_latex: str = ""
     correct_latex: str = ""
     where: str = ""
+    severity: str = ""
 
     @property
     def refuted(self) -> bool:
@@ -136,8 +142,9 @@ class Check:
         if self.status != "refuted" or not (self.printed_latex or self.correct_latex):
             return ""
         items = ", ".join(self.sources) or "-"
+        kind = {"error": " (an error that changes a result)", "slip": " (a slip; the final result stands)"}.get(self.severity, "")
         lines = [f"**Refuted as expected** ({html.escape(self.route)}): {html.escape(self.label).replace('*', chr(92) + '*')}  ",
-                 f"notes item {items}" + (f", {html.escape(self.where)}" if self.where else "") + "  "]
+                 f"notes item {items}" + (f", {html.escape(self.where)}" if self.where else "") + kind + "  "]
         if self.printed_latex:
             lines.append(f"printed: ${self.printed_latex}$  ")
         if self.correct_latex:
@@ -152,6 +159,7 @@ class Check:
             "section": self.section, "sources": list(self.sources), "status": self.status,
             "detail": self.detail, "printed": self.printed, "correct": self.correct,
             "printed_latex": self.printed_latex, "correct_latex": self.correct_latex, "where": self.where,
+            "severity": self.severity,
         }
 
 
@@ -218,7 +226,8 @@ class Derivation:
 
     @contextmanager
     def expect_false(self, source: str | Sequence[str] | None = None, printed: str = "", correct: str = "", *,
-                     printed_latex: str = "", correct_latex: str = "", where: str = "") -> Iterator[None]:
+                     printed_latex: str = "", correct_latex: str = "", where: str = "",
+                     severity: str = "") -> Iterator[None]:
         """Wrap exactly one check that must fail: it records a printed result that the check refutes.
 
         The refutation is recorded only on definitive evidence: an exact nonzero residual, or a
@@ -237,12 +246,17 @@ class Derivation:
             The same in LaTeX, without dollar signs (typeset in the notebook and on the site).
         where : str, optional
             Where the printed result appears in the notes, e.g. ``"note 002, section 3 (page 4)"``.
+        severity : {"", "error", "slip"}, optional
+            ``"error"``: the printed result is wrong; ``"slip"``: a wrong intermediate line whose final
+            result stands. Used to group the errata.
         """
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {sorted(SEVERITIES)}, got {severity!r}")
         if self._expect is not None:
             raise RuntimeError("expect_false blocks cannot be nested")
         self._expect = {"source": source, "printed": str(printed), "correct": str(correct),
                         "printed_latex": str(printed_latex), "correct_latex": str(correct_latex),
-                        "where": str(where)}
+                        "where": str(where), "severity": severity}
         self._expect_used = 0
         try:
             yield
@@ -267,7 +281,7 @@ class Derivation:
             if self._expect_used > 1:
                 raise ValueError("an expect_false block must contain exactly one check")
             src = _sources(expect["source"]) or _sources(source)
-            extra = {k: expect[k] for k in ("printed", "correct", "printed_latex", "correct_latex", "where")}
+            extra = {k: expect[k] for k in ("printed", "correct", "printed_latex", "correct_latex", "where", "severity")}
             if outcome.status == "holds":
                 self._record(Check(label, kind, outcome.route, outcome.category, self._section, src, "failed",
                                    "expected to be false but it holds", **extra))
