@@ -700,6 +700,12 @@ def test_site_in_headless_chromium(chromium, real_site, sample):  # chromium fir
         if not any(r.split("?")[0].split("#")[0] == "03_gmm_em_derivation.html" for r in results):
             problems.append(f"search for 'responsibility' did not find notebook 03: {results}")
         else:
+            # the math in the text around the hits is typeset too
+            time.sleep(0.5)  # the results come in batches; the last one is typeset after it arrives
+            state = cdp.evaluate(WAIT_FOR_MATHJAX, timeout=40)
+            raw = cdp.evaluate(INSPECT)["raw"]
+            if state != "done" or raw:
+                problems.append(f"search results: MathJax {state}, raw TeX in the visible text: {raw}")
             landed = cdp.click_and_wait("#search-results li a[href^='03_gmm_em_derivation.html']")
             if not landed.startswith(f"/{nb03}"):
                 problems.append(f"the search result for notebook 03 led to {landed!r}")

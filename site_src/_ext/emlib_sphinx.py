@@ -223,7 +223,15 @@ class GlossaryLinks(SphinxTransform):
         section.insert(title_index + 1, box)
 
 
+def _math_on_search_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Load MathJax on the search page too: the text around a search hit holds math (site_src/_static/emlib.js
+    typesets it)."""
+    if pagename == "search":
+        context["has_maths_elements"] = True
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("html-page-context", _math_on_search_page, priority=400)  # before sphinx.ext.mathjax looks
     app.add_transform(CellAnchors)
     app.add_transform(NotebookLinks)
     app.add_transform(GlossaryLinks)

@@ -72,3 +72,34 @@
   });
   window.addEventListener("hashchange", unfoldTarget);
 })();
+
+// emlib site: the text around each search hit is taken from the page's source, so its math arrives as TeX
+// between \( and \): typeset it as the hits appear (a formula cut off at the end of the excerpt is dropped).
+(function () {
+  "use strict";
+  function dropCutFormula(p) {
+    var text = p.textContent, open = text.lastIndexOf("\\("), close = text.lastIndexOf("\\)");
+    if (open < 0 || close > open) { return; }
+    var walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT), nodes = [], node;
+    while ((node = walker.nextNode())) { nodes.push(node); }
+    var seen = 0, cut = false;
+    nodes.forEach(function (n) {
+      var start = seen;
+      seen += n.data.length;
+      if (cut) { n.data = ""; return; }
+      if (open >= start && open < seen) { n.data = n.data.slice(0, open - start) + "..."; cut = true; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var results = document.getElementById("search-results");
+    if (!results || !window.MutationObserver) { return; }
+    var pending = false;
+    new MutationObserver(function () {
+      var fresh = results.querySelectorAll("p.context:not(.tex2jax_process)");
+      if (!fresh.length || pending || !window.MathJax || !MathJax.Hub) { return; }
+      pending = true;
+      Array.prototype.forEach.call(fresh, function (p) { dropCutFormula(p); p.classList.add("tex2jax_process"); });
+      setTimeout(function () { pending = false; MathJax.Hub.Queue(["Typeset", MathJax.Hub, results]); }, 50);
+    }).observe(results, {childList: true, subtree: true});
+  });
+})();
