@@ -73,6 +73,9 @@ def test_sums_are_expanded_for_two_sizes():
     # true for n = 3 only: the second size catches it
     r = check_working([r"\sum_{i=1}^{n} 1", r"= 3"], declare="n integer")
     assert statuses(r) == ["start", "breaks"]
+    # the sizes respect a declared range
+    r = check_working([r"\sum_{i=1}^{n} 1", r"= n"], declare="n integer(5, 9)")
+    assert r.verdicts[1].route.endswith("sums expanded with n = 5 and 6")
 
 
 def test_declared_domains_are_used():

@@ -451,14 +451,24 @@ class _Context:
         sizes = self.sizes(*exprs)
         if not sizes:
             return [{}]
-        return [{s: n for s in sizes} for n in SIZES]
+        values = {}
+        for s in sizes:
+            decl = self.decls.get(s.name)
+            low = int(decl.low) if decl is not None and decl.low is not None else None
+            high = int(decl.high) if decl is not None and decl.high is not None else None
+            allowed = [v for v in range(max(SIZES[0], low if low is not None else SIZES[0]), (high if high is not None else 10**6) + 1)][:len(SIZES)]
+            if not allowed and low is not None:
+                allowed = list(range(low, (high if high is not None else low) + 1))[:len(SIZES)]
+            values[s] = allowed or list(SIZES)
+        k = max(len(v) for v in values.values())
+        return [{s: v[min(i, len(v) - 1)] for s, v in values.items()} for i in range(k)]
 
     def concrete(self, expr: Any, inst: dict) -> Any:
         """Sizes substituted, sums and products expanded, indexed entries turned into symbols."""
         if not hasattr(expr, "xreplace"):
             return expr
         if inst:
-            names = {s.name: v for s, v in inst.items()}
+            names = {s.name: sp.Integer(v) for s, v in inst.items()}
             expr = expr.xreplace({s: names[s.name] for s in expr.free_symbols if getattr(s, "name", None) in names})
         if isinstance(expr, sp.MatrixBase):
             return expr.applyfunc(lambda e: self.concrete(e, {}))
