@@ -191,7 +191,7 @@ M = matrix("M", 2)
 SLIPS = {
     "flipped sign": [([r"x^2 - 3x", r"= 3x - x^2"], ""), ([r"\frac{d}{dx}(x^2 - 3x)", r"= 2x + 3"], "")],
     "factor 2": [([r"\frac{d}{dx} x^2", r"= x"], ""), ([r"\frac{d}{dx}(x^2 + y^2 x)", r"= 2x + 2y^2"], "")],
-    "transpose": [([A * B, (A * B).T], "")],
+    "transpose": [([A * B, (A * B).T], ""), ([matrix("G", 2, 3), matrix("G", 2, 3).T], "")],
     "missing inverse": [([r"\frac{a}{b}", r"= \frac{b}{a}"], "a, b positive"), ([M.inv(), M], "")],
     "log of a sum": [([r"\log(a+b)", r"= \log a + \log b"], "a, b positive"),
                      ([r"\log\sum_{k=1}^{K} p_k", r"= \sum_{k=1}^{K}\log p_k"], "p_k positive; K integer")],

@@ -85,6 +85,8 @@ def _candidates(expected: Any, written: Any, make: Callable[[str], sp.Symbol],
     yield "factor 2", 2 * written, expected, "a factor 2 is lost: the line is half of what it should be"
     yield "factor 2", written / 2, expected, "a factor 2 too many (or a 1/2 lost): the line is twice what it should be"
     if matrix:
+        if isinstance(expected, sp.MatrixBase) and written.shape != expected.shape and written.T.shape == expected.shape:
+            yield "transpose", written.T, expected, "the line is the transpose of what it should be (a row for a column?)"
         if written.rows == written.cols and written.T != written:
             yield "transpose", written.T, expected, "the line is the transpose of what it should be"
         if written.rows == written.cols and written.rows <= 3:
