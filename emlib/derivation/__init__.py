@@ -4,6 +4,9 @@ Every notebook creates one :class:`Derivation` and runs each step through it. A 
 symbolically where sympy can (the route is recorded), otherwise checked numerically at reproducible
 random points or by finite differences, and a wrong step raises :class:`StepError` with both sides and
 the residual. Printed results that a check refutes are recorded with :meth:`Derivation.expect_false`.
+
+Readers check their own working, a chain of LaTeX or sympy lines, with :func:`check_working` (one
+verdict per line, diagnoses of typical slips) or ``python -m emlib.derivation check WORK.md``.
 """
 
 from ._derivation import Check, Derivation, ExpectedFalseError, StepError
