@@ -42,7 +42,7 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 RECORD_KEYS = ("label", "kind", "route", "category", "section", "sources", "status", "detail", "printed",
-               "correct", "printed_latex", "correct_latex", "where")
+               "correct", "printed_latex", "correct_latex", "where", "severity")
 
 # ------------------------------------------------------------------------------------ a sample notebook
 SAMPLE_SETUP = """\
@@ -63,7 +63,7 @@ SAMPLE_REFUTED = """\
 d.section("Where the notes go wrong")
 with d.expect_false(source="900-04", printed="(x + y)^2 = x^2 + y^2", correct="(x + y)^2 = x^2 + 2xy + y^2",
                     printed_latex="(x + y)^2 = x^2 + y^2", correct_latex="(x + y)^2 = x^2 + 2xy + y^2",
-                    where="note 900, section 1"):
+                    where="note 900, section 1", severity="error"):
     d.equal((x + y) ** 2, x**2 + y**2, "square as printed  (the (x + y)^2 slip)", domain=Real(x, y))
 with d.expect_false(source=["900-02", "900-05"]):
     d.close(2.0, 3.0, "2 = 3 (printed)")
@@ -102,7 +102,8 @@ def _sample_records() -> tuple[list[dict], dict, list[dict]]:
         exec(SAMPLE_SETUP.replace("%matplotlib inline\n", ""), namespace)
         exec(SAMPLE_REFUTED, namespace)
     d = namespace["d"]
-    records = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in r.as_dict().items()} for r in d.records]
+    records = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in r.as_dict().items() if k in RECORD_KEYS}
+               for r in d.records]
     summary = {"total": len(d.records), "counts": d.counts(), "refuted": len(d.refuted())}
     return records, summary, [{"item": i, "where": w, "how": h} for i, w, h in d.coverage_rows()]
 
@@ -160,6 +161,7 @@ def test_errata_and_index_of_the_sample(sample):
     assert errata.count('class="emlib-erratum') == 2
     assert "\\((x + y)^2 = x^2 + 2xy + y^2\\)" in errata, "the correct result is typeset from its LaTeX"
     assert "note 900, section 1" in errata
+    assert "Errors: the printed result is wrong" in errata and "Severity not given" in errata  # grouped by severity
     for rec in info.refuted:
         assert f'href="00_sample.html#{build_site.cell_label("00_sample", rec.cell)}"' in errata
         assert f'href="00_sample.html#{build_site.cell_label("00_sample", rec.explanation)}"' in errata

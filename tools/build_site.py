@@ -363,8 +363,21 @@ def _doc_sort(doc: str) -> tuple:
     return (doc == "", doc)
 
 
+SEVERITIES = {  # expect_false(severity=...): the order and the headings of the errata within a document
+    "error": "Errors: the printed result is wrong",
+    "slip": "Slips: an intermediate line is wrong, the final result stands",
+}
+
+
 def _severity_sort(severity: str) -> tuple:
-    return (severity == "", severity)
+    order = list(SEVERITIES)
+    return (severity not in order, order.index(severity) if severity in order else 0, severity == "", severity)
+
+
+def severity_title(severity: str) -> str:
+    if not severity:
+        return "Severity not given"
+    return SEVERITIES.get(severity, esc(severity.capitalize()))
 
 
 def ordered_errata(errata: list[Erratum]) -> list[tuple[str, str, list[Erratum]]]:
@@ -403,7 +416,7 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum]) -> str:
             current_doc = doc
             out += [f"(errata-doc-{doc or 'none'})=", f"## {'Notes document ' + doc if doc else 'Not tied to an outline item'}", ""]
         if any_severity:
-            out += [f"### {esc(severity.capitalize()) if severity else 'Severity not given'}", ""]
+            out += [f"### {severity_title(severity)}", ""]
         for e in entries:
             number = numbers[id(e)] = len(numbers) + 1
             rec = e.first
@@ -525,9 +538,12 @@ def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None, quiet: b
     (out / MARKER).write_text("built by tools/build_site.py; the whole directory is rebuilt each time\n")
     infos = [analyse(Path(p)) for p in notebooks]
     with tempfile.TemporaryDirectory(prefix="emlib-site-") as tmp:
-        src = Path(tmp) / "src"
+        src, html = Path(tmp) / "src", Path(tmp) / "html"
         stage(src, infos)
-        run_sphinx(src, out, Path(tmp) / "doctrees", quiet=quiet)
+        # Sphinx writes into the temporary directory (myst-nb keeps files in a folder beside its output
+        # directory, which must not be the repository), then the pages are copied to ``out``
+        run_sphinx(src, html, Path(tmp) / "doctrees", quiet=quiet)
+        shutil.copytree(html, out, dirs_exist_ok=True)
     return infos
 
 
