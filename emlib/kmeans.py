@@ -261,16 +261,17 @@ def _lloyd_prepared(
         shift = float(np.sum((new_centers - centers) ** 2))
         centers = new_centers
         if moved == 0 or (moved < 0 and n_iter > 1 and np.array_equal(labels, labels_old)):
-            converged = strict = True
+            converged = True
+            # No label moved and the sums were not recomputed: the centres are bitwise those the
+            # labels were computed from. (Resummed sums can differ from the updated ones by rounding.)
+            strict = moved == 0
             break
         if shift <= tol:
             converged = True
             break
         labels_old, labels = labels, labels_old
     if not strict or relocated:
-        # Unchanged labels give bitwise the same centres, so after a strict convergence (without a
-        # relocation) the labels already belong to the final centres.
-        _assign(XA, centers, labels)
+        _assign(XA, centers, labels)  # the labels of the final centres
     return centers, labels, n_iter, converged
 
 
