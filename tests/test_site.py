@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import html.parser
 import http.server
 import json
 import os
@@ -313,6 +314,67 @@ def test_real_site_is_complete_self_contained_and_consistent(real_site):
     index = pages["index.html"]
     for info in infos:
         assert f'href="{info.page}"' in index
+
+
+class _ProseText(html.parser.HTMLParser):
+    """The text of a page outside code, math (left for MathJax), scripts and print-only parts, as
+    (nearest cell anchor, text) pieces: what a reader sees as prose."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    SKIP_TAGS = {"pre", "code", "script", "style", "head", "title", "svg", "math", "textarea"}
+    SKIP_CLASSES = {"math", "onlyprint", "cell_input", "highlight"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []  # per open element: whether it hides its content
+        self.anchor = ""
+        self.pieces: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if re.fullmatch(r"nb\w+-cell-\d+", attrs.get("id") or ""):
+            self.anchor = attrs["id"]
+        if tag in self.VOID:
+            return
+        classes = set((attrs.get("class") or "").split())
+        self.stack.append(tag in self.SKIP_TAGS or bool(classes & self.SKIP_CLASSES))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if data.strip() and not any(self.stack):
+            self.pieces.append((self.anchor, data))
+
+
+def raw_tex(page: str) -> list[str]:
+    """TeX commands and dollar signs in a page's prose: math that escaped the markdown parser."""
+    parser = _ProseText()
+    parser.feed(page)
+    found = []
+    for anchor, text in parser.pieces:
+        m = re.search(r"\\[A-Za-z]+|\$", text)
+        if m:
+            found.append(f"{anchor or '(no cell)'}: {text[max(0, m.start() - 30):m.start() + 50]!r}")
+    return found
+
+
+def test_raw_tex_is_found():
+    page = ('<p id="nb07-cell-14">The form $\\frac{a}{b}</p><ul><li><p>+ \\frac{c}{d}$ ends.</p></li></ul>'
+            '<p>Fine: <span class="math notranslate">\\(\\frac{a}{b}\\)</span> and <code>$x$</code>.</p>'
+            '<div class="onlyprint"><h1>\\frac{1}{2}</h1></div><br><p>costs 5 $</p>')
+    assert [f.split(":")[0] for f in raw_tex(page)] == ["nb07-cell-14", "nb07-cell-14", "nb07-cell-14"]
+
+
+def test_no_raw_tex_in_the_prose_of_any_page(real_site, sample):
+    """A static twin of the browser check (runs without Chromium): no TeX outside math in any page."""
+    out, _, _ = real_site
+    _, sample_out, sample_info = sample
+    found = {p.name: raw_tex(p.read_text()) for p in [*out.glob("*.html"), sample_out / sample_info.page]}
+    found = {name: f for name, f in found.items() if f}
+    assert not found, "raw TeX in the text of the pages (nbXX-cell-NN: notebook XX, cell NN):\n" + "\n".join(
+        f"{name}: {f}" for name, fs in found.items() for f in fs)
 
 
 def test_glossary_covers_the_notation(real_site):
