@@ -267,6 +267,9 @@ def counts_line(info: NotebookInfo) -> str:
     line = f"**{plural(info.total, 'check')}**: {parts}"
     if info.refuted:
         line += f"; [{plural(len(info.refuted), 'refutes a printed result', 'refute printed results')}](errata-{info.docname})"
+    failed = sum(int(s.get("failed", 0)) for s in info.summaries)
+    if failed:
+        line += f"; **{failed} FAILED** (the stored outputs record failing checks)"
     return line
 
 
