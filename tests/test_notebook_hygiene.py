@@ -39,7 +39,8 @@ def _code_cells(nb):
 def test_normalised(path):
     text = path.read_text(encoding="utf-8")
     assert dumps(normalise(nbformat.reads(text, as_version=4))) == text, (
-        f"{path.name} is not normalised: run `python tools/notebooks.py refresh notebooks/{path.name}`"
+        f"{path.name} is not normalised: run `python tools/notebooks.py normalise notebooks/{path.name}` (metadata "
+        f"only, e.g. after a JupyterLab not started by `make lab` saved it) or `make notebooks NB=notebooks/{path.name}`"
     )
 
 

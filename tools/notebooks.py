@@ -1,7 +1,8 @@
 """Re-execute notebooks in place and normalise them, or check that they are normalised.
 
-    python tools/notebooks.py refresh [NOTEBOOK ...]   # execute + normalise (default: all)
-    python tools/notebooks.py check   [NOTEBOOK ...]   # exit 1 if a file would change
+    python tools/notebooks.py refresh   [NOTEBOOK ...]   # execute + normalise (default: all)
+    python tools/notebooks.py check     [NOTEBOOK ...]   # exit 1 if a file would change
+    python tools/notebooks.py normalise [NOTEBOOK ...]   # normalise only, without executing (outputs kept)
 
 Normalising keeps outputs and execution counts (nbval compares them) and drops what differs from
 run to run or machine to machine: timing metadata, language_info versions, random cell ids,
@@ -105,15 +106,25 @@ def refresh(path: Path, timeout: int = 600) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["refresh", "check"])
+    parser.add_argument("command", choices=["refresh", "check", "normalise"])
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or all_notebooks()
     if args.command == "check":
         bad = [p for p in paths if not is_normalised(p)]
         for p in bad:
-            print(f"not normalised: {p.relative_to(ROOT)} (run: python tools/notebooks.py refresh {p.name})")
+            shown = p.relative_to(ROOT) if p.is_relative_to(ROOT) else p
+            print(f"not normalised: {shown} (run: python tools/notebooks.py normalise {shown}, "
+                  "or refresh it if it was edited)")
         return 1 if bad else 0
+    if args.command == "normalise":
+        for p in paths:
+            text = p.read_text(encoding="utf-8")
+            new = dumps(normalise(nbformat.reads(text, as_version=4)))
+            if new != text:
+                p.write_text(new, encoding="utf-8")
+                print(f"normalised {p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}")
+        return 0
     for p in paths:
         elapsed = refresh(p)
         print(f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: executed in {elapsed:.1f} s")
