@@ -44,6 +44,12 @@ class NbvalRun:
             self._result = subprocess.CompletedProcess(self.args, self._proc.returncode, out, err)
         return self._result
 
+    def stop(self) -> None:
+        """End the run if nobody waited for it (e.g. its test was deselected)."""
+        if self._result is None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+
 
 def start_nbval(
     targets: list[str],

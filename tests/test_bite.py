@@ -112,10 +112,12 @@ def reruns(tmp_path_factory):
     broken_report = site / "junit.xml"
     broken_run = start_nbval(GMM_TARGETS, ROOT, isolated=False, env=broken_env, junitxml=broken_report,
                              timeout=1200)
-    return {
+    yield {
         "tampered": (tampered_run, tampered_report, expected),
         "broken": (broken_run, broken_report, broken_env),
     }
+    tampered_run.stop()
+    broken_run.stop()
 
 
 def test_tampered_notebooks_fail_exactly_there_and_pass_elsewhere_with_two_blas_threads(reruns):
