@@ -6,6 +6,8 @@
   combined rerun in ``tests/test_bite.py``, which also shows that a tampered output is noticed. With
   ``EMLIB_FULL_RERUNS=1`` (``EMLIB_FULL_RERUNS=1 make test``) the intact notebooks are also all run
   with two threads here, which covers the cell per notebook that the combined rerun tampers with.
+* The project's configuration collects every code cell of every notebook in ``notebooks/`` (the
+  reruns run named copies, so this is checked on its own, without running a kernel).
 * A refresh (re-execute and normalise) of a copy of a notebook reproduces the committed notebook byte
   for byte. The committed notebook is itself the output of an earlier refresh, so this is also the
   check that a second refresh changes nothing (refreshing the copy again would start from the same
@@ -46,6 +48,23 @@ def test_all_notebooks_pass_nbval_with_two_blas_threads(tmp_path):
     assert ran == sorted(p.name for p in NOTEBOOKS), sorted(results)
     assert all(v == "passed" for cases in results.values() for v in cases.values())
     assert sum(len(cases) for cases in results.values()) >= 9 * 5
+
+
+def test_project_configuration_collects_every_cell_of_every_notebook():
+    # The reruns in tests/test_bite.py name the notebook copies explicitly; this keeps the check that
+    # the project's own configuration collects the whole notebooks/ directory (cheap: no kernel runs).
+    import nbformat
+
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "notebooks"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300,
+                         env={k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"})
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    items = [line for line in out.stdout.splitlines() if "::Cell " in line]
+    for path in NOTEBOOKS:
+        n_code = sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
+        cells = [line for line in items if line.startswith(f"notebooks/{path.name}::")]
+        assert len(cells) == n_code, (path.name, len(cells), n_code)
+    assert {line.split("::")[0] for line in items} == {f"notebooks/{p.name}" for p in NOTEBOOKS}
 
 
 def test_refreshing_reproduces_the_committed_notebook_byte_for_byte(tmp_path, monkeypatch):
