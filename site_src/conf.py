@@ -54,7 +54,9 @@ mathjax2_config = {
     "TeX": {"equationNumbers": {"autoNumber": "none"}},
     # STIX-Web is the one web font jupyter-server-mathjax ships; the hidden MathML for screen readers
     # names MathJax's TeX fonts, which it does not ship: point those at ordinary fonts
-    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None},
+    # typeset in larger chunks with short pauses (the defaults, 50 formulas and 100 ms, are slow on long pages)
+    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None,
+                 "EqnChunk": 100, "EqnChunkFactor": 2, "EqnChunkDelay": 10},
     "NativeMML": {"styles": {sel: {"font-family": "serif"} for sel in _MML_FONTS}},
     "displayAlign": "center",
     "messageStyle": "none",
