@@ -104,12 +104,36 @@ class Exercise:
             out.append("Check your working: ex.check([...]) with one sympy expression per line")
         return "\n".join(out)
 
+    def statement_markdown(self) -> str:
+        """The statement as Markdown: math typeset, hints folded (``<details>``), never the solution."""
+        out = [f"**Exercise {self.id}: {self.title}**", "", self.statement.strip(), ""]
+        if self.start is not None:
+            out += [f"Start from: ${self.start}$", ""]
+        out += [f"Reach: ${self.shown_target or self.target}$", ""]
+        if self.declare:
+            out += [f"Symbols: `{self.declare}`", ""]
+        if self.define:
+            out += ["Abbreviations: " + "; ".join(f"${n} = {v}$" for n, v in self.define), ""]
+        for k, hint in enumerate(self.hints, 1):
+            out += [f"<details><summary>Hint {k} of {len(self.hints)}</summary>", "", hint, "", "</details>", ""]
+        out.append(f"Check your working with `exercise(\"{self.id}\").check([...])` in the cell below.")
+        return "\n".join(out)
+
     def show(self) -> None:
-        """Print the statement (plain text, stable for nbval)."""
-        print(self.statement_text())
+        """Show the statement: typeset Markdown with folded hints in Jupyter, plain text elsewhere.
+
+        The plain text (what nbval compares) is :meth:`statement_text`.
+        """
+        from ..derivation._derivation import _kernel_display
+
+        display = _kernel_display()
+        if display is None:
+            print(self.statement_text())
+        else:
+            display({"text/plain": self.statement_text(), "text/markdown": self.statement_markdown()}, raw=True)
 
     def _repr_markdown_(self) -> str:
-        return self.statement_text().replace("\n", "  \n")
+        return self.statement_markdown()
 
     def hint(self, k: int = 1) -> None:
         """Print hint ``k`` (1-based)."""
