@@ -159,7 +159,6 @@ def _assign(
     powers = np.ldexp(1.0, np.arange(K - 1, -1, -1))
     clusters = np.arange(K)[:, None]
     rows = max(256, _LLOYD_BLOCK_ENTRIES // K)
-    moved = 0
     for s in range(0, n, rows):
         xb = XA[:, s : s + rows]
         lab = labels[s : s + xb.shape[1]]
@@ -172,27 +171,27 @@ def _assign(
             np.subtract(K, e, out=lab)
         else:
             np.argmin(D, axis=0, out=lab)
-        if stats is None:
+        if stats is None or old is not None:
             continue
-        if old is None:
-            if E is None:
-                E = (clusters == lab).astype(float)
-            else:
-                tie = np.flatnonzero(mant != 0.5)  # a code that is not a power of two: a tie
-                if tie.size:
-                    E[:, tie] = clusters == lab[tie]
-            stats += E @ xb.T
-            continue
-        lo = old[s : s + xb.shape[1]]
-        ch = np.flatnonzero(lab != lo)
-        if ch.size:
-            moved += ch.size
-            S = np.zeros((K, ch.size))  # +1 into the new cluster, -1 out of the old one
-            i = np.arange(ch.size)
-            S[lab[ch], i] = 1.0
-            S[lo[ch], i] = -1.0
-            stats += S @ xb[:, ch].T
-    return moved
+        if E is None:
+            E = (clusters == lab).astype(float)
+        else:
+            tie = np.flatnonzero(mant != 0.5)  # a code that is not a power of two: a tie
+            if tie.size:
+                E[:, tie] = clusters == lab[tie]
+        stats += E @ xb.T
+    if stats is None or old is None:
+        return 0
+    # Move the samples whose label changed, in chunks of at most `rows` (one pass to find them).
+    moved = np.flatnonzero(labels != old)
+    for s in range(0, moved.size, rows):
+        ch = moved[s : s + rows]
+        S = np.zeros((K, ch.size))  # +1 into the new cluster, -1 out of the old one
+        i = np.arange(ch.size)
+        S[labels[ch], i] = 1.0
+        S[old[ch], i] = -1.0
+        stats += S @ XA[:, ch].T
+    return int(moved.size)
 
 
 def _inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
