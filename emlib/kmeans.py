@@ -156,9 +156,13 @@ def _assign(
     np.multiply(centers, -2.0, out=W[:, :d])  # exact: rounds as -2 (C @ X) does
     W[:, d] = np.einsum("kd,kd->k", centers, centers)
     use_code = K <= _MAX_CODE_CLUSTERS
-    powers = np.ldexp(1.0, np.arange(K - 1, -1, -1))
+    # The indicator and its code in float32 where the code is exact there (below 2**24): half the
+    # memory traffic of the block's second pass.
+    ctype = np.float32 if K <= 24 else np.float64
+    powers = np.ldexp(1.0, np.arange(K - 1, -1, -1)).astype(ctype)
     clusters = np.arange(K)[:, None]
     rows = max(256, _LLOYD_BLOCK_ENTRIES // K)
+    Ebuf = np.empty((K, rows), dtype=ctype)
     for s in range(0, n, rows):
         xb = XA[:, s : s + rows]
         lab = labels[s : s + xb.shape[1]]
@@ -166,7 +170,7 @@ def _assign(
         E = None
         if use_code:
             m = np.min(D, axis=0)
-            E = np.equal(D, m, out=D)  # D's memory now holds the 0/1 indicator
+            E = np.equal(D, m, out=Ebuf[:, : D.shape[1]])
             mant, e = np.frexp(powers @ E)
             np.subtract(K, e, out=lab)
         else:
@@ -179,7 +183,7 @@ def _assign(
             tie = np.flatnonzero(mant != 0.5)  # a code that is not a power of two: a tie
             if tie.size:
                 E[:, tie] = clusters == lab[tie]
-        stats += E @ xb.T
+        stats += E.astype(float) @ xb.T
     if stats is None or old is None:
         return 0
     # Move the samples whose label changed, in chunks of at most `rows` (one pass to find them).

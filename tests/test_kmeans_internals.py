@@ -32,8 +32,8 @@ def fit_both(X, init, **kw):
 
 @pytest.mark.parametrize(
     "n, d, K",
-    [(600, 2, 8), (400, 16, 16), (300, 20, 5), (500, 3, 60)],
-    ids=["d2-transposed", "d16-transposed", "d20-row-major", "K60-argmin"],
+    [(600, 2, 8), (400, 16, 16), (300, 20, 5), (400, 4, 30), (500, 3, 60)],
+    ids=["d2-transposed", "d16-transposed", "d20-row-major", "K30-float64-code", "K60-argmin"],
 )
 @pytest.mark.parametrize("tol", [0.0, 1e-4])
 def test_labels_identical_to_sklearn_from_the_same_centres(n, d, K, tol):
