@@ -962,7 +962,8 @@ def check_inventory(root: Path) -> tuple[list[CheckRecord], dict[tuple[str, int]
     checks, cells = [], {}
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        deps = _cell_emlib_dependencies(nb)
+        statements: list = []
+        deps = _cell_emlib_dependencies(nb, statements)
         code = [c for c in nb.cells if c.cell_type == "code"]
         for i, cell in enumerate(code):
             cells[(path.name, i)] = {"summary": bool(_SUMMARY_SOURCE.match(cell.source.strip().splitlines()[-1]))
@@ -973,7 +974,9 @@ def check_inventory(root: Path) -> tuple[list[CheckRecord], dict[tuple[str, int]
                 for line in out.text.splitlines():
                     m = _CHECK_LINE.match(line)
                     if m:
-                        checks.append(CheckRecord(path.name, i, m.group(2), m.group(1) != "ok", sorted(deps[i])))
+                        own = _statement_deps(m.group(2), statements[i] if i < len(statements) else [])
+                        checks.append(CheckRecord(path.name, i, m.group(2), m.group(1) != "ok",
+                                                  sorted(deps[i] if own is None else own)))
     return checks, cells
 
 
@@ -981,7 +984,22 @@ _MUTATING_METHODS = {"append", "extend", "update", "add", "insert", "setdefault"
                      "appendleft", "__setitem__"}
 
 
-def _cell_emlib_dependencies(nb) -> list[set[str]]:
+def _statement_deps(label: str, stmts: list[tuple[set[str], list[str]]]) -> set[str] | None:
+    """Dependencies of the statement that printed ``label``: the one whose string literals cover most of it.
+
+    None if no statement's literals cover at least half of the label (then the whole cell counts).
+    """
+    best, best_score = None, 0
+    for deps, frags in stmts:
+        score = sum(len(f) for f in set(frags) if f in label)
+        if score > best_score:
+            best, best_score = deps, score
+    if best is None or best_score < 0.5 * len(label.strip()):
+        return None
+    return best
+
+
+def _cell_emlib_dependencies(nb, statements: list | None = None) -> list[set[str]]:
     """Per code cell, the emlib functions and classes whose values reach it (a simple taint analysis).
 
     Names imported from emlib (except the checker, :mod:`emlib.derivation`, and the exceptions) are
@@ -996,6 +1014,9 @@ def _cell_emlib_dependencies(nb) -> list[set[str]]:
         if cell.cell_type != "code":
             continue
         dep: set[str] = set()
+        stmts: list[tuple[set[str], list[str]]] = []  # per top-level statement: (deps, string fragments)
+        if statements is not None:
+            statements.append(stmts)
         try:
             tree = ast.parse(_code_of_notebook_cell(cell.source))
         except SyntaxError:
@@ -1037,6 +1058,8 @@ def _cell_emlib_dependencies(nb) -> list[set[str]]:
                 for w in writes:
                     prov[w] = prov.get(w, set()) | d
             dep |= d
+            frags = [n.value for n in ast.walk(stmt) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            stmts.append((set(d), [f for f in frags if len(f.strip()) >= 4]))
         out.append(dep)
     return out
 
@@ -1199,18 +1222,23 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
             lines.append(f"* ignored (fail in the baseline too): {len(r['ignored_pre_existing_failures'])}")
         lines.append("")
     # checks no mutant kills
-    reach = reach or {"mutated": {}, "cells": {}}
+    reach = reach or {"mutated": {}, "cells": {}, "checks": {}}
     cell_reach = reach["cells"]
+
+    def reached(c: CheckRecord) -> list[str]:  # mutants whose function reaches the statement of the check
+        return reach.get("checks", {}).get(f"{c.notebook}|{c.cell}|{c.label}", cell_reach.get(f"{c.notebook}|{c.cell}", []))
+
     unkilled = [c for c in checks if not kill_of_check.get((c.notebook, c.cell, c.label))]
     pure = [c for c in unkilled if not c.depends_on]
-    unmutated = [c for c in unkilled if c.depends_on and not cell_reach.get(f"{c.notebook}|{c.cell}")]
-    needs = [c for c in unkilled if c.depends_on and cell_reach.get(f"{c.notebook}|{c.cell}")]
+    unmutated = [c for c in unkilled if c.depends_on and not reached(c)]
+    needs = [c for c in unkilled if c.depends_on and reached(c)]
     lines += ["## Notebook checks that no mutant kills", "",
               f"{len(checks)} stored checks ({sum(c.refuted for c in checks)} of them refutations); "
               f"{len(checks) - len(unkilled)} are killed by name by at least one mutant (the check raises, or its "
               f"printed line changes); {len(unkilled)} are not. Classified from the cell sources (a static "
-              "data-flow analysis: which names imported from emlib reach the cell, and which emlib definitions "
-              "those call):",
+              "data-flow analysis: which names imported from emlib reach the statement that runs the check -- "
+              "found by its label's string literals, else the whole cell -- and which emlib definitions those "
+              "call):",
               f"* {len(pure)} are independent of emlib: no value computed by emlib reaches their cell "
               "(pure sympy/numpy claims; emlib.derivation, the checker, does not count);",
               f"* {len(unmutated)} use emlib only through functions that no mutant changes (listed);",
@@ -1232,7 +1260,7 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
         cs = [c for c in needs if c.notebook == nb]
         lines.append(f"* **{nb}** ({len(cs)}):")
         for c in cs:
-            ms = cell_reach.get(f"{c.notebook}|{c.cell}", [])
+            ms = reached(c)
             lines.append(f"  * cell {c.cell}{' (refutation)' if c.refuted else ''}: `{_md_escape(c.label[:110])}` -- "
                          f"reached by {len(ms)} mutant(s): {', '.join(ms[:6])}{' ...' if len(ms) > 6 else ''}")
     lines += ["", "## Baseline", "",
@@ -1255,7 +1283,7 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
         "meta": meta,
         "mutants": results,
         "checks": [dict(dataclasses.asdict(c), killed_by=kill_of_check.get((c.notebook, c.cell, c.label), []),
-                        reached_by=cell_reach.get(f"{c.notebook}|{c.cell}", []))
+                        reached_by=reached(c))
                    for c in checks],
         "reach": reach,
     }, indent=1))
@@ -1321,11 +1349,13 @@ def reach_table(mutants: list[Mutant], root: Path) -> dict:
     graph, alias = definition_graph(root)
     mutated = {m.id: mutated_definition(m, root) for m in mutants}
     checks, cells = check_inventory(root)
-    reach = {}
-    for (nb, cell), facts in cells.items():
-        hit = reached_definitions(facts["depends_on"], graph, alias)
-        reach[f"{nb}|{cell}"] = sorted(mid for mid, d in mutated.items() if d in hit)
-    return {"mutated": mutated, "cells": reach}
+    def mutants_reaching(names) -> list[str]:
+        hit = reached_definitions(names, graph, alias)
+        return sorted(mid for mid, d in mutated.items() if d in hit)
+
+    reach = {f"{nb}|{cell}": mutants_reaching(facts["depends_on"]) for (nb, cell), facts in cells.items()}
+    per_check = {f"{c.notebook}|{c.cell}|{c.label}": mutants_reaching(c.depends_on) for c in checks}
+    return {"mutated": mutated, "cells": reach, "checks": per_check}
 
 
 def analyse(mutants: list[Mutant], out: dict) -> tuple[list[dict], list[CheckRecord], dict]:
@@ -1350,11 +1380,11 @@ def rewrite_report(source: Path, report: Path, matrix: Path, rev: str | None) ->
     data = json.loads(source.read_text())
     results, meta = data["mutants"], data["meta"]
     rev = rev or meta.get("rev")
-    checks = [CheckRecord(c["notebook"], c["cell"], c["label"], c["refuted"], c["depends_on"]) for c in data["checks"]]
     kill_of_check = {(c["notebook"], c["cell"], c["label"]): c["killed_by"] for c in data["checks"] if c["killed_by"]}
     work = Path(tempfile.mkdtemp(prefix="emlib-mutation-rewrite-"))
     try:
         snapshot = make_snapshot(work / "snapshot", rev)
+        checks = check_inventory(snapshot)[0]  # the stored checks of that revision, classified afresh
         by_id = {m.id: m for m in CATALOGUE}
         reach = reach_table([by_id[r["id"]] for r in results if r["id"] in by_id], snapshot)
         for r in results:  # descriptions and hints as the catalogue has them now
