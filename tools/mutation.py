@@ -428,6 +428,14 @@ class HarnessError(RuntimeError):
     """The harness could not produce a trustworthy result (wrong emlib imported, missing results, ...)."""
 
 
+class DirtyBaselineError(HarnessError):
+    """Tests or notebook cells fail in the unmutated copy (the run was stopped early)."""
+
+    def __init__(self, failures: list[str]):
+        super().__init__(f"{len(failures)} tests/cells fail in the unmutated copy: {failures[:30]}")
+        self.failures = failures
+
+
 def _module_name(path: str) -> str:
     parts = Path(path).with_suffix("").parts
     if parts[-1] == "__init__":
@@ -1281,6 +1289,17 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
                     "survive_unit_tests": [r["id"] for r in ut_surv], "stale": stale,
                     "killed_by_notebook_check": len(by_check)},
         "meta": meta,
+        "matrix": {r["id"]: {
+            "target": r["target"],
+            "module": r["module"],
+            "notebook_cells": {nb: sorted(k["cell"] for k in r["notebook_cell_kills"] if k["notebook"] == nb)
+                               for nb in sorted({k["notebook"] for k in r["notebook_cell_kills"]})},
+            "notebook_checks": sorted({c for k in r["notebook_cell_kills"] for c in k["checks"]}),
+            "unit_tests": sorted({k.split("::")[0] for k in r["unit_test_kills"]}),
+            "killed_by_notebooks": r["killed_by_notebooks"],
+            "killed_by_notebook_check": r["killed_by_notebook_check"],
+            "killed_by_unit_tests": r["killed_by_unit_tests"],
+        } for r in results},
         "mutants": results,
         "checks": [dict(dataclasses.asdict(c), killed_by=kill_of_check.get((c.notebook, c.cell, c.label), []),
                         reached_by=reached(c))
@@ -1295,7 +1314,7 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
 # ----------------------------------------------------------------------------------------------------
 def run_mutants(mutants: list[Mutant], *, jobs: int = 2, rev: str | None = None, workdir: Path | None = None,
                 selection: dict[str, tuple[list[str], list[str]]] | None = None,
-                timeout: int = 1200, log=print) -> dict:
+                timeout: int = 1200, log=print, stop_on_dirty_baseline: bool = False) -> dict:
     """Baseline + one run per mutant. Returns {"baseline", "runs", "selection", ...}; raises on stale mutants."""
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="emlib-mutation-")) if own else workdir
@@ -1332,6 +1351,11 @@ def run_mutants(mutants: list[Mutant], *, jobs: int = 2, rev: str | None = None,
                 if m is None:
                     baseline = res
                     log(f"[baseline] {len(res.outcomes)} results in {res.seconds:.0f} s")
+                    dirty = sorted(k for k, v in res.outcomes.items() if v in ("failed", "error"))
+                    if dirty and stop_on_dirty_baseline:
+                        for f in futures:
+                            f.cancel()  # runs not yet started; the running ones finish
+                        raise DirtyBaselineError(dirty)
                 else:
                     runs[m.id] = res
                     failed = sum(v in ("failed", "error") for v in res.outcomes.values())
@@ -1451,9 +1475,16 @@ def main(argv: list[str] | None = None) -> int:
     started = _dt.datetime.now(_dt.timezone.utc)
     try:
         out = run_mutants(mutants, jobs=args.jobs, rev=args.rev, timeout=args.timeout,
-                          log=lambda s: print(s, file=sys.stderr, flush=True))
+                          log=lambda s: print(s, file=sys.stderr, flush=True),
+                          stop_on_dirty_baseline=not args.allow_dirty_baseline)
     except StaleMutantError as exc:
         print(f"STALE MUTANTS in the snapshot:\n{exc}", file=sys.stderr)
+        return 2
+    except DirtyBaselineError as exc:
+        print("BASELINE NOT CLEAN: these tests/cells fail in the unmutated copy, so a mutant could not be seen "
+              "there. Refresh the notebooks (make notebooks), analyse a committed revision (--rev), or pass "
+              "--allow-dirty-baseline for a lower bound:\n" + "\n".join(f"  {k}" for k in exc.failures),
+              file=sys.stderr)
         return 2
     except HarnessError as exc:
         print(f"HARNESS ERROR (no trustworthy result): {exc}", file=sys.stderr)
