@@ -1108,6 +1108,7 @@ def analyse_mutant(mutant: Mutant, run: RunResult, baseline: RunResult, tests: l
             matched.append(hit or lab)
         info.update(notebook=nb, cell=cell, checks=[m for m in matched if m in stored], labels=matched)
         cell_kills.append(info)
+    cell_kills.sort(key=lambda k: (k["notebook"], k["cell"]))
     by_check = [c for c in cell_kills if c["kind"] in ("check", "check-line")]
     return {
         "id": mutant.id,
@@ -1418,6 +1419,8 @@ def rewrite_report(source: Path, report: Path, matrix: Path, rev: str | None) ->
     finally:
         shutil.rmtree(work, ignore_errors=True)
     meta["selection"] = {k: tuple(v) for k, v in meta["selection"].items()}
+    for r in results:
+        r["notebook_cell_kills"].sort(key=lambda k: (k["notebook"], k["cell"]))
     K, M = write_report(results, data["summary"].get("stale", []), checks, kill_of_check, meta, report, matrix, reach)
     print(f"{K} of {M} mutants killed by notebooks and unit tests (report: {report}, matrix: {matrix})")
     return 0
