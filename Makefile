@@ -20,7 +20,7 @@ help:
 	@echo "make notebooks        re-execute all notebooks in place and normalise them (NB=path for one)"
 	@echo "make check-notebooks  fail if a notebook is not normalised"
 	@echo "make bench            time emlib against scikit-learn: EM per iteration, default fits end to end, K-means (~20 min; BENCH_ARGS, BENCH_FIT_ARGS, BENCH_KMEANS_ARGS=--help)"
-	@echo "make mutation         mutation analysis: each slip in emlib's formulas must fail a notebook check and a unit test (~30 min; MUTATION_ARGS=--help)"
+	@echo "make mutation         mutation analysis: each slip in emlib's formulas must fail a notebook check and a unit test (up to 1 h; MUTATION_ARGS=--help)"
 	@echo "make clean            remove .venv and caches"
 
 env: $(STAMP)
