@@ -287,7 +287,9 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "Use the sidebar, the previous/next links at the bottom of each page, or search; the",
         "[glossary](glossary.md) explains the notation, the [errata](errata.md) list every printed result of",
         "the notes that a check refutes, and the [coverage](coverage.md) page says which notebook checks each",
-        "outline item of the notes.",
+        "outline item of the notes."
+        + (" The [mutation analysis](mutation.md) shows which checks and tests catch deliberate slips in emlib."
+           if MUTATION_REPORT.exists() else ""),
         "",
         f"{plural(len(infos), 'notebook')}, {plural(total, 'check')} ("
         + ", ".join(f"{counts.get(c, 0)} {c}" for c in CATEGORIES)
@@ -324,6 +326,7 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "errata",
         "coverage",
         "glossary",
+        *(["mutation"] if MUTATION_REPORT.exists() else []),
         "```",
         "",
     ]
@@ -495,6 +498,10 @@ def mathjax_source() -> Path:
     return static
 
 
+#: The report of the last full mutation run (tools/mutation.py), published as the site's kill matrix.
+MUTATION_REPORT = Path(__file__).resolve().parent / "mutation_report.md"
+
+
 def prepare_out(out: Path) -> None:
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
@@ -513,6 +520,8 @@ def stage(stage_dir: Path, infos: list[NotebookInfo]) -> None:
     (stage_dir / "index.md").write_text(index_md(infos, errata), encoding="utf-8")
     (stage_dir / "errata.md").write_text(errata_md(infos, errata), encoding="utf-8")
     (stage_dir / "coverage.md").write_text(coverage_md(infos), encoding="utf-8")
+    if MUTATION_REPORT.exists():  # the kill matrix of the last full `make mutation` run
+        (stage_dir / "mutation.md").write_text(MUTATION_REPORT.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def run_sphinx(src: Path, out: Path, doctrees: Path, quiet: bool = True) -> None:
