@@ -1,8 +1,9 @@
 """Regression tests that bite, and the two-BLAS-thread determinism check, in two concurrent reruns.
 
-One nbval run over a copy of EVERY notebook, each with one digit of one compared stored output
+One nbval rerun over a copy of EVERY notebook, each with one digit of one compared stored output
 changed, under the project's own configuration (pytest options, sanitizers, conftest) and with
-two BLAS threads, although the stored outputs were written with one. It must fail in every notebook
+two BLAS threads, although the stored outputs were written with one (the copies are split between
+two concurrent nbval processes, so that two kernels run at once). It must fail in every notebook
 exactly at the tampered cell, with an output mismatch, and pass at every other cell. That proves both
 
 * the bite: a changed stored output is noticed in any notebook (nbval compares the notebooks' own
@@ -14,7 +15,7 @@ an early, cheap cell) is the only one not checked with two threads here; ``EMLIB
 adds the run of the intact notebooks with two threads (``tests/test_determinism.py``), which checks
 it too. The one-thread run of every notebook is part of every ``make test``.
 
-Concurrently (the second core), breaking one EM update rule of emlib (the Gaussian-mixture weight
+Concurrently, breaking one EM update rule of emlib (the Gaussian-mixture weight
 M-step, injected through a ``sitecustomize.py`` that the pytest process and the notebook kernels both
 import) must make the unit tests of the Gaussian mixture fail and make the GMM notebooks fail.
 
@@ -46,6 +47,8 @@ from nbval_helpers import (
 )
 
 TWO_THREADS = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+# The tampered copies are run by this many concurrent nbval processes (kernels in parallel).
+TAMPERED_GROUPS = 2
 
 # After every M-step the weights are replaced by uniform ones: the weight update "forgets" N_k, a
 # plausible slip that leaves every other update (and every shape) intact. It wraps the M-step hook of
@@ -103,9 +106,11 @@ def reruns(tmp_path_factory):
         nbformat.write(nb, tampered_dir / path.name)
         n_code = sum(c.cell_type == "code" for c in nb.cells)
         expected[path.name] = (nbval_cell_name(nb, index), n_code)
-    tampered_report = tampered_dir / "junit.xml"
-    tampered_run = start_nbval(sorted(expected), tampered_dir, isolated=False, env=TWO_THREADS,
-                               junitxml=tampered_report, timeout=1200)
+    # Two interleaved halves in two processes: kernels in parallel, one per core on an idle machine.
+    names = sorted(expected)
+    tampered = [(start_nbval(names[g::TAMPERED_GROUPS], tampered_dir, isolated=False, env=TWO_THREADS,
+                             junitxml=tampered_dir / f"junit{g}.xml", timeout=1200), tampered_dir / f"junit{g}.xml")
+                for g in range(TAMPERED_GROUPS)]
 
     # 2. the broken weight update: GMM unit tests and GMM notebooks, project configuration, in place
     site = tmp_path_factory.mktemp("broken_site")
@@ -115,21 +120,24 @@ def reruns(tmp_path_factory):
     broken_run = start_nbval(GMM_TARGETS, ROOT, isolated=False, env=broken_env, junitxml=broken_report,
                              timeout=1200)
     yield {
-        "tampered": (tampered_run, tampered_report, expected),
+        "tampered": (tampered, expected),
         "broken": (broken_run, broken_report, broken_env),
     }
-    tampered_run.stop()
+    for run, _ in tampered:
+        run.stop()
     broken_run.stop()
 
 
 def test_tampered_notebooks_fail_exactly_there_and_pass_elsewhere_with_two_blas_threads(reruns):
-    run, report, expected = reruns["tampered"]
-    result = run.wait()
-    assert result.returncode == 1, result.stdout[-4000:]
-    results = junit_results(report)
+    runs, expected = reruns["tampered"]
+    results, failures = {}, {}
+    for run, report in runs:
+        result = run.wait()
+        assert result.returncode == 1, result.stdout[-4000:]
+        results.update(junit_results(report))
+        failures.update(junit_failures(report))
     # every notebook really ran (a collection slip would pass vacuously)
-    assert sorted(results) == sorted(expected), (sorted(results), result.stdout[-3000:])
-    failures = junit_failures(report)
+    assert sorted(results) == sorted(expected), sorted(results)
     for name, (cell, n_code) in expected.items():
         outcomes = results[name]
         failed = sorted(k for k, v in outcomes.items() if v != "passed")
