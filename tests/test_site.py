@@ -280,7 +280,7 @@ def test_real_site_is_complete_self_contained_and_consistent(real_site):
     assert [i.path for i in infos] == NOTEBOOKS
     assert (out / "_static" / "mathjax" / "MathJax.js").is_file()
     pages = {p.name: p.read_text() for p in out.glob("*.html")}
-    generated = {"index.html", "errata.html", "coverage.html", "glossary.html", "mutation.html", "search.html", "genindex.html"}
+    generated = {"index.html", "errata.html", "coverage.html", "glossary.html", "items.html", "mutation.html", "search.html", "genindex.html"}
     assert set(pages) == generated | {p.stem + ".html" for p in NOTEBOOKS}
     for name, text in pages.items():
         assert external_resources(text) == [], name
@@ -777,3 +777,13 @@ def test_site_in_headless_chromium(chromium, real_site, sample):  # chromium fir
             problems.append(f"requests that left localhost: {sorted(set(outside))}")
     assert not problems, "\n".join(problems)
     assert (ARTIFACTS / "site-03_gmm_em_derivation.png").stat().st_size > 10_000
+
+
+def test_outline_ids_link_to_their_item_entries(real_site):
+    # a click on an outline id (coverage table, errata) shows its entry: the checks and what the notes print
+    out, _ = real_site
+    anchors = set(re.findall(r'id="(item-[^"]+)"', (out / "items.html").read_text()))
+    assert "item-003-14" in anchors
+    for page in ("coverage.html", "errata.html"):
+        links = set(re.findall(r'href="items.html#(item-[^"]+)"', (out / page).read_text()))
+        assert links and links <= anchors, (page, sorted(links - anchors))

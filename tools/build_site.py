@@ -286,8 +286,9 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "stored outputs of each notebook exactly as the tests compare them; nothing is re-run to build them.",
         "Use the sidebar, the previous/next links at the bottom of each page, or search; the",
         "[glossary](glossary.md) explains the notation, the [errata](errata.md) list every printed result of",
-        "the notes that a check refutes, and the [coverage](coverage.md) page says which notebook checks each",
-        "outline item of the notes."
+        "the notes that a check refutes, the [coverage](coverage.md) page says which notebook checks each",
+        "outline item of the notes, and the [outline items](items.md) page lists, for each item, its checks and",
+        "what the notes print where a check refutes it."
         + (" The [mutation analysis](mutation.md) shows which checks and tests catch deliberate slips in emlib."
            if MUTATION_REPORT.exists() else ""),
         "",
@@ -325,6 +326,7 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "",
         "errata",
         "coverage",
+        "items",
         "glossary",
         *(["mutation"] if MUTATION_REPORT.exists() else []),
         "```",
@@ -432,6 +434,9 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum]) -> str:
             if ids and label.startswith(rec.sources[0] + " "):
                 label = label[len(rec.sources[0]) + 1:]  # labels often begin with their outline id
             out += [f"(erratum-{number})=", f"{level} {esc(ids) + ' · ' if ids else ''}{esc(label)}", ""]
+            if rec.sources:
+                out += ["Outline " + ("items " if len(rec.sources) > 1 else "item ")
+                        + ", ".join(item_ref(i) for i in rec.sources), ""]
             out.append(":::{container} emlib-erratum")
             if rec.printed or rec.printed_latex:
                 out += ["The notes print", f":  {math_or_text(rec.printed_latex, rec.printed)}", ""]
@@ -466,6 +471,54 @@ def esc_ref(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›").replace("`", "'")
 
 
+def _natural(key: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", key)]
+
+
+def item_ref(item: str) -> str:
+    """A link to an outline item's entry on the items page."""
+    return f"{{ref}}`{esc_ref(item)} <item-{item}>`"
+
+
+def items_md(infos: list[NotebookInfo]) -> str:
+    """One entry per outline item: every check that names it, where it runs, and what the notes print."""
+    checks: dict[str, list[tuple[NotebookInfo, CheckRecord]]] = {}
+    prose: dict[str, list[tuple[NotebookInfo, str, str]]] = {}
+    for info in infos:
+        for rec in info.checks:
+            for item in rec.sources:
+                checks.setdefault(item, []).append((info, rec))
+        for item, where, how in info.coverage:
+            if "prose:" in how:
+                prose.setdefault(item, []).append((info, where, how))
+    items = sorted(set(checks) | set(prose), key=_natural)
+    out = [
+        "# Outline items",
+        "",
+        "The notes' items are numbered `<document>-<item>` as in the outline of the notes: `003-14` is item 14 of",
+        "notes document 003. Each entry lists the checks that name the item (with their verdict and a link to",
+        "the cell that runs them) and, where a check refutes what the notes print, the printed and the correct",
+        "result. Generated from the check records stored in the notebooks.",
+        "",
+    ]
+    for item in items:
+        out += [f"(item-{item})=", f"## {esc(item)}", ""]
+        for info, rec in checks.get(item, []):
+            verdict = {"refuted": "refutes what the notes print", "failed": "FAILED"}.get(rec.status, "holds")
+            section = f" ({esc(rec.section)})" if rec.section else ""
+            out.append(f"* {{doc}}`{info.docname}`{section}: {esc(rec.label)}: {verdict}, "
+                       f"{{ref}}`{esc_ref(rec.route)} <{cell_label(info.docname, rec.cell)}>`")
+            if rec.status == "refuted":
+                if rec.printed or rec.printed_latex:
+                    out.append(f"  * the notes print {math_or_text(rec.printed_latex, rec.printed)}")
+                if rec.correct or rec.correct_latex:
+                    out.append(f"  * correct: {math_or_text(rec.correct_latex, rec.correct)}")
+        for info, where, how in prose.get(item, []):
+            out.append(f"* {{doc}}`{info.docname}` ({esc(where)}): {esc(how)}")
+        out.append("")
+    return "\n".join(out)
+
+
 def coverage_md(infos: list[NotebookInfo]) -> str:
     items = sorted({row[0] for i in infos for row in i.coverage})
     out = [
@@ -482,7 +535,7 @@ def coverage_md(infos: list[NotebookInfo]) -> str:
             out += ["No coverage record in the stored outputs.", ""]
             continue
         out += ["| outline item | where | how checked |", "|---|---|---|"]
-        out += [f"| `{esc_code(i)}` | {esc(w)} | {esc(h)} |" for i, w, h in info.coverage]
+        out += [f"| {item_ref(i)} | {esc(w)} | {esc(h)} |" for i, w, h in info.coverage]
         out.append("")
     return "\n".join(out)
 
@@ -520,6 +573,7 @@ def stage(stage_dir: Path, infos: list[NotebookInfo]) -> None:
     (stage_dir / "index.md").write_text(index_md(infos, errata), encoding="utf-8")
     (stage_dir / "errata.md").write_text(errata_md(infos, errata), encoding="utf-8")
     (stage_dir / "coverage.md").write_text(coverage_md(infos), encoding="utf-8")
+    (stage_dir / "items.md").write_text(items_md(infos), encoding="utf-8")
     if MUTATION_REPORT.exists():  # the kill matrix of the last full `make mutation` run
         (stage_dir / "mutation.md").write_text(MUTATION_REPORT.read_text(encoding="utf-8"), encoding="utf-8")
 
