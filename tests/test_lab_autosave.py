@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from notebooks import dumps, is_normalised, normalise  # noqa: E402
+from process_helpers import end_process_group  # noqa: E402
 
 CONFIG = ROOT / "jupyter_server_config.py"
 NOTEBOOK = ROOT / "notebooks" / "00_how_to_read.ipynb"
@@ -43,17 +43,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def _end_group(proc: subprocess.Popen) -> None:
-    """End the server and the kernels it started (they share its process group)."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 class _Server:
@@ -106,7 +95,7 @@ def _jupyter_server(root_dir: Path, home: Path):
         with contextlib.suppress(Exception):
             server.request("POST", "/api/shutdown", timeout=5)
             proc.wait(10)
-        _end_group(proc)
+        end_process_group(proc)
 
 
 def _kernel_info(server: _Server, kernel_id: str) -> dict:
