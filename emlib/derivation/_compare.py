@@ -390,6 +390,11 @@ def compare_point(fl: Evaluator, fr: Evaluator, point: dict) -> _PointVerdict:
     return _PointVerdict("unsure", True, why="the values did not settle at 200 digits")
 
 
+def _proved(routes: dict[int, str]) -> Outcome:
+    """Every entry proved: the route named is the most general one any entry needed."""
+    return Outcome(True, f"symbolic: {max(set(routes.values()), key=ROUTE_ORDER.index)}", "symbolic")
+
+
 def _domain_text(domains: Sequence[Domain]) -> str:
     return "; ".join(d.describe() for d in domains) or "no free symbols"
 
@@ -445,8 +450,7 @@ def compare(
             if r is not None:
                 routes[i] = r
         if len(routes) == len(pending):
-            best = max(set(routes.values()), key=ROUTE_ORDER.index)
-            return Outcome(True, f"symbolic: {best}", "symbolic")
+            return _proved(routes)
 
     # 3. numeric search
     rng = _seed(seed, shape, *[x for i in pending for x in pairs[i]], _domain_text(used))
@@ -491,8 +495,7 @@ def compare(
                 if r is not None:
                     routes[i] = r
         if len(routes) == len(pending):
-            best = max(set(routes.values()), key=ROUTE_ORDER.index)
-            return Outcome(True, f"symbolic: {best}", "symbolic")
+            return _proved(routes)
 
     # 5. numeric agreement
     open_entries = [i for i in todo if i not in routes]
