@@ -66,3 +66,12 @@ def test_log_density_in_high_dimension_matches_scipy():
     gm = GaussianMixture.from_parameters(weights, means, covs, covariance_type="full")
     X = rng.normal(size=(30, d))
     np.testing.assert_allclose(gm.score_samples(X), _scipy_log_density(X, weights, means, covs), rtol=1e-9, atol=1e-9)
+
+
+def test_numerical_gradient_matches_analytic_derivatives():
+    # the plain central difference (f(x+h) - f(x-h)) / 2h, against exact derivatives of smooth functions
+    from emlib.gradcheck import numerical_gradient
+
+    x = np.array([0.3, -1.2, 2.5])
+    np.testing.assert_allclose(numerical_gradient(lambda v: float(np.sum(np.sin(v))), x), np.cos(x), rtol=1e-8)
+    np.testing.assert_allclose(numerical_gradient(lambda v: float(v @ v), x), 2 * x, rtol=1e-8)

@@ -920,7 +920,8 @@ _LABEL_PATTERNS = (
     re.compile(r"property does not hold: (.+)"),
     re.compile(r"gradient check failed: (.+)"),
     re.compile(r"expected to be false but it holds \([^)]*\): (.+)"),
-    re.compile(r"StepError: (.+?): cannot refute a claim on inconclusive evidence"),
+    re.compile(r"StepError: (.+?): cannot refute a claim without definitive evidence"),
+    re.compile(r"cannot decide: (.+)"),
 )
 _CHECK_LINE = re.compile(r"^\[(ok|refuted as expected)\] (.*?)  \(")
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Interrupt|Exit))\b:?(.*)$")
@@ -936,7 +937,8 @@ def classify_cell_failure(text: str) -> dict:
     t = _ANSI.sub("", text)
     labels = []
     for pat in _LABEL_PATTERNS:
-        labels += [m.strip() for m in pat.findall(t)]
+        # the traceback also shows emlib's source lines (f"values differ: {label}..."): not labels
+        labels += [m.strip() for m in pat.findall(t) if "{label}" not in m]
     labels = list(dict.fromkeys(labels))
     if "Cell outputs differ" in t:
         stored = [ln.strip()[2:] for ln in t.splitlines() if re.match(r"^\s*\+ ", ln)]
