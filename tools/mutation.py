@@ -979,9 +979,15 @@ def check_inventory(root: Path) -> tuple[list[CheckRecord], dict[tuple[str, int]
             cells[(path.name, i)] = {"summary": bool(_SUMMARY_SOURCE.match(cell.source.strip().splitlines()[-1]))
                                      if cell.source.strip() else False, "depends_on": sorted(deps[i])}
             for out in cell.get("outputs", []):
-                if out.get("output_type") != "stream" or out.get("name") != "stdout":
+                # a check prints its line as the text/plain of a display output (beside its JSON record)
+                # in Jupyter, and on stdout elsewhere
+                if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                    text = out.text
+                elif out.get("output_type") == "display_data" and "application/vnd.emlib.check+json" in out.get("data", {}):
+                    text = out["data"].get("text/plain", "")
+                else:
                     continue
-                for line in out.text.splitlines():
+                for line in text.splitlines():
                     m = _CHECK_LINE.match(line)
                     if m:
                         own = _statement_deps(m.group(2), statements[i] if i < len(statements) else [])
@@ -1420,6 +1426,14 @@ def rewrite_report(source: Path, report: Path, matrix: Path, rev: str | None) ->
                 r.update(target=m.target, slip=m.slip, hint=m.hint)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    # kills by name, matched again against the fresh inventory (a label a failing cell names)
+    known = {(c.notebook, c.cell, c.label) for c in checks}
+    for r in results:
+        for k in r["notebook_cell_kills"]:
+            for lab in dict.fromkeys([*k.get("labels", []), *k.get("checks", [])]):
+                key = (k["notebook"], k["cell"], lab)
+                if key in known and r["id"] not in kill_of_check.setdefault(key, []):
+                    kill_of_check[key].append(r["id"])
     meta["selection"] = {k: tuple(v) for k, v in meta["selection"].items()}
     for r in results:
         r["notebook_cell_kills"].sort(key=lambda k: (k["notebook"], k["cell"]))
