@@ -23,7 +23,7 @@ How ``lhs = rhs`` is decided, entry by entry (see README, "How a derivation is c
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import mpmath
@@ -71,7 +71,6 @@ class Outcome:
     route: str
     category: str  # "symbolic", "numeric" or "finite-difference"
     detail: str = ""
-    evidence: list[str] = field(default_factory=list)
     status: str = ""
     counterexample: dict | None = None
     values: tuple[str, str] | None = None
@@ -407,7 +406,6 @@ def compare(
     seed: int = 0,
     points: int = RANDOM_POINTS,
     symbolic: bool = True,
-    key: Any = None,  # accepted for backward compatibility; points no longer depend on it
 ) -> Outcome:
     """Decide whether ``lhs == rhs`` (element-wise for matrices) on the declared domains.
 
@@ -558,7 +556,7 @@ def _sign_at(evaluate: Evaluator, point: dict) -> tuple[str, Any]:
 
 
 def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int = 0,
-               points: int = RANDOM_POINTS, key: Any = None) -> Outcome:
+               points: int = RANDOM_POINTS) -> Outcome:
     """Decide ``expr > 0`` (``>= 0`` if not strict): sympy's assumptions first, then exact points.
 
     A point where the value is not real is a counterexample (the claim is about a real number); a point

@@ -26,7 +26,6 @@ one is found where the two sides clearly differ; otherwise at the engine's point
 from __future__ import annotations
 
 import html
-import inspect
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -330,50 +329,11 @@ class _Decision:
     values: tuple[str, str] | None = None
 
 
-def _kwargs(fn: Any, **kw: Any) -> dict[str, Any]:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return kw
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return kw
-    return {k: v for k, v in kw.items() if k in params}
-
-
-_DETAIL_RE = re.compile(r"differ(?: at (?P<at>.*?))?: left (?P<left>\S+), right (?P<right>\S+)\s*$")
-_SIGN_RE = re.compile(r"value (?P<value>\S+) at (?P<at>.*)$")
-
-
-def _parse_point(text: str | None) -> dict[str, str] | None:
-    if not text:
-        return None
-    out = {}
-    for part in text.split(", "):
-        if "=" in part:
-            k, v = part.split("=", 1)
-            out[k.strip()] = v.strip()
-    return out or None
-
-
-def _normalise(outcome: Any) -> _Decision:
-    """The engine's Outcome as a decision; works with the Outcome before and after its hardening."""
-    ok = bool(getattr(outcome, "ok", False))
-    route = str(getattr(outcome, "route", ""))
-    detail = str(getattr(outcome, "detail", "") or "")
-    status = getattr(outcome, "status", None)
-    if status not in ("holds", "fails", "undecided"):
-        status = "holds" if ok else ("undecided" if route == "inconclusive" else "fails")
-    cex = getattr(outcome, "counterexample", None)
-    values = getattr(outcome, "values", None)
-    if status == "fails" and cex is None:
-        m = _DETAIL_RE.search(detail) or _SIGN_RE.search(detail)
-        if m:
-            cex = _parse_point(m.group("at"))
-            if values is None and "left" in m.groupdict():
-                values = (m.group("left"), m.group("right"))
-    if cex is not None:
-        cex = {str(k): v for k, v in cex.items()}
-    return _Decision(status, route, detail, cex, tuple(values) if values is not None else None)
+def _normalise(outcome: _compare.Outcome) -> _Decision:
+    """The engine's Outcome as a decision (counterexample keys by symbol name)."""
+    cex = {str(k): v for k, v in outcome.counterexample.items()} if outcome.counterexample is not None else None
+    values = tuple(outcome.values) if outcome.values is not None else None
+    return _Decision(outcome.status, outcome.route, outcome.detail or "", cex, values)
 
 
 def _exact(value: Any) -> sp.Basic:
@@ -512,11 +472,9 @@ class _Context:
     # -- engine calls
     def _compare(self, lhs: Any, rhs: Any, *, quick: bool = False) -> _Decision:
         domains = self.engine_domains(lhs, rhs)
-        kw = dict(seed=self.seed, key="working")
-        if quick:
-            kw.update(points=4, symbolic=False)
+        kw: dict[str, Any] = {"points": 4, "symbolic": False} if quick else {}
         try:
-            outcome = _compare.compare(lhs, rhs, domains, **_kwargs(_compare.compare, **kw))
+            outcome = _compare.compare(lhs, rhs, domains, seed=self.seed, **kw)
         except ValueError as exc:
             if "shape" in str(exc) or "matrix and the other a scalar" in str(exc):
                 return _Decision("fails", "shape", str(exc))
@@ -537,7 +495,7 @@ class _Context:
     def _sign(self, expr: Any, strict: bool) -> _Decision:
         domains = self.engine_domains(expr)
         try:
-            outcome = _compare.check_sign(expr, domains, **_kwargs(_compare.check_sign, strict=strict, seed=self.seed, key="working"))
+            outcome = _compare.check_sign(expr, domains, strict=strict, seed=self.seed)
         except Exception as exc:
             return _Decision("undecided", "", f"the checker could not evaluate this step ({type(exc).__name__}: {exc})")
         return _normalise(outcome)
