@@ -161,7 +161,6 @@ def check_gradient(
     x: np.ndarray,
     rtol: float | None = None,
     atol: float | None = None,
-    eps: float | None = None,
 ) -> float:
     """Assert that an analytic gradient matches finite differences, to the accuracy they achieve.
 
@@ -182,8 +181,6 @@ def check_gradient(
         The point (any shape).
     rtol, atol : float, optional
         Optional looser tolerance ``atol + rtol * |fd_i|``.
-    eps : float, optional
-        Ignored (kept for compatibility: the step is chosen by the extrapolation).
 
     Returns
     -------
@@ -205,8 +202,6 @@ def check_gradient(
     x = check_array(x, "x", min_rows=0)
     rtol = 0.0 if rtol is None else check_real(rtol, "rtol", low=0.0)
     atol = 0.0 if atol is None else check_real(atol, "atol", low=0.0)
-    if eps is not None:
-        check_real(eps, "eps", low=0.0, low_inclusive=False)
     analytic = grad(x) if callable(grad) else grad
     if isinstance(analytic, (str, bytes)) or np.iscomplexobj(analytic):
         raise TypeError(f"grad must be real-valued, got {type(analytic).__name__}")
