@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -19,6 +21,7 @@ from emlib.derivation import (
     symmetric_matrix,
     vector,
 )
+from emlib.gradcheck import richardson_gradient
 
 x, y, mu, lam = sp.symbols("x y mu lambda", real=True)
 a, b, t = sp.symbols("a b t", positive=True)
@@ -375,7 +378,18 @@ def test_gradient_detects_relative_error_1e7(d):
     with pytest.raises(StepError, match="gradient mismatch"):
         d.gradient(lambda w: float(np.sum(np.sin(w))), lambda w: np.cos(w) * (1 + 1e-7), v, "1e-7 off")
     rec = d.gradient(lambda w: float(np.sum(np.sin(w))), np.cos, v, "right")
-    assert rec.route.startswith("finite differences (Ridders), max |diff|")
+    # the printed route states the bound, never the machine-dependent difference found (kept in measured)
+    assert rec.route == "finite differences (Ridders): every entry within 4 x its error estimate + 1e-9 x scale"
+    assert not re.search(r"\d\.\de-\d", rec.line())
+    exact = np.cos(v)
+    fd, _ = richardson_gradient(lambda w: float(np.sum(np.sin(w))), v)
+    assert rec.measured["max_abs_diff"] == pytest.approx(float(np.max(np.abs(exact - fd))), rel=1e-12, abs=1e-300)
+
+
+def test_stationary_at_a_float_point_prints_its_bound_not_the_ratio_reached(d):
+    rec = d.stationary(-((3 * x - 1) ** 2), [x], {x: 1 / 3}, "a float stationary point")
+    assert rec.route == "numeric: zero within 64 eps of the terms' scale at a float point, 50 digits"
+    assert 0 <= rec.measured["max_ratio_to_scale"] <= 64 * np.finfo(float).eps
 
 
 def test_records_carry_structured_data():

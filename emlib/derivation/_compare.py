@@ -23,7 +23,7 @@ How ``lhs = rhs`` is decided, entry by entry (see README, "How a derivation is c
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import mpmath
@@ -74,6 +74,7 @@ class Outcome:
     status: str = ""
     counterexample: dict | None = None
     values: tuple[str, str] | None = None
+    measured: dict = field(default_factory=dict)  # machine-dependent numbers a route measured (not printed)
 
     def __post_init__(self) -> None:
         if not self.status:
