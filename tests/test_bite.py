@@ -1,18 +1,21 @@
-"""Regression tests that bite, and the two-BLAS-thread determinism check, in two concurrent reruns.
+"""Regression tests that bite, and the any-machine determinism check, in two concurrent reruns.
 
 One nbval rerun over a copy of EVERY notebook, each with one digit of one compared stored output
-changed, under the project's own configuration (pytest options, sanitizers, conftest) and with
-two BLAS threads, although the stored outputs were written with one (the copies are split between
-two concurrent nbval processes, so that two kernels run at once). It must fail in every notebook
-exactly at the tampered cell, with an output mismatch, and pass at every other cell. That proves both
+changed, under the project's own configuration (pytest options, sanitizers, conftest) and as if on
+another machine (``nbval_helpers.other_machine_env``): two BLAS threads although the stored outputs were
+written with one, a different OpenBLAS kernel (Prescott, the most generic x86-64 one) and numpy's
+runtime-dispatched SIMD code paths switched off (the copies are split between two concurrent nbval
+processes, so that two kernels run at once). It must fail in every notebook exactly at the tampered
+cell, with an output mismatch, and pass at every other cell. That proves both
 
 * the bite: a changed stored output is noticed in any notebook (nbval compares the notebooks' own
   cells, and the project's sanitizers do not mask digits), and
-* determinism: every other compared cell reproduces its stored output with two BLAS threads.
+* determinism: every other compared cell reproduces its stored output on a machine that rounds
+  differently (another BLAS kernel, SIMD level and thread count).
 
 The one cell per notebook that is tampered with (the first compared stdout output holding a digit,
-an early, cheap cell) is the only one not checked with two threads here; ``EMLIB_FULL_RERUNS=1``
-adds the run of the intact notebooks with two threads (``tests/test_determinism.py``), which checks
+an early, cheap cell) is the only one not checked on "another machine" here; ``EMLIB_FULL_RERUNS=1``
+adds the run of the intact notebooks under the same overrides (``tests/test_determinism.py``), which checks
 it too. The one-thread run of every notebook is part of every ``make test``.
 
 Concurrently, breaking one EM update rule of emlib (the Gaussian-mixture weight
@@ -41,12 +44,13 @@ from nbval_helpers import (
     junit_failures,
     junit_results,
     nbval_cell_name,
+    other_machine_env,
+    probe_machine,
     start_nbval,
     tamper,
     write_project_config,
 )
 
-TWO_THREADS = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
 # The tampered copies are run by this many concurrent nbval processes (kernels in parallel).
 TAMPERED_GROUPS = 2
 
@@ -95,7 +99,8 @@ def reruns(tmp_path_factory):
     """Start both reruns at once (they share the two cores) and hand out their handles."""
     assert len(NOTEBOOKS) >= 9, [p.name for p in NOTEBOOKS]
 
-    # 1. tampered copies of every notebook, project configuration, two BLAS threads
+    # 1. tampered copies of every notebook, project configuration, another machine's arithmetic
+    other_machine = other_machine_env()
     tampered_dir = tmp_path_factory.mktemp("tampered")
     write_project_config(tampered_dir)
     expected = {}
@@ -108,7 +113,7 @@ def reruns(tmp_path_factory):
         expected[path.name] = (nbval_cell_name(nb, index), n_code)
     # Two interleaved halves in two processes: kernels in parallel, one per core on an idle machine.
     names = sorted(expected)
-    tampered = [(start_nbval(names[g::TAMPERED_GROUPS], tampered_dir, isolated=False, env=TWO_THREADS,
+    tampered = [(start_nbval(names[g::TAMPERED_GROUPS], tampered_dir, isolated=False, env=other_machine,
                              junitxml=tampered_dir / f"junit{g}.xml", timeout=1200), tampered_dir / f"junit{g}.xml")
                 for g in range(TAMPERED_GROUPS)]
 
@@ -121,6 +126,7 @@ def reruns(tmp_path_factory):
                              timeout=1200)
     yield {
         "tampered": (tampered, expected),
+        "other_machine": other_machine,
         "broken": (broken_run, broken_report, broken_env),
     }
     for run, _ in tampered:
@@ -128,7 +134,17 @@ def reruns(tmp_path_factory):
     broken_run.stop()
 
 
-def test_tampered_notebooks_fail_exactly_there_and_pass_elsewhere_with_two_blas_threads(reruns):
+def test_the_rerun_really_computes_like_another_machine(reruns):
+    # The overrides take effect in a fresh interpreter (as in the kernels nbval starts): otherwise the
+    # rerun below would only repeat this machine's arithmetic and prove nothing about another CPU.
+    here, there = probe_machine(), probe_machine(reruns["other_machine"])
+    assert there["threads"] == 2, there
+    if "OPENBLAS_CORETYPE" in reruns["other_machine"]:
+        assert there["kernel"] != here["kernel"], (here, there)
+    assert there["simd"] == [] and (here["simd"] == [] or "NPY_DISABLE_CPU_FEATURES" in reruns["other_machine"]), there
+
+
+def test_tampered_notebooks_fail_exactly_there_and_pass_elsewhere_on_another_machine(reruns):
     runs, expected = reruns["tampered"]
     results, failures = {}, {}
     for run, report in runs:
@@ -144,7 +160,7 @@ def test_tampered_notebooks_fail_exactly_there_and_pass_elsewhere_with_two_blas_
         # the bite: the tampered cell fails, by an output mismatch (not an execution error) ...
         assert failed == [cell], f"{name}: expected only {cell} to fail, got {failed}: {failures.get(name)}"
         assert "mismatch 'stdout'" in failures[name][cell], failures[name][cell][-2000:]
-        # ... and determinism: every other cell ran and reproduced its stored output with two threads
+        # ... and determinism: every other cell ran and reproduced its stored output on "another machine"
         assert len(outcomes) == n_code, f"{name}: {len(outcomes)} cells ran, {n_code} expected"
     assert sum(len(cases) for cases in results.values()) >= 9 * 5
 
