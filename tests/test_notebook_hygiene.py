@@ -97,3 +97,26 @@ def test_ends_with_a_check_summary_and_coverage(path):
     assert summary_cells and "nbval-ignore-output" not in summary_cells[-1].metadata.get("tags", []), (
         f"{path.name}: the check summary must be compared by nbval"
     )
+
+
+# A decimal with a fractional part in scientific notation (2.5e-11): in a passing check line that is a
+# measured error, whose digits depend on the CPU, BLAS kernel and thread count. Bounds are written
+# without a fractional part (1e-9), and measurements go to output metadata (Check.measured).
+MEASURED = re.compile(r"\b\d\.\d+e[-+]?\d+\b")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_passing_check_lines_carry_no_measured_error(path):
+    for i, cell in enumerate(_code_cells(nbformat.read(path, as_version=4))):
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        for out in cell.outputs:
+            if CHECK_MIME not in out.get("data", {}):
+                continue
+            record = out.data[CHECK_MIME]
+            record = json.loads(record) if isinstance(record, str) else record
+            if record.get("status") == "ok":
+                line = out.data.get("text/plain", "")
+                assert not MEASURED.search(line), (
+                    f"{path.name}, code cell {i + 1}: a check line prints a measured error, which another machine "
+                    f"would print differently: {line[:300]}")
