@@ -14,7 +14,8 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from emlib.derivation import SPD, Derivation, Integer, Interval, Positive, Real, Simplex, matrix, symmetric_matrix, vector
+from emlib.derivation import (SPD, CheckError, Derivation, Integer, Interval, Positive, Real, Simplex, UndecidedError,
+                              matrix, symmetric_matrix, vector)
 
 
 @dataclass(frozen=True)
@@ -518,11 +519,23 @@ FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]
 
 
-def run_case(c: Case) -> tuple[bool, str]:
-    """Run one case on a fresh Derivation: (accepted, message)."""
+def verdict_of(c: Case) -> tuple[str, str]:
+    """Run one case on a fresh Derivation: ("accepted" | "rejected" | "undecided", message).
+
+    ``rejected`` means refuted with a certificate (StepError) or refused as malformed or contradictory
+    (ValueError/TypeError); ``undecided`` is an UndecidedError (never a pass, never a refutation).
+    """
     d = Derivation("corpus", verbose=False)
     try:
         c.run(d)
-    except (AssertionError, ValueError, TypeError) as exc:
-        return False, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-    return True, d.records[-1].route if d.records else "no record"
+    except UndecidedError as exc:
+        return "undecided", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    except (CheckError, AssertionError, ValueError, TypeError) as exc:
+        return "rejected", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    return "accepted", d.records[-1].route if d.records else "no record"
+
+
+def run_case(c: Case) -> tuple[bool, str]:
+    """Run one case on a fresh Derivation: (accepted, message)."""
+    verdict, message = verdict_of(c)
+    return verdict == "accepted", message

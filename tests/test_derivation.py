@@ -17,6 +17,7 @@ from emlib.derivation import (
     Real,
     Simplex,
     StepError,
+    UndecidedError,
     matrix,
     symmetric_matrix,
     vector,
@@ -50,7 +51,8 @@ def test_numeric_fallback_where_simplify_fails(d):
     lhs, rhs = sp.atan(a) + sp.atan(1 / a), sp.pi / 2
     assert sp.simplify(lhs - rhs) != 0  # sympy cannot prove it symbolically ...
     rec = d.equal(lhs, rhs, "atan(a) + atan(1/a) = pi/2")  # ... the checker still can, and says how
-    assert rec.category == "numeric" and rec.route.startswith("numeric: ") and "points of a in (0, inf)" in rec.route
+    assert rec.category == "numeric" and rec.route.startswith("certified: enclosure of left - right contains 0")
+    assert "exact points of a in (0, inf), 128 to 512 bits" in rec.route
     with pytest.raises(StepError):  # and the same route rejects a wrong constant
         d.equal(lhs, sp.pi / 3, "wrong constant")
 
@@ -185,8 +187,9 @@ def test_gradient_check_catches_wrong_gradient(d):
 
 def test_close_and_holds(d):
     d.close([1.0, 2.0], [1.0, 2.0 + 1e-9], "close")
-    with pytest.raises(StepError):
+    with pytest.raises(UndecidedError):  # NaN is no evidence: undecided, which is not an AssertionError
         d.close([1.0, np.nan], [1.0, 2.0], "nan is never close")
+    assert not issubclass(UndecidedError, AssertionError)
     d.holds(np.array([True, True]), "all true")
     with pytest.raises(StepError, match="1 of 2"):
         d.holds(np.array([True, False]), "one false")
@@ -287,11 +290,16 @@ def test_simplex_points_are_exact_and_reach_the_faces():
     assert min(min(p.values()) for p in pts) < Fraction(1, 10**8)
 
 
-def test_spd_points_reach_condition_1e8():
+def test_spd_points_are_exactly_spd_far_beyond_condition_1e8():
     S = matrix("S", 3)
     pts, _ = draw_points([SPD(S)], np.random.default_rng(0), 40)
-    conds = [np.linalg.cond(np.array(S.subs({s: float(v) for s, v in p.items()}), dtype=float)) for p in pts]
-    assert max(conds) > 1e6 and all(np.linalg.eigvalsh(np.array(S.subs({s: float(v) for s, v in p.items()}), dtype=float)).min() > 0 for p in pts)
+    mats = [S.subs({s: sp.Rational(v.numerator, v.denominator) if not isinstance(v, int) else v for s, v in p.items()})
+            for p in pts]
+    # exact test (Sylvester's criterion in rational arithmetic), independent of the LDL test in the domain
+    assert all(all(M[:k, :k].det() > 0 for k in (1, 2, 3)) for M in mats)
+    conds = [np.linalg.cond(np.array(M, dtype=float)) for M in mats]
+    dets = [abs(M.det()) for M in mats]
+    assert max(conds) > 1e16 and min(dets) < sp.Rational(1, 10**16) and max(dets) > 10**8
 
 
 def test_evaluator_keeps_integers_and_karr_convention():
@@ -352,11 +360,11 @@ def test_swallowed_failure_still_fails_the_summary(capsys):
 
 
 def test_expect_false_needs_definitive_evidence(d):
-    with pytest.raises(StepError, match="definitive evidence"):
+    with pytest.raises(UndecidedError, match="without a certificate"):
         with d.expect_false(source="000-09"):
             d.close(np.array([np.nan]), np.array([1.0]), "NaN is no evidence")
     assert d.records[-1].status == "failed"
-    with pytest.raises(StepError, match="cannot refute"):
+    with pytest.raises(UndecidedError, match="cannot refute"):
         with d.expect_false(source="000-09"):  # log(-1 - x^2) is never real: no evidence either way
             d.equal(sp.log(-1 - x**2), sp.log(-2 - x**2), "never real on either side")
 

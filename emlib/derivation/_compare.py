@@ -1,54 +1,56 @@
-"""The decision engine: exact evidence, symbolic proofs and high-precision numeric evidence.
+"""The decision engine: every verdict is a certificate (README, "How a derivation is checked").
 
-How ``lhs = rhs`` is decided, entry by entry (see README, "How a derivation is checked"):
+How ``lhs = rhs`` is decided, entry by entry:
 
-1. Floats in a claim stand for the exact binary numbers they hold; bound variables of sums, products
-   and integrals are renamed canonically; the domains' constraints are substituted (the last
-   coordinate of a probability vector, the mirror entries of a symmetric matrix).
-2. **Exact refutation.** A residual ``lhs - rhs`` that is a nonzero rational number, or whose
-   cancelled numerator is a nonzero polynomial with rational coefficients, proves the claim false
-   (such a polynomial cannot vanish on a domain with interior, nor on an integer grid wider than its
-   degree).
+1. Written decimals mean the decimal written (``0.1`` is 1/10; a Python float is read as its shortest
+   ``repr``); bound variables of sums, products and integrals are renamed canonically; the domains'
+   constraints are substituted (the last coordinate of a probability vector, the mirror entries of a
+   symmetric matrix).
+2. **Exact residuals.** A residual that is a rational function with rational coefficients is decided
+   exactly: a zero numerator proves the claim; otherwise the residual is evaluated in exact rational
+   arithmetic at points of the domain, and a nonzero value there refutes it.
 3. **Cheap proofs** (direct, expand, cancel, together, expand_log) under the domains' assumptions.
-4. **Numeric search** at deterministic special points and seeded random points that cover the declared
-   domain. Each side is evaluated with 50 significant digits; a disagreement, or an agreement closer
-   than 10**-38 relative that is not exact, is re-evaluated with 100 and 200 digits. A point is a
-   counterexample only when the difference is reproduced at two precisions, or when one side is real
-   and the other not. A point where a side is undefined (0/0, a pole, log 0) or where neither side is
-   real is outside the claim: no evidence either way.
-5. **Expensive proofs** (simplify, logcombine, trigsimp, rewrite(exp)) within a size budget.
-6. **Numeric agreement** at enough points, per entry, or else the claim is *undecided*.
+4. **Certified points.** At deterministic special points and seeded random points of the domain, both
+   sides are enclosed in complex balls (python-flint's ``acb``, :mod:`._certify`) at 128, 256 and 512
+   bits. A ball of ``lhs - rhs`` that excludes 0, or one side certainly real and the other certainly
+   not, *refutes* the claim at that exact point. A ball that contains 0 at every precision, with a
+   shrinking radius, is one point of evidence. A point where a side is undefined, where neither side is
+   real, or where no enclosure can be computed is no evidence.
+5. **Expensive proofs** (simplify, logcombine, trigsimp, rewrite(exp), doit) within a size budget. A
+   route that reduces the residual to a constant whose enclosure excludes 0 refutes the claim.
+6. The claim *holds* on a proof or on evidence at enough certified points per entry; otherwise it is
+   *undecided*. No tolerance is relative to cancelling terms, and nothing depends on the clock.
 """
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
+from flint import acb
 
-from ._domains import Domain, default_domain
-from ._evaluate import Evaluator, Value, canonical_bound, exactify
+from ._certify import PRECISIONS, Enclosure, NoEnclosure, Undefined, ball_text, excludes_zero, is_nonreal, is_real
+from ._domains import Domain, Interval, default_domain
+from ._evaluate import canonical_bound
+from .errors import DomainError
 
 __all__ = ["Outcome", "to_sympy", "compare", "check_sign", "residual_text", "resolve_domains",
-           "DIGITS", "MIN_EVIDENCE", "RANDOM_POINTS"]
+           "written_decimals", "draw_points", "DIGITS", "MIN_EVIDENCE", "RANDOM_POINTS", "PRECISIONS"]
 
-#: Working precision (significant digits) and the escalation used to confirm a (near-)disagreement.
+#: Significant digits of the float-point checks of Derivation.stationary/lagrange (mpmath).
 DIGITS = 50
-ESCALATE = (100, 200)
-#: Headroom kept for cancellation inside an expression: agreement means a relative difference below
-#: 10**-(digits - HEADROOM).
-HEADROOM = 12
-#: Random points per claim, and the extra points drawn when some point needed escalation.
+#: Random points per claim, and the extra points drawn when too few points gave evidence.
 RANDOM_POINTS = 40
 EXTRA_POINTS = 24
-#: Fewest points per entry at which both sides must be real for numeric agreement to count.
+#: Fewest certified points per entry for numeric evidence to count.
 MIN_EVIDENCE = 16
 #: At most this many special points per claim (taken in a fixed order).
-MAX_SPECIALS = 24
+MAX_SPECIALS = 40
 #: Size budgets (sympy operation counts, largest integer exponent) for the symbolic routes.
 CHEAP_OPS_LIMIT = 4000
 EXPENSIVE_OPS_LIMIT = 600
@@ -56,15 +58,19 @@ POLY_OPS_LIMIT = 1500
 MAX_EXPONENT = 64
 #: An error message's residual is simplified only below this size.
 RESIDUAL_OPS_LIMIT = 150
+#: Exact rational evaluation is tried only at points whose coordinates have at most this many bits.
+EXACT_POINT_BITS = 4096
 
 
 @dataclass
 class Outcome:
     """What the engine found.
 
-    ``status`` is ``"holds"``, ``"fails"`` (definitive: an exact residual or a confirmed counterexample)
-    or ``"undecided"``; ``ok`` is ``status == "holds"``. ``counterexample`` maps symbols to the values
-    of a refuting point and ``values`` gives both sides there.
+    ``status`` is ``"holds"``, ``"fails"`` (refuted) or ``"undecided"``; ``ok`` is ``status == "holds"``.
+    ``certified`` says whether a ``"fails"`` verdict is a certificate (an exact nonzero residual at an
+    exact point, a rigorous enclosure that excludes 0, exact comparisons of given numbers); only
+    certificates may record a printed result as refuted. ``counterexample`` maps symbols to the exact
+    values of a refuting point and ``values`` gives both sides there.
     """
 
     ok: bool
@@ -75,6 +81,7 @@ class Outcome:
     counterexample: dict | None = None
     values: tuple[str, str] | None = None
     measured: dict = field(default_factory=dict)  # machine-dependent numbers a route measured (not printed)
+    certified: bool = True
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -82,6 +89,23 @@ class Outcome:
         if self.status not in ("holds", "fails", "undecided"):
             raise ValueError(f"unknown status {self.status!r}")
         self.ok = self.status == "holds"
+
+
+def _decimal(f: sp.Float) -> sp.Rational:
+    """The decimal number a Float was written as: a double's shortest repr, else its stated digits."""
+    if f._prec <= 53:
+        return sp.Rational(repr(float(f)))
+    return sp.Rational(mpmath.libmp.to_str(f._mpf_, mpmath.libmp.prec_to_dps(f._prec)))
+
+
+def written_decimals(expr: Any) -> Any:
+    """Replace every Float by the decimal number written (``0.1`` -> 1/10, ``5.1e-2`` -> 51/1000)."""
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(written_decimals)
+    floats = expr.atoms(sp.Float) if isinstance(expr, sp.Basic) else set()
+    if not floats:
+        return expr
+    return expr.xreplace({f: _decimal(f) for f in floats})
 
 
 def to_sympy(value: Any, name: str) -> sp.Basic | sp.MatrixBase:
@@ -134,11 +158,11 @@ def resolve_domains(symbols: set[sp.Symbol], domains: Sequence[Domain]) -> list[
     for d in domains:
         for s in d.symbols:
             if s in owner and owner[s] is not d:
-                raise ValueError(f"symbol {s} is declared in two domains: {owner[s].describe()} and {d.describe()}")
+                raise DomainError(f"symbol {s} is declared in two domains: {owner[s].describe()} and {d.describe()}")
             owner[s] = d
             problem = d.contradiction(s)
             if problem:
-                raise ValueError(problem)
+                raise DomainError(problem)
     used = [d for d in domains if set(d.symbols) & symbols]
     loose = sorted(symbols - set(owner), key=lambda s: s.name)
     return used + [default_domain(s) for s in loose]
@@ -268,27 +292,41 @@ EXPENSIVE_ROUTES: list[tuple[str, Callable[[sp.Basic], sp.Basic]]] = [
 ROUTE_ORDER = ["direct"] + [r[0] for r in CHEAP_ROUTES + EXPENSIVE_ROUTES]
 
 
-def _symbolic(diff: sp.Basic, expensive: bool) -> str | None:
+def _bound_nodes(e: sp.Basic) -> bool:
+    return any(isinstance(a, (sp.Sum, sp.Product, sp.Integral)) for a in sp.preorder_traversal(e))
+
+
+def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False) -> Any:
+    """The name of the first route that reduces ``diff`` to 0 (None if none does).
+
+    With ``want_value``: ``(name, value)`` for the first route giving 0, else for the first route giving
+    a constant (which the caller may certify as nonzero), else None. Routes run only below a size budget
+    (sympy has no operation counter, so the input size bounds their cost).
+    """
     if _is_zero(diff):
-        return "direct"
+        return ("direct", sp.Integer(0)) if want_value else "direct"
     ops = _ops(diff)
     if ops > CHEAP_OPS_LIMIT or _max_exponent(diff) > MAX_EXPONENT:
         return None
     routes = EXPENSIVE_ROUTES if expensive else CHEAP_ROUTES
     if expensive and (ops > EXPENSIVE_OPS_LIMIT or _nested_radicals(diff)):
         return None
+    constant = None
     for name, fn in routes:
-        if name == "doit" and not any(isinstance(a, (sp.Sum, sp.Product, sp.Integral)) for a in sp.preorder_traversal(diff)):
+        if name == "doit" and not _bound_nodes(diff):
             continue
         try:
-            if _is_zero(fn(diff)):
-                return name
+            out = fn(diff)
+            if _is_zero(out):
+                return (name, sp.Integer(0)) if want_value else name
+            if constant is None and isinstance(out, sp.Expr) and not out.free_symbols and not _bound_nodes(out):
+                constant = (name, out)
         except Exception:  # a route that sympy cannot apply is simply inconclusive
             continue
-    return None
+    return constant if want_value else None
 
 
-# ---------------------------------------------------------------- numeric evidence
+# ---------------------------------------------------------------- points
 def _seed(seed: int, *parts: Any) -> np.random.Generator:
     """Points depend on the claim itself (and the notebook's seed), never on its label."""
     text = "\x1f".join(sp.sstr(p) if isinstance(p, (sp.Basic, sp.MatrixBase)) else str(p) for p in parts)
@@ -316,78 +354,100 @@ def draw_points(domains: Sequence[Domain], rng: np.random.Generator, n_random: i
     specials = [{k: v for s in specials_per for k, v in s[i % len(s)].items()} for i in range(width)]
     specials = specials[:MAX_SPECIALS]
     randoms = [{k: v for d in domains for k, v in d.random_point(rng).items()} for _ in range(n_random)]
-    return specials + randoms, False
+    # small integers first: a sum over n terms costs n, and each claim has a fixed operation budget
+    return sorted(specials + randoms, key=_integer_size), False
+
+
+def _integer_size(point: dict) -> int:
+    return max((abs(v) for v in point.values() if isinstance(v, int)), default=0).bit_length()
+
+
+def _fmt_value(v: int | Fraction) -> str:
+    return str(v)
 
 
 def _fmt_point(point: dict, symbols: Sequence[sp.Symbol]) -> str:
-    parts = []
-    for s in symbols:
-        v = point[s]
-        parts.append(f"{s}={v}" if isinstance(v, int) else f"{s}={float(v):.10g}")
-    return ", ".join(parts)
+    """The exact point, as written rationals (the certificate's coordinates)."""
+    return ", ".join(f"{s} = {_fmt_value(point[s])}" for s in symbols)
 
 
-def _nstr(v: Any, other: Any = None) -> str:
-    """Enough digits to show where ``v`` and ``other`` differ (at least 12)."""
-    if v is None:
-        return "undefined"
-    digits = 12
-    try:
-        if other is not None and not isinstance(v, mpmath.mpc) and not isinstance(other, mpmath.mpc) and v != other:
-            rel = abs(v - other) / max(abs(v), abs(other))
-            digits = int(min(60, max(12, 4 - mpmath.log10(rel))))
-    except Exception:
-        pass
-    return mpmath.nstr(v, digits)
+def _sym_point(point: dict, symbols: Sequence[sp.Symbol]) -> dict:
+    return {s: sp.Integer(v) if isinstance(v, int) else sp.Rational(v.numerator, v.denominator)
+            for s, v in point.items() if s in symbols}
+
+
+def _small_point(point: dict) -> bool:
+    return all(Fraction(v).numerator.bit_length() + Fraction(v).denominator.bit_length() <= EXACT_POINT_BITS
+               for v in point.values())
 
 
 @dataclass
 class _PointVerdict:
     kind: str  # "agree", "differ", "outside", "unsure"
-    escalated: bool = False
-    left: Any = None
-    right: Any = None
-    digits: int = DIGITS
-    why: str = ""
+    text: str = ""
+    left: str = ""
+    right: str = ""
+    prec: int = 0
 
 
-def _tol(dps: int) -> Any:
-    return mpmath.mpf(10) ** (-(dps - HEADROOM))
+def _rational_side(expr: sp.Basic) -> bool:
+    """A rational function with rational coefficients and bounded exponents (exactly evaluable)."""
+    if expr.atoms(sp.Function, sp.NumberSymbol, sp.Float) or expr.has(sp.Sum, sp.Product, sp.Integral, sp.I):
+        return False
+    if _max_exponent(expr) > MAX_EXPONENT:
+        return False
+    free = sorted(expr.free_symbols, key=lambda s: s.name)
+    return expr.is_rational_function(*free) if free else expr.is_Rational
 
 
-def compare_point(fl: Evaluator, fr: Evaluator, point: dict) -> _PointVerdict:
-    """Compare both sides at one exact point, escalating the precision before deciding.
+def _exact_at(expr: sp.Basic, point: dict, symbols: Sequence[sp.Symbol]) -> sp.Rational | None:
+    """The exact value of a rational function at a point (None where undefined)."""
+    value = expr.xreplace(_sym_point(point, symbols))
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not value.is_Rational:
+        return None
+    return value
 
-    Agreement: a relative difference below 10**-(digits - 12), measured against the larger of the two
-    values and of their cancellation scales (what the terms that cancel inside each side add up to).
-    Disagreement: a difference above that bound that is reproduced at a higher precision, or one side
-    real and the other not at two precisions.
+
+def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool,
+                  precisions: Sequence[int] = PRECISIONS) -> _PointVerdict:
+    """Compare both sides at one exact point with rigorous enclosures at rising precision.
+
+    ``differ`` is a certificate: the ball of ``left - right`` excludes 0, or (for a claim about real
+    numbers) one side is certainly real and the other certainly not. ``agree``: the ball of
+    ``left - right`` contains 0 at every precision and its radius shrinks (or is exactly 0).
     """
-    prev_diff = None
-    prev_kinds = None
-    for dps in (DIGITS, *ESCALATE):
-        a, b = fl(point, dps), fr(point, dps)
-        if a.kind == "undefined" or b.kind == "undefined":
-            return _PointVerdict("outside", dps > DIGITS, why=a.reason or b.reason)
-        if a.kind == "complex" and b.kind == "complex":
-            return _PointVerdict("outside", dps > DIGITS, why="neither side is real")
-        if a.kind != b.kind:  # one side real, the other not: confirm at a second precision
-            if prev_kinds == (a.kind, b.kind):
-                return _PointVerdict("differ", True, a.value, b.value, dps, "one side is real and the other is not")
-            prev_kinds = (a.kind, b.kind)
+    radii: list[Any] = []
+    last = ""
+    for prec in precisions:
+        try:
+            a, b = fl(point, prec), fr(point, prec)
+        except Undefined as exc:
+            return _PointVerdict("outside", f"undefined ({exc})")
+        except NoEnclosure as exc:
+            last = str(exc)
+            radii.append(None)
             continue
-        with mpmath.workdps(dps + 10):
-            d = abs(a.value - b.value)
-            mag = max(abs(a.value), abs(b.value))
-            if d == 0 or d <= _tol(dps) * mag:
-                return _PointVerdict("agree", dps > DIGITS, a.value, b.value, dps)
-            scale = max(mag, fl.scale(point, dps), fr.scale(point, dps))
-            if d <= _tol(dps) * scale:
-                return _PointVerdict("agree", dps > DIGITS, a.value, b.value, dps)
-            if prev_diff is not None and abs(d - prev_diff) <= mpmath.mpf("1e-6") * d:
-                return _PointVerdict("differ", True, a.value, b.value, dps, "the difference is reproduced")
-            prev_diff = d
-    return _PointVerdict("unsure", True, why="the values did not settle at 200 digits")
+        if complex_claim:
+            d = a - b
+        else:
+            if is_nonreal(a) and is_nonreal(b):
+                return _PointVerdict("outside", "neither side is real")
+            if (is_real(a) and is_nonreal(b)) or (is_nonreal(a) and is_real(b)):
+                return _PointVerdict("differ", "one side is real and the other is not", ball_text(a), ball_text(b), prec)
+            if not (is_real(a) and is_real(b)):
+                last = "cannot tell whether the sides are real"
+                radii.append(None)
+                continue
+            d = acb(a.real - b.real)
+        if excludes_zero(d):
+            return _PointVerdict("differ", f"the enclosure of left - right is {ball_text(d)}, which excludes 0",
+                                 ball_text(a), ball_text(b), prec)
+        radii.append(max(d.real.rad(), d.imag.rad()))
+    if any(r is None for r in radii):
+        return _PointVerdict("unsure", last)
+    if radii[-1] == 0 or radii[-1] < radii[0]:
+        return _PointVerdict("agree", prec=precisions[-1])
+    return _PointVerdict("unsure", "the enclosure did not shrink with precision")
 
 
 def _proved(routes: dict[int, str]) -> Outcome:
@@ -397,6 +457,21 @@ def _proved(routes: dict[int, str]) -> Outcome:
 
 def _domain_text(domains: Sequence[Domain]) -> str:
     return "; ".join(d.describe() for d in domains) or "no free symbols"
+
+
+def _nonzero_constant(value: sp.Basic) -> str | None:
+    """The enclosure text of a constant that is certainly nonzero, else None."""
+    if value.free_symbols or value == 0:
+        return None
+    try:
+        z = Enclosure(value, [])({}, PRECISIONS[-1])
+    except (Undefined, NoEnclosure):
+        return None
+    return ball_text(z) if excludes_zero(z) else None
+
+
+def _has_i(expr: sp.Basic) -> bool:
+    return expr.has(sp.I)
 
 
 def compare(
@@ -410,11 +485,13 @@ def compare(
 ) -> Outcome:
     """Decide whether ``lhs == rhs`` (element-wise for matrices) on the declared domains.
 
-    Returns an :class:`Outcome` whose ``status`` is ``holds``, ``fails`` (with exact evidence or a
-    confirmed counterexample) or ``undecided``.
+    Returns an :class:`Outcome` whose ``status`` is ``holds`` (a proof, or certified evidence at enough
+    points), ``fails`` (a certificate: an exact nonzero residual or an enclosure that excludes 0 at an
+    exact point) or ``undecided``.
     """
     pairs, shape = _entries(lhs, rhs)
-    pairs = [(canonical_bound(exactify(sp.sympify(a))), canonical_bound(exactify(sp.sympify(b)))) for a, b in pairs]
+    pairs = [(canonical_bound(written_decimals(sp.sympify(a))), canonical_bound(written_decimals(sp.sympify(b))))
+             for a, b in pairs]
     diffs = [sp.sympify(a - b) for a, b in pairs]
     resolve_domains(set().union(*[a.free_symbols | b.free_symbols for a, b in pairs]), domains)  # contradictions
     pending = [i for i, diff in enumerate(diffs) if not _is_zero(diff)]
@@ -426,20 +503,38 @@ def compare(
     symbols = sorted(symbols_set, key=lambda s: s.name)
 
     def where(idx: int) -> str:
-        return f"entry {tuple(int(i) for i in np.unravel_index(idx, shape))}" if shape else "the two sides"
+        return f"entry {tuple(int(i) for i in np.unravel_index(idx, shape))}: " if shape else ""
 
+    rng = _seed(seed, shape, *[x for i in pending for x in pairs[i]], _domain_text(used))
+    draws, exhaustive = draw_points(used, rng, points)
     reduced = {i: _reduce(diffs[i], used) for i in pending}
-    # 1. exact verdicts on rational residuals: a zero numerator proves, a nonzero polynomial refutes
+
+    # 1. exact verdicts on rational residuals: a zero numerator proves, a nonzero value at a point refutes
     routes: dict[int, str] = {}
     for i in pending:
+        if reduced[i].is_Rational:
+            if reduced[i] == 0:
+                routes[i] = "direct"
+                continue
+            return Outcome(False, "refuted: exact residual", "symbolic", f"{where(i)}left - right = {reduced[i]} exactly")
         verdict = _rational_verdict(reduced[i], used)
         if verdict is None:
             continue
-        status, text = verdict
-        if status == "fails":
-            return Outcome(False, "symbolic: exact residual", "symbolic", f"{where(i)}: {text}" if shape else text)
-        if symbolic:
-            routes[i] = text
+        if verdict[0] == "holds":
+            routes[i] = verdict[1]
+            continue
+        lhs_i, rhs_i = pairs[i]
+        for point in draws:
+            if not _small_point(point):
+                continue
+            a, b = _exact_at(lhs_i, point, symbols), _exact_at(rhs_i, point, symbols)
+            if a is not None and b is not None and a != b:
+                at = _fmt_point(point, symbols)
+                return Outcome(False, "refuted: exact residual", "symbolic",
+                               f"{where(i)}left - right = {sp.sstr(a - b)} exactly at {at}",
+                               counterexample={s: point[s] for s in symbols}, values=(sp.sstr(a), sp.sstr(b)))
+    if not symbolic:
+        routes = {}
 
     # 2. cheap proofs
     assumed = {i: _with_assumptions(reduced[i], used) for i in pending if i not in routes}
@@ -451,163 +546,237 @@ def compare(
         if len(routes) == len(pending):
             return _proved(routes)
 
-    # 3. numeric search
-    rng = _seed(seed, shape, *[x for i in pending for x in pairs[i]], _domain_text(used))
-    draws, exhaustive = draw_points(used, rng, points)
+    # 3. certified points
     todo = [i for i in pending if i not in routes]
     evidence = {i: 0 for i in todo}
-    escalated = 0
-    evals = {i: (Evaluator(pairs[i][0], symbols), Evaluator(pairs[i][1], symbols)) for i in todo}
-    unsure: list[str] = []
+    encs = {i: (Enclosure(pairs[i][0], symbols), Enclosure(pairs[i][1], symbols)) for i in todo}
+    complex_claim = {i: _has_i(pairs[i][0]) or _has_i(pairs[i][1]) for i in todo}
+    reasons: dict[str, int] = {}
     extended = False
     k = 0
     while k < len(draws):
         point = draws[k]
         k += 1
         for i in todo:
-            v = compare_point(*evals[i], point)
-            escalated += v.escalated
+            v = compare_point(*encs[i], point, complex_claim[i])
             if v.kind == "differ":
                 at = _fmt_point(point, symbols)
                 return Outcome(
-                    False, "numeric", "numeric",
-                    f"{where(i)} differ{' at ' + at if at else ''}: left {_nstr(v.left, v.right)}, right {_nstr(v.right, v.left)}"
-                    f" ({v.why}, confirmed with {v.digits} digits)",
-                    counterexample={s: point[s] for s in symbols},
-                    values=(_nstr(v.left, v.right), _nstr(v.right, v.left)),
+                    False, "refuted: enclosure", "numeric",
+                    f"{where(i)}{v.text}{' at ' + at if at else ''} ({v.prec} bits)",
+                    counterexample={s: point[s] for s in symbols}, values=(v.left, v.right),
                 )
             if v.kind == "agree":
                 evidence[i] += 1
-            elif v.kind == "unsure":
-                unsure.append(_fmt_point(point, symbols))
-        if k == len(draws) and not exhaustive and not extended and (escalated or min(evidence.values()) < MIN_EVIDENCE):
-            extended = True  # near-agreements or too little evidence: look harder before deciding
+            else:
+                reasons[v.text] = reasons.get(v.text, 0) + 1
+        if k == len(draws) and not exhaustive and not extended and min(evidence.values()) < MIN_EVIDENCE:
+            extended = True  # too little evidence: look harder before deciding
             draws += [{kk: vv for d in used for kk, vv in d.random_point(rng).items()} for _ in range(EXTRA_POINTS)]
 
-    # 4. expensive proofs
+    # 4. expensive proofs; a residual reduced to a certainly nonzero constant refutes
     if symbolic:
         for i in todo:
-            if i not in assumed:
+            if i not in assumed or (not symbols and evidence[i] > 0):
+                continue  # a constant with certified evidence needs no open-ended simplification
+            r = _symbolic(assumed[i], expensive=True, want_value=True)
+            if r is None:
                 continue
-            if symbols:  # constants are decided at 200 digits instead (no open-ended simplification)
-                r = _symbolic(assumed[i], expensive=True)
-                if r is not None:
-                    routes[i] = r
+            name, value = r
+            if value == 0:
+                routes[i] = name
+                continue
+            text = _nonzero_constant(value)
+            if text is not None:
+                return Outcome(False, f"refuted: symbolic {name}", "symbolic",
+                               f"{where(i)}{name} reduces left - right to the constant {sp.sstr(value)[:200]}, "
+                               f"whose enclosure {text} excludes 0")
         if len(routes) == len(pending):
             return _proved(routes)
 
-    # 5. numeric agreement
+    # 5. certified evidence, or undecided
     open_entries = [i for i in todo if i not in routes]
-    need = len(draws) if exhaustive else MIN_EVIDENCE
-    short = [i for i in open_entries if evidence[i] < min(need, MIN_EVIDENCE) or (exhaustive and evidence[i] == 0)]
-    if not symbols:
-        short = [i for i in open_entries if evidence[i] < 1]
+    need = 1 if not symbols else (len(draws) if exhaustive else MIN_EVIDENCE)
+    short = [i for i in open_entries if evidence[i] < min(need, MIN_EVIDENCE) or evidence[i] == 0]
     if short:
         i = short[0]
+        why = max(reasons, key=reasons.get) if reasons else ""
         return Outcome(
             False, "undecided", "numeric",
-            f"{where(i)}: no symbolic route proved it and both sides were real and comparable at only "
-            f"{evidence[i]} of {len(draws)} points of {_domain_text(used)}"
-            + (f" (values unsettled at {len(unsure)} points)" if unsure else "")
-            + "; declare a domain on which both sides are defined",
-            status="undecided",
+            f"{where(i)}no symbolic route proved it and the enclosure of left - right contained 0 at only "
+            f"{evidence[i]} of {len(draws)} exact points of {_domain_text(used)}"
+            + (f" (most often: {why})" if why else "")
+            + "; declare a domain on which both sides are defined, or prove it symbolically",
+            status="undecided", certified=False,
         )
+    bits = f"{PRECISIONS[0]} to {PRECISIONS[-1]} bits"
     if not symbols:
-        what = f"exact constants agree to {DIGITS - HEADROOM} digits"
-        if escalated:
-            what = f"exact constants agree when evaluated with {ESCALATE[-1]} digits"
+        what = f"enclosure of left - right contains 0 at {bits}"
     elif exhaustive:
-        what = f"exhaustive over all {len(draws)} points of {_domain_text(used)}"
+        what = f"enclosure of left - right contains 0 at all {len(draws)} points of {_domain_text(used)}, {bits}"
     else:
         n_min = min(evidence[i] for i in open_entries)
-        what = f"{len(draws)} points of {_domain_text(used)}, at least {n_min} comparable per entry"
-    suffix = "" if not symbols else f", {DIGITS} digits"
-    return Outcome(True, f"numeric: {what}{suffix}", "numeric")
+        what = (f"enclosure of left - right contains 0 at {n_min} of {len(draws)} exact points of "
+                f"{_domain_text(used)}, {bits}")
+    return Outcome(True, f"certified: {what}", "numeric")
 
 
-def _sign_at(evaluate: Evaluator, point: dict) -> tuple[str, Any]:
-    """The sign of a value at an exact point: positive, zero, negative, complex, undefined or unsure.
-
-    A value that is clearly nonzero against its cancellation scale decides (a negative one is first
-    confirmed at a second precision); a value within the resolution is decided by sympy's exact
-    evaluation at the point when that gives a rational number, else by more precision, else unsure.
-    """
-    exact = evaluate.exact(point)
-    if exact is not None:
-        return ("positive" if exact > 0 else "negative" if exact < 0 else "zero"), mpmath.mpf(exact.p) / exact.q
-    prev: Any = None
-    prev_kind = None
-    for dps in (DIGITS, *ESCALATE):
-        v = evaluate(point, dps)
-        if v.kind == "undefined":
-            return "undefined", None
-        if v.kind == "complex":
-            if prev_kind == "complex":
-                return "complex", v.value
-            prev_kind, prev = "complex", None
+# ---------------------------------------------------------------- signs
+def _sign_at(enc: Enclosure, expr: sp.Basic, exact: bool, point: dict,
+             symbols: Sequence[sp.Symbol]) -> tuple[str, str]:
+    """The certified sign of a value at an exact point: positive, zero, negative, complex (certainly not
+    real), undefined or unsure, with the evidence text."""
+    if exact and _small_point(point):
+        value = _exact_at(expr, point, symbols)
+        if value is None:
+            return "undefined", ""
+        return ("positive" if value > 0 else "negative" if value < 0 else "zero"), f"{sp.sstr(value)} exactly"
+    for prec in PRECISIONS:
+        try:
+            z = enc(point, prec)
+        except Undefined:
+            return "undefined", ""
+        except NoEnclosure:
             continue
-        x = v.value
-        resolved = abs(x) > _tol(dps) * evaluate.scale(point, dps) and x != 0
-        if resolved and x > 0:
-            return "positive", x
-        if resolved and prev is not None and abs(x - prev) <= mpmath.mpf("1e-6") * abs(x):
-            return "negative", x
-        prev, prev_kind = (x if resolved else None), "real"
-    return "unsure", None
+        if is_nonreal(z):
+            return "complex", f"the enclosure {ball_text(z)} is not real"
+        if not is_real(z):
+            continue
+        x = z.real
+        if x > 0:
+            return "positive", ball_text(z)
+        if x < 0:
+            return "negative", f"the enclosure {ball_text(z)} is negative"
+        if x.is_zero():
+            return "zero", "0 exactly (an exact enclosure)"
+    return "unsure", ""
+
+
+def _poly_sign(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome | None:
+    """Decide ``p > 0`` (``>= 0``) exactly for a univariate polynomial with rational coefficients on an
+    interval domain, by real-root isolation: ``None`` when that does not apply."""
+    free = list(expr.free_symbols)
+    if len(free) != 1 or len(used) != 1 or not isinstance(used[0], Interval):
+        return None
+    x = free[0]
+    if _ops(expr) > POLY_OPS_LIMIT or _max_exponent(expr) > MAX_EXPONENT or not expr.is_polynomial(x):
+        return None
+    try:
+        poly = sp.Poly(expr, x, domain="QQ")
+    except Exception:
+        return None
+    if poly.degree() > MAX_EXPONENT or poly.is_zero:
+        return None
+    dom = used[0]
+    lo, hi = dom.low, dom.high
+    lo_open = getattr(dom, "_open_at_zero", False)
+
+    def inside(v: Fraction) -> bool:
+        return (lo is None or v > lo or (v == lo and not lo_open)) and (hi is None or v <= hi)
+
+    def value(v: Fraction) -> Fraction:
+        return Fraction(str(poly.eval(sp.Rational(v.numerator, v.denominator))))
+
+    sqf = sp.Poly(poly.sqf_part(), x)
+    intervals = [(Fraction(str(a)), Fraction(str(b))) for (a, b), _ in sqf.intervals()]
+    for _ in range(200):  # refine until no isolating interval straddles a finite end of the domain
+        bad = [j for j, (a, b) in enumerate(intervals)
+               if any(e is not None and a < e < b and value(Fraction(e)) != 0 for e in (lo, hi))]
+        if not bad:
+            break
+        for j in bad:
+            a, b = intervals[j]
+            na, nb = sqf.refine_root(sp.Rational(a.numerator, a.denominator), sp.Rational(b.numerator, b.denominator),
+                                     steps=8)
+            intervals[j] = (Fraction(str(na)), Fraction(str(nb)))
+    else:
+        return None
+    tests: list[Fraction] = [v for v in (lo, hi) if v is not None and inside(v)]
+    ends = sorted({e for ab in intervals for e in ab})
+    tests += [e for e in ends if inside(e)]
+    tests += [(p + q) / 2 for p, q in zip(ends, ends[1:]) if inside((p + q) / 2)]
+    far = [e for e in ends] + [v for v in (lo, hi) if v is not None] + [Fraction(0)]
+    tests += [v for v in (min(far) - 1, max(far) + 1) if inside(v)]
+    if lo is not None and hi is not None:
+        tests.append((lo + hi) / 2)
+    elif lo is not None:
+        tests.append(lo + 1)
+    elif hi is not None:
+        tests.append(hi - 1)
+    for v in sorted(set(tests)):
+        val = value(v)
+        if val < 0 or (strict and val == 0):
+            return Outcome(False, "refuted: exact value", "symbolic", f"the polynomial is {val} at {x} = {v}",
+                           counterexample={x: v}, values=(str(val), "0"))
+    if strict:
+        for a, b in intervals:
+            if a == b and inside(a):
+                return Outcome(False, "refuted: real-root isolation", "symbolic", f"the polynomial vanishes at {x} = {a}")
+            if (lo is None or a >= lo) and (hi is None or b <= hi) and inside(a) and inside(b):
+                return Outcome(False, "refuted: real-root isolation", "symbolic",
+                               f"the polynomial has a real root in [{a}, {b}], inside {dom.describe()}")
+    return Outcome(True, "symbolic: real-root isolation", "symbolic")
 
 
 def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int = 0,
                points: int = RANDOM_POINTS) -> Outcome:
-    """Decide ``expr > 0`` (``>= 0`` if not strict): sympy's assumptions first, then exact points.
+    """Decide ``expr > 0`` (``>= 0`` if not strict): sympy's assumptions, exact root isolation for a
+    univariate polynomial, then certified signs at exact points.
 
-    A point where the value is not real is a counterexample (the claim is about a real number); a point
-    where it is undefined is no evidence.
+    A point where the value is certainly not real is a counterexample (the claim is about a real
+    number); a point where it is undefined, or where the enclosure cannot decide the sign, is no evidence.
     """
-    expr = canonical_bound(exactify(sp.sympify(expr)))
+    expr = canonical_bound(written_decimals(sp.sympify(expr)))
     used = resolve_domains(expr.free_symbols, domains)
-    assumed = _with_assumptions(_reduce(expr, used), used)
+    reduced = _reduce(expr, used)
+    assumed = _with_assumptions(reduced, used)
     verdict = assumed.is_positive if strict else assumed.is_nonnegative
     if verdict is True:
         return Outcome(True, "symbolic: assumptions", "symbolic")
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
     rel = ">" if strict else ">="
-    if verdict is False and not symbols:
-        return Outcome(False, "symbolic", "symbolic", f"{expr} {rel} 0 is false")
-    evaluate = Evaluator(expr, symbols)
+    exact_poly = _poly_sign(reduced, used, strict)
+    if exact_poly is not None:
+        return exact_poly
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    enc = Enclosure(expr, symbols)
+    exact = _rational_side(expr)
     rng = _seed(seed, "sign", expr, _domain_text(used))
     draws, exhaustive = draw_points(used, rng, points)
     good = 0
     for point in draws:
-        kind, value = _sign_at(evaluate, point)
+        kind, text = _sign_at(enc, expr, exact, point, symbols)
         if kind in ("undefined", "unsure"):
             continue
         if kind == "positive" or (kind == "zero" and not strict):
             good += 1
             continue
-        why = {"complex": "the value is not real", "zero": "zero", "negative": "negative"}[kind]
         at = _fmt_point(point, symbols)
-        return Outcome(False, "numeric", "numeric", f"value {_nstr(value)} ({why}){' at ' + at if at else ''}",
-                       counterexample={s: point[s] for s in symbols}, values=(_nstr(value), "0"))
-    need = len(draws) if exhaustive else MIN_EVIDENCE
+        return Outcome(False, "refuted: exact value" if exact else "refuted: enclosure", "numeric",
+                       f"the value is {text}{' at ' + at if at else ''}, so {rel} 0 fails",
+                       counterexample={s: point[s] for s in symbols}, values=(text, "0"))
+    need = 1 if not symbols else (len(draws) if exhaustive else MIN_EVIDENCE)
     if good < min(need, MIN_EVIDENCE) or good == 0:
         return Outcome(False, "undecided", "numeric",
-                       f"only {good} of {len(draws)} points of {_domain_text(used)} gave a real value",
-                       status="undecided")
-    what = (f"exhaustive over all {len(draws)} points" if exhaustive else f"{len(draws)} points") + f" of {_domain_text(used)}"
-    return Outcome(True, f"numeric: {what}, {DIGITS} digits", "numeric")
+                       f"only {good} of {len(draws)} exact points of {_domain_text(used)} gave a certified sign",
+                       status="undecided", certified=False)
+    how = "exact values" if exact else f"enclosures up to {PRECISIONS[-1]} bits"
+    if not symbols:
+        return Outcome(True, f"certified: {how}", "numeric")
+    what = (f"all {len(draws)} points" if exhaustive else f"{good} of {len(draws)} exact points") + f" of {_domain_text(used)}"
+    return Outcome(True, f"certified: {how} at {what}", "numeric")
 
 
 def residual_text(lhs: Any, rhs: Any, limit: int = 600) -> str:
     """A short residual for error messages: simplified only when small (bounded cost)."""
     try:
-        diff = sp.sympify(lhs - rhs)
+        diff = sp.sympify(written_decimals(sp.sympify(lhs)) - written_decimals(sp.sympify(rhs)))
         if isinstance(diff, sp.MatrixBase):
             ops = sum(_ops(e) for e in diff)
             exps = max((_max_exponent(e) for e in diff), default=0)
         else:
             ops, exps = _ops(diff), _max_exponent(diff)
         if ops <= RESIDUAL_OPS_LIMIT and exps <= MAX_EXPONENT and not (
-            not isinstance(diff, sp.MatrixBase) and _nested_radicals(diff)
+            not isinstance(diff, sp.MatrixBase) and (_nested_radicals(diff) or _bound_nodes(diff))
         ):
             diff = sp.simplify(diff)
         text = sp.sstr(diff)

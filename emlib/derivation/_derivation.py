@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -17,16 +16,12 @@ from ._compare import (DIGITS, RANDOM_POINTS, Outcome, check_sign, compare, reso
                        to_sympy)
 from ._domains import Domain, normalise_domains
 from ._evaluate import Evaluator
+from .errors import ExpectedFalseError, NotACertificateError, StepError, UndecidedError
+from .records import CHECK_MIME, COVERAGE_MIME, SEVERITIES, SUMMARY_MIME, Check, log_record
 
 __all__ = ["Check", "Derivation", "StepError", "ExpectedFalseError"]
 
 CATEGORIES = ("symbolic", "numeric", "finite-difference")
-#: MIME types of the structured records a Derivation attaches to its outputs in Jupyter.
-CHECK_MIME = "application/vnd.emlib.check+json"
-#: Kinds of refuted printed results (errata are grouped by them).
-SEVERITIES = ("", "error", "slip")
-SUMMARY_MIME = "application/vnd.emlib.summary+json"
-COVERAGE_MIME = "application/vnd.emlib.coverage+json"
 
 
 def _kernel_display():
@@ -58,118 +53,8 @@ def _emit(text: str, mime: str, data: dict, markdown: str = "", measured: dict |
 
 
 
-class StepError(AssertionError):
-    """A claimed step does not hold."""
 
 
-class ExpectedFalseError(AssertionError):
-    """A claim recorded as expected to be false turned out to hold."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One attempted check and its result.
-
-    Attributes
-    ----------
-    label : str
-        What was claimed, in the notebook's words.
-    kind : str
-        ``equal``, ``derivative``, ``stationary``, ``lagrange``, ``positive``, ``close``, ``holds`` or
-        ``gradient``.
-    route : str
-        How it was established, e.g. ``symbolic: simplify`` or ``numeric: 64 points of x in (0, inf), 50 digits``.
-    category : str
-        ``symbolic``, ``numeric`` or ``finite-difference``.
-    section : str
-        The section of the notebook it belongs to.
-    sources : tuple of str
-        Outline item ids (``"003-14"``) the check covers.
-    status : str
-        ``ok`` (the claim holds), ``refuted`` (an expected-false claim refuted with definitive evidence)
-        or ``failed`` (the claim does not hold, or could not be decided, or an expected-false claim held).
-    detail : str
-        The evidence: a counterexample, an exact residual, or why the claim could not be decided.
-    printed, correct : str
-        For refuted checks: the printed claim and the correct result, in plain text.
-    printed_latex, correct_latex : str
-        The same in LaTeX (without dollar signs), for typesetting.
-    where : str
-        Where the printed claim appears in the notes (document and section or page).
-    severity : str
-        For refuted checks: ``"error"`` (the printed result is wrong: it changes a result) or
-        ``"slip"`` (an intermediate line is wrong but the final result stands); empty if not given.
-    """
-
-    label: str
-    kind: str
-    route: str
-    category: str
-    section: str = ""
-    sources: tuple[str, ...] = ()
-    status: str = "ok"
-    detail: str = ""
-    printed: str = ""
-    correct: str = ""
-    printed_latex: str = ""
-    correct_latex: str = ""
-    where: str = ""
-    severity: str = ""
-    #: What a numeric route measured (e.g. ``{"max_abs_diff": 3.1e-11}``): machine-dependent, so it is
-    #: kept out of :meth:`line` and :meth:`as_dict` and shown only as output metadata (see ``_emit``).
-    measured: dict = field(default_factory=dict, compare=False)
-
-    @property
-    def refuted(self) -> bool:
-        """True for an expected-false check that was refuted."""
-        return self.status == "refuted"
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "failed"
-
-    def _ipython_display_(self) -> None:
-        """Show nothing in Jupyter: the check already printed its line when it ran."""
-
-    def line(self) -> str:
-        """The stable one-line text printed when the check runs."""
-        if self.status == "refuted":
-            text = f"[refuted as expected] {self.label}  ({self.route}: {self.detail})"
-            if self.where:
-                text += f"\n    where  : {self.where}"
-            if self.printed:
-                text += f"\n    printed: {self.printed}"
-            if self.correct:
-                text += f"\n    correct: {self.correct}"
-            return text
-        if self.status == "failed":
-            return f"[FAILED] {self.label}  ({self.route}: {self.detail})"
-        return f"[ok] {self.label}  ({self.route})"
-
-    def markdown(self) -> str:
-        """For a refuted check with LaTeX given: the printed and correct results typeset (else empty)."""
-        if self.status != "refuted" or not (self.printed_latex or self.correct_latex):
-            return ""
-        items = ", ".join(self.sources) or "-"
-        kind = {"error": " (an error that changes a result)", "slip": " (a slip; the final result stands)"}.get(self.severity, "")
-        lines = [f"**Refuted as expected** ({html.escape(self.route)}): {html.escape(self.label).replace('*', chr(92) + '*')}  ",
-                 f"notes item {items}" + (f", {html.escape(self.where)}" if self.where else "") + kind + "  "]
-        if self.printed_latex:
-            lines.append(f"printed: ${self.printed_latex}$  ")
-        if self.correct_latex:
-            lines.append(f"correct: ${self.correct_latex}$  ")
-        lines.append("evidence: `" + self.detail.replace("`", "'") + "`")
-        return "\n".join(lines)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The record as plain JSON-ready data (the structured output read by the site builder)."""
-        return {
-            "label": self.label, "kind": self.kind, "route": self.route, "category": self.category,
-            "section": self.section, "sources": list(self.sources), "status": self.status,
-            "detail": self.detail, "printed": self.printed, "correct": self.correct,
-            "printed_latex": self.printed_latex, "correct_latex": self.correct_latex, "where": self.where,
-            "severity": self.severity,
-        }
 
 
 def _sources(source: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -279,6 +164,7 @@ class Derivation:
         self.records.append(record)
         if self.verbose:
             _emit(record.line(), CHECK_MIME, record.as_dict(), record.markdown(), record.measured)
+        log_record(CHECK_MIME, record.as_dict(), self.title)
         return record
 
     def _finish(self, kind: str, label: str, source: Any, outcome: Outcome, failure: Callable[[], str]) -> Check:
@@ -298,10 +184,12 @@ class Derivation:
                     f"expected to be false but it holds ({outcome.route}): {label}\n"
                     "The printed result is right after all; record it as an ordinary check."
                 )
-            if outcome.status == "undecided":
+            if outcome.status == "undecided" or not outcome.certified:
+                # only a certificate records a printed result as refuted (README, "How a derivation is checked")
                 self._record(Check(label, kind, "undecided", outcome.category, self._section, src, "failed",
                                    outcome.detail, **extra))
-                raise StepError(f"{label}: cannot refute a claim without definitive evidence: {outcome.detail}")
+                error = UndecidedError if outcome.status == "undecided" else NotACertificateError
+                raise error(f"{label}: cannot refute a claim without a certificate: {outcome.detail}")
             return self._record(Check(label, kind, outcome.route, outcome.category, self._section, src,
                                       "refuted", outcome.detail or "differs", **extra))
         if outcome.status != "holds":
@@ -309,7 +197,7 @@ class Derivation:
             self._record(Check(label, kind, route, outcome.category, self._section, _sources(source), "failed",
                                outcome.detail or "does not hold"))
             if outcome.status == "undecided":
-                raise StepError(f"cannot decide: {label}\n  {outcome.detail}")
+                raise UndecidedError(f"cannot decide: {label}\n  {outcome.detail}")
             raise StepError(failure())
         return self._record(Check(label, kind, outcome.route, outcome.category, self._section, _sources(source),
                                   measured=outcome.measured))

@@ -21,13 +21,24 @@ from typing import Iterable, Sequence
 import numpy as np
 import sympy as sp
 
+from .errors import DomainError
+
 __all__ = ["Domain", "Real", "Positive", "Interval", "Integer", "Simplex", "SPD", "default_domain",
            "normalise_domains"]
 
-#: Decades covered by random magnitudes (10**-8 .. 10**8) and by the special points (10**-12 .. 10**12).
+#: Decades covered by most random magnitudes (10**-8 .. 10**8), by the rest (10**-40 .. 10**40), and by
+#: the special points (10**-40 .. 10**40).
 LOG_SPAN = 8.0
+WIDE_LOG_SPAN = 40.0
 SPECIAL_MAGNITUDES = (1, 2, 3, Fraction(1, 2), Fraction(1, 3), 10, Fraction(1, 10), Fraction(3, 2),
-                      Fraction(1, 10**6), 10**6, Fraction(1, 10**12), 10**12)
+                      Fraction(1, 10**6), 10**6, Fraction(1, 10**12), 10**12, Fraction(1, 10**20), 10**20,
+                      Fraction(1, 10**40), 10**40)
+#: Distances from the finite end of an interval at which special points sit (relative to its width or scale).
+END_DISTANCES = (1, 4, 8, 12, 16, 24)
+#: Special integers beyond the small ones: magnitudes users meet (counts, sizes, 64-bit limits).
+LARGE_INTEGERS = (10**6, 10**12, 2**53 + 1, 10**18, 2**64 + 1)
+#: The largest magnitude of a random integer (log-uniform above 1000 for 30% of the draws).
+INTEGER_LOG_SPAN = 18.0
 
 
 def _as_symbols(symbols: Iterable[object], cls: str) -> tuple[sp.Symbol, ...]:
@@ -91,9 +102,18 @@ class Domain:
         """True if a nonzero polynomial ``expr`` (after :meth:`reduction`) cannot vanish on the whole domain."""
         return True
 
+    def implied(self, symbol: sp.Symbol) -> dict[str, bool]:
+        """The sympy assumptions that every point of the domain satisfies for ``symbol``."""
+        return dict(self.assumptions)
+
     def contradiction(self, symbol: sp.Symbol) -> str | None:
-        """A message if ``symbol``'s own sympy assumptions exclude points of this domain."""
-        return None
+        """A message if ``symbol``'s own sympy assumptions exclude points of this domain.
+
+        Every assumption the symbol carries (positive, integer, even, odd, nonzero, rational, prime, ...)
+        must follow from what the domain guarantees (:meth:`implied`); otherwise the symbolic routes
+        would use a fact that the sampled points violate.
+        """
+        return _assumption_contradiction(symbol, self.implied(symbol), self.describe())
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -102,22 +122,18 @@ class Domain:
         return f"{type(self).__name__}({', '.join(map(str, self.symbols))})"
 
 
-def _scalar_contradiction(symbol: sp.Symbol, low: Fraction | None, high: Fraction | None, integer: bool,
-                          where: str) -> str | None:
-    """Compare a symbol's assumptions with the range [low, high] (None = unbounded)."""
+def _assumption_contradiction(symbol: sp.Symbol, implied: dict[str, bool], where: str) -> str | None:
+    """Name every assumption of ``symbol`` that the domain's guaranteed facts ``implied`` do not entail."""
+    try:
+        model = sp.Dummy("d", finite=True, **implied)
+    except Exception:  # an inconsistent set of facts guarantees nothing
+        model = sp.Dummy("d")
     problems = []
-    if symbol.is_integer and not integer:
-        problems.append("integer")
-    if symbol.is_positive and (low is None or low <= 0):
-        problems.append("positive")
-    elif symbol.is_nonnegative and (low is None or low < 0):
-        problems.append("nonnegative")
-    if symbol.is_negative and (high is None or high >= 0):
-        problems.append("negative")
-    elif symbol.is_nonpositive and (high is None or high > 0):
-        problems.append("nonpositive")
-    if symbol.is_zero:
-        problems.append("zero")
+    for key, value in sorted(getattr(symbol, "_assumptions_orig", symbol.assumptions0).items()):
+        if key == "commutative" or value is None:
+            continue
+        if getattr(model, f"is_{key}", None) is not value:
+            problems.append(key if value else f"not {key}")
     if problems:
         return (f"symbol {symbol} was created {'/'.join(problems)} but is declared over {where}, which has "
                 f"points outside that; create the symbol without those assumptions or declare a matching domain")
@@ -162,10 +178,10 @@ class Interval(Domain):
         if lo is not None and hi is not None:
             width = hi - lo
             out.append(lo + width / 2)
-            for k in (1, 4, 8, 12):
+            for k in END_DISTANCES:
                 out += [lo + width / 10**k, hi - width / 10**k]
         else:
-            for k in (1, 4, 8, 12):
+            for k in END_DISTANCES:
                 if lo is not None:
                     out.append(lo + max(abs(lo), 1) / 10**k)
                 if hi is not None:
@@ -193,18 +209,20 @@ class Interval(Domain):
         if lo is not None and hi is not None:
             if u < 0.7:
                 return _exact(lo + (hi - lo) * Fraction(rng.random()))
-            d = Fraction(10.0 ** rng.uniform(-14, 0)) * (hi - lo)  # log-spaced distance from one end
+            d = Fraction(10.0 ** rng.uniform(-END_DISTANCES[-1], 0)) * (hi - lo)  # log-spaced distance from one end
             return _exact(lo + d if rng.random() < 0.5 else hi - d)
-        magnitude = Fraction(rng.uniform(0, 4)) if u < 0.45 else Fraction(10.0 ** rng.uniform(-LOG_SPAN, LOG_SPAN))
+        if u < 0.45:
+            magnitude = Fraction(rng.uniform(0, 4))
+        elif u < 0.85:
+            magnitude = Fraction(10.0 ** rng.uniform(-LOG_SPAN, LOG_SPAN))
+        else:  # the far decades: tiny and huge reals are where cancellation and overflow hide
+            magnitude = Fraction(10.0 ** rng.uniform(-WIDE_LOG_SPAN, WIDE_LOG_SPAN))
         if lo is None and hi is None:
             return _exact(magnitude if rng.random() < 0.5 else -magnitude)
         return _exact(lo + magnitude if lo is not None else hi - magnitude)
 
     def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
         return {s: self._draw(rng) for s in self.symbols}
-
-    def contradiction(self, symbol: sp.Symbol) -> str | None:
-        return _scalar_contradiction(symbol, self.low, self.high, False, self.describe())
 
     def describe(self) -> str:
         lo = "-inf" if self.low is None else _fmt(self.low)
@@ -243,9 +261,6 @@ class Positive(Interval):
         v = super()._draw(rng)
         return v if v != 0 else Fraction(1, 10**12)
 
-    def contradiction(self, symbol: sp.Symbol) -> str | None:
-        low = Fraction(1, 10**30) if self._open_at_zero else self.low
-        return _scalar_contradiction(symbol, low, self.high, False, self.describe())
 
     def describe(self) -> str:
         if self._open_at_zero:
@@ -278,8 +293,15 @@ class Integer(Domain):
             self.assumptions["positive"] = True
         elif self.low is not None and self.low == 0:
             self.assumptions["nonnegative"] = True
+        elif self.high is not None and self.high < 0:
+            self.assumptions["negative"] = True
+        elif self.high is not None and self.high == 0:
+            self.assumptions["nonpositive"] = True
         specials = [0, 1, -1, 2, -2, 3, -3, 10, -10, 100, -100, 1000, -1000]
         specials += [v for v in (self.low, self.high) if v is not None]
+        for big in LARGE_INTEGERS:
+            specials += [big, -big]
+            specials += [v + big for v in (self.low,) if v is not None] + [v - big for v in (self.high,) if v is not None]
         self._specials = list(dict.fromkeys(v for v in specials if self._inside(v)))
 
     def _inside(self, v: int) -> bool:
@@ -305,7 +327,10 @@ class Integer(Domain):
             return self._specials[int(rng.integers(len(self._specials)))]
         if self.low is not None and self.high is not None and self.high - self.low <= 2000:
             return int(rng.integers(self.low, self.high + 1))
-        magnitude = int(round(10.0 ** rng.uniform(0, 3)))
+        if rng.random() < 0.7:
+            magnitude = int(round(10.0 ** rng.uniform(0, 3)))
+        else:  # far beyond 1000: exact integers of up to 18 digits
+            magnitude = int(Fraction(10.0 ** rng.uniform(3, INTEGER_LOG_SPAN)))
         if self.low is None and self.high is None:
             return magnitude if rng.random() < 0.5 else -magnitude
         if self.low is not None:
@@ -326,10 +351,6 @@ class Integer(Domain):
             return all(sp.degree(expr, s) < n for s in self.symbols if s in expr.free_symbols)
         except sp.PolynomialError:
             return False
-
-    def contradiction(self, symbol: sp.Symbol) -> str | None:
-        return _scalar_contradiction(symbol, None if self.low is None else Fraction(self.low),
-                                     None if self.high is None else Fraction(self.high), True, self.describe())
 
     def describe(self) -> str:
         lo = "-inf" if self.low is None else str(self.low)
@@ -363,7 +384,7 @@ class Simplex(Domain):
     def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
         n = self.n
         out = [self._complete([Fraction(1, n)] * (n - 1))]
-        for eps in (Fraction(1, 10**3), Fraction(1, 10**9)):
+        for eps in (Fraction(1, 10**3), Fraction(1, 10**9), Fraction(1, 10**13), Fraction(1, 10**16)):
             for vertex in range(n):
                 head = [eps / (n - 1) if i != vertex else 1 - eps for i in range(n)]
                 out.append(self._complete(head[:-1]))
@@ -391,33 +412,66 @@ class Simplex(Domain):
         kind = "the first coordinates of a probability vector" if self.partial else "a probability vector"
         return f"{', '.join(map(str, self.symbols))} {kind}"
 
-    def contradiction(self, symbol: sp.Symbol) -> str | None:
-        return _scalar_contradiction(symbol, Fraction(1, 10**30), Fraction(1), False, self.describe())
+
+def _positive_definite(m: list[list[Fraction]]) -> bool:
+    """Exact test: a symmetric rational matrix is positive definite iff every LDL^T pivot is > 0."""
+    n = len(m)
+    a = [row[:] for row in m]
+    for k in range(n):
+        if a[k][k] <= 0:
+            return False
+        for i in range(k + 1, n):
+            f = a[i][k] / a[k][k]
+            for j in range(k, n):
+                a[i][j] -= f * a[k][j]
+    return True
+
+
+def _grid(v: float, bits: int = 40) -> Fraction:
+    """A float rounded to a binary grid relative to its size (short exact rationals)."""
+    if v == 0:
+        return Fraction(0)
+    e = int(np.floor(np.log2(abs(v))))
+    return Fraction(round(v * 2.0 ** (bits - e))) / Fraction(2) ** (bits - e)
 
 
 class SPD(Domain):
     """An explicit symbolic matrix whose entries take the values of a random symmetric positive-definite matrix.
 
     Works for a symmetric matrix of symbols (``S12`` used twice) and for a general one (``S12`` and
-    ``S21`` distinct): both get the same symmetric value. Eigenvalues are spread over up to 8 decades
-    (condition numbers up to 1e8), with random orthogonal eigenvectors; the identity, diagonal and
-    nearly singular matrices are among the special points.
+    ``S21`` distinct): both get the same symmetric value. Constant entries are kept: the constants must
+    be symmetric numbers, and every drawn point is a completion of them that is exactly positive
+    definite (checked in rational arithmetic). Points are exact: ``S = V diag(l) V^T`` with rational
+    eigenvectors ``V`` close to a random orthogonal matrix and rational eigenvalues spread over up to
+    ``log10(max_condition)`` decades (default 1e24) at overall scales from 1e-6 to 1e6, so determinants
+    and condition numbers range far beyond 1e8; the identity, a diagonal matrix with the full spread and
+    a matrix of ones plus the identity are the special points.
     """
 
-    def __init__(self, matrix: sp.MatrixBase, *, max_condition: float = 1e8) -> None:
+    #: Draws tried for a completion of the constant entries before giving up (deterministic).
+    ATTEMPTS = 64
+
+    def __init__(self, matrix: sp.MatrixBase, *, max_condition: float = 1e24) -> None:
         if not isinstance(matrix, sp.MatrixBase) or matrix.rows != matrix.cols:
             raise TypeError("SPD takes an explicit square sympy Matrix of symbols")
         self.matrix = matrix
         self.positions: list[tuple[sp.Symbol, int, int]] = []
+        self.constants: dict[tuple[int, int], Fraction] = {}
         seen: dict[sp.Symbol, tuple[int, int]] = {}
         self._mirror: dict[sp.Symbol, sp.Symbol] = {}
         for i in range(matrix.rows):
             for j in range(matrix.cols):
                 entry = matrix[i, j]
                 if not isinstance(entry, sp.Symbol):
+                    if not (isinstance(entry, sp.Expr) and entry.is_Rational or isinstance(entry, sp.Float)):
+                        raise DomainError(f"SPD: entry ({i}, {j}) is {entry}, neither a symbol nor a rational number")
+                    value = Fraction(str(sp.Rational(entry)))
+                    if isinstance(matrix[j, i], sp.Symbol) or Fraction(str(sp.Rational(matrix[j, i]))) != value:
+                        raise DomainError(f"SPD: the constant entry ({i}, {j}) = {entry} has no equal mirror entry ({j}, {i})")
+                    self.constants[(i, j)] = value
                     continue
                 if entry in seen and seen[entry] not in {(i, j), (j, i)}:
-                    raise ValueError(f"SPD: symbol {entry} appears at non-mirror positions")
+                    raise DomainError(f"SPD: symbol {entry} appears at non-mirror positions")
                 seen.setdefault(entry, (i, j))
                 self.positions.append((entry, i, j))
                 other = matrix[j, i]
@@ -425,32 +479,56 @@ class SPD(Domain):
                     self._mirror[entry] = other
         self.symbols = tuple(seen)
         if not self.symbols:
-            raise ValueError("SPD needs a matrix with at least one symbol")
+            raise DomainError("SPD needs a matrix with at least one symbol")
+        if any(i == j and v <= 0 for (i, j), v in self.constants.items()):
+            raise DomainError("SPD: a constant diagonal entry is not positive, so no completion is positive definite")
         if not (max_condition >= 1 and np.isfinite(max_condition)):
             raise ValueError(f"max_condition must be a finite number >= 1, got {max_condition}")
         self.max_condition = float(max_condition)
         self.assumptions = {"real": True}
+        if self.constants and self.random_point(np.random.default_rng(0)) is None:
+            raise DomainError("SPD: no positive-definite completion of the constant entries was found")
 
-    def _values(self, value: np.ndarray) -> dict[sp.Symbol, int | Fraction]:
-        value = (value + value.T) / 2
-        return {s: _exact(value[i, j]) for s, i, j in self.positions}
+    def _values(self, value: list[list[Fraction]]) -> dict[sp.Symbol, int | Fraction] | None:
+        n = self.matrix.rows
+        m = [[value[i][j] for j in range(n)] for i in range(n)]
+        for (i, j), c in self.constants.items():
+            m[i][j] = c
+        if self.constants and not _positive_definite(m):
+            return None
+        return {s: _exact(m[i][j]) for s, i, j in self.positions}
+
+    def _exact_spd(self, q: np.ndarray, eig: Sequence[Fraction]) -> list[list[Fraction]]:
+        n = self.matrix.rows
+        v = [[_grid(float(q[i, k])) for k in range(n)] for i in range(n)]
+        return [[sum(v[i][k] * eig[k] * v[j][k] for k in range(n)) for j in range(n)] for i in range(n)]
 
     def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
         n = self.matrix.rows
-        diag = np.diag(np.geomspace(1.0, 1.0 / self.max_condition, n)) if n > 1 else np.eye(1) * 3.0
-        ones = np.full((n, n), 0.5) + 0.5 * np.eye(n)
-        return [self._values(np.eye(n)), self._values(diag), self._values(ones)]
+        eye = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+        decades = int(np.log10(self.max_condition))
+        diag = [[Fraction(1, 10 ** (decades * i // max(n - 1, 1))) if i == j else Fraction(0) for j in range(n)]
+                for i in range(n)] if n > 1 else [[Fraction(3)]]
+        ones = [[Fraction(1) if i == j else Fraction(1, 2) for j in range(n)] for i in range(n)]
+        points = [self._values(m) for m in (eye, diag, ones)]
+        return [p for p in points if p is not None]
 
     def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
         n = self.matrix.rows
-        q, r = np.linalg.qr(rng.standard_normal((n, n)))
-        q = q * np.sign(np.diag(r))
-        log_cond = rng.uniform(0, np.log10(self.max_condition))
-        centre = rng.uniform(-2, 2)
-        eig = 10.0 ** (centre + rng.uniform(-log_cond / 2, log_cond / 2, size=n))
-        if n > 1:  # make the spread exactly the drawn condition number
-            eig[0], eig[-1] = 10.0 ** (centre + log_cond / 2), 10.0 ** (centre - log_cond / 2)
-        return self._values(q @ np.diag(eig) @ q.T)
+        for _ in range(self.ATTEMPTS):
+            q, r = np.linalg.qr(rng.standard_normal((n, n)))
+            q = q * np.sign(np.diag(r))
+            log_cond = rng.uniform(0, np.log10(self.max_condition))
+            centre = rng.uniform(-6, 6) if rng.random() < 0.3 else rng.uniform(-2, 2)
+            logs = centre + rng.uniform(-log_cond / 2, log_cond / 2, size=n)
+            if n > 1:  # make the spread exactly the drawn condition number
+                logs[0], logs[-1] = centre + log_cond / 2, centre - log_cond / 2
+            eig = [_grid(10.0 ** v) for v in logs]
+            # V is invertible (close to orthogonal) and every eigenvalue is > 0: V diag V^T is exactly SPD
+            point = self._values(self._exact_spd(q, eig))
+            if point is not None:
+                return point
+        return None  # type: ignore[return-value]  # only with constants that leave no completion
 
     def reduction(self) -> dict[sp.Symbol, sp.Expr]:
         return dict(self._mirror)
@@ -459,16 +537,10 @@ class SPD(Domain):
         n = self.matrix.rows
         return f"{n}x{n} symmetric positive-definite {self.matrix[0, 0]}.. (condition up to {self.max_condition:.0e})"
 
-    def contradiction(self, symbol: sp.Symbol) -> str | None:
+    def implied(self, symbol: sp.Symbol) -> dict[str, bool]:
+        # a diagonal entry of an SPD matrix is positive; an off-diagonal one takes both signs
         off = any(s == symbol and i != j for s, i, j in self.positions)
-        if symbol.is_integer:
-            return f"symbol {symbol} was created integer but is an entry of an SPD matrix"
-        if off and (symbol.is_positive or symbol.is_nonnegative or symbol.is_negative or symbol.is_nonpositive):
-            return (f"symbol {symbol} was created with a sign but is an off-diagonal entry of an SPD matrix, "
-                    "which takes both signs")
-        if not off and (symbol.is_negative or symbol.is_nonpositive):
-            return f"symbol {symbol} was created negative but is a diagonal entry of an SPD matrix"
-        return None
+        return {"real": True} if off else {"positive": True}
 
 
 def default_domain(symbol: sp.Symbol) -> Domain:
@@ -501,9 +573,6 @@ class _Negative(Interval):
     def _draw(self, rng: np.random.Generator) -> int | Fraction:
         v = super()._draw(rng)
         return v if v != 0 else Fraction(-1, 10**12)
-
-    def contradiction(self, symbol: sp.Symbol) -> str | None:
-        return _scalar_contradiction(symbol, None, Fraction(-1, 10**30), False, self.describe())
 
 
 def normalise_domains(domain: Domain | Sequence[Domain] | None) -> list[Domain]:

@@ -1,0 +1,551 @@
+"""Rigorous enclosures of sympy expressions at exact points (python-flint's ``acb`` ball arithmetic).
+
+:class:`Enclosure` compiles an expression once and evaluates it at an exact point (values are ``int``
+or ``fractions.Fraction``) at a given precision in bits. The result is a complex ball that is
+guaranteed to contain the exact value, or one of:
+
+* :class:`Undefined`: the expression has no value there (a pole, ``0/0``, ``log 0``, an infinity);
+* :class:`NoEnclosure`: no rigorous ball could be computed (an unsupported function, an infinite sum or
+  integral whose tail cannot be bounded, a sum over more terms than the budget allows).
+
+Every cost is counted, never timed: each node evaluated costs one operation, each term of a finite sum
+or product the operations of its body, each integrand evaluation of ``acb.integral`` likewise, and an
+evaluation stops with :class:`NoEnclosure` when its :data:`OPERATION_BUDGET` is spent. Precision is
+capped at :data:`MAX_PREC` bits; integer exponents are evaluated by ball arithmetic whatever their size
+(exponent towers give wide or infinite balls, never a hang).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Callable, Sequence
+
+import sympy as sp
+from flint import acb, arb, ctx, fmpq, fmpz
+
+__all__ = ["Enclosure", "Undefined", "NoEnclosure", "ball", "ball_text", "PRECISIONS", "MAX_PREC",
+           "OPERATION_BUDGET", "excludes_zero", "is_real", "is_nonreal"]
+
+#: The rising precisions (bits) at which a point is evaluated.
+PRECISIONS = (128, 256, 512)
+#: No evaluation runs at more bits than this.
+MAX_PREC = 1024
+#: Operations one evaluation of one side at one point may spend (nodes, sum terms, integrand calls).
+OPERATION_BUDGET = 100_000
+#: Operations all evaluations of one side of one claim may spend (then its points give no evidence).
+CLAIM_BUDGET = 1_000_000
+#: Integrand evaluations ``acb.integral`` may spend on one integral (its own eval_limit).
+INTEGRAL_EVALS = 2_000
+
+
+class Undefined(Exception):
+    """The expression has no finite value at the point."""
+
+
+class NoEnclosure(Exception):
+    """No rigorous enclosure could be computed at the point (not evidence either way)."""
+
+
+def ball(v: int | Fraction) -> acb:
+    """An exact point coordinate as a complex ball at the current precision."""
+    if isinstance(v, int):
+        return acb(arb(fmpz(v)))
+    return acb(arb(fmpq(v.numerator, v.denominator)))
+
+
+def is_real(z: acb) -> bool:
+    """True if the ball's imaginary part is exactly zero (the value is certainly real)."""
+    return z.imag.is_zero()
+
+
+def is_nonreal(z: acb) -> bool:
+    """True if the ball's imaginary part certainly excludes zero."""
+    return not z.imag.contains(0)
+
+
+def excludes_zero(z: acb) -> bool:
+    """True if the ball certainly does not contain 0."""
+    return not (z.real.contains(0) and z.imag.contains(0))
+
+
+def ball_text(z: acb, digits: int = 12) -> str:
+    """A short deterministic text of a ball (midpoint and radius), e.g. ``[0.25 +/- 1.2e-30]``."""
+    def part(x: arb) -> str:
+        if x.rad() == 0:
+            return x.mid().str(digits, radius=False)
+        return f"[{x.mid().str(digits, radius=False)} +/- {x.rad().str(2, radius=False)}]"
+
+    if z.imag.is_zero():
+        return part(z.real)
+    return f"{part(z.real)} + {part(z.imag)}*I"
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, ops: int) -> None:
+        self.left = ops
+
+    def spend(self, n: int = 1) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise NoEnclosure("more operations than the budget")
+
+
+def _finite(z: acb) -> acb:
+    if not z.is_finite():
+        raise Undefined("not finite")
+    return z
+
+
+_NAN = None
+
+
+def _nan() -> acb:
+    return acb(arb.nan())
+
+
+# unary functions: name -> (method, has_analytic_flag, holomorphic)
+def _unary(name: str, analytic_kw: bool = False, nonanalytic: bool = False) -> Callable:
+    def fn(z: acb, an: bool) -> acb:
+        if nonanalytic and an:
+            return _nan()
+        method = getattr(z, name)
+        return method(analytic=an) if analytic_kw else method()
+    return fn
+
+
+def _log(z: acb, an: bool) -> acb:
+    if z.is_zero():
+        raise Undefined("log 0")
+    return z.log(analytic=an)
+
+
+def _sign(z: acb, an: bool) -> acb:
+    if an or is_real(z):
+        return z.real_sgn(analytic=an)
+    return _nan() if an else z.sgn()
+
+
+def _abs(z: acb, an: bool) -> acb:
+    if an or is_real(z):
+        return z.real_abs(analytic=an)
+    return _nan() if an else acb(abs(z))
+
+
+def _heaviside(z: acb, an: bool) -> acb:
+    if not (an or is_real(z)):
+        raise NoEnclosure("Heaviside of a value that is not certainly real")
+    return z.real_heaviside(analytic=an)
+
+
+def _floor(z: acb, an: bool) -> acb:
+    if not (an or is_real(z)):
+        raise NoEnclosure("floor of a value that is not certainly real")
+    return z.real_floor(analytic=an)
+
+
+def _ceiling(z: acb, an: bool) -> acb:
+    if not (an or is_real(z)):
+        raise NoEnclosure("ceiling of a value that is not certainly real")
+    return -((-z).real_floor(analytic=an))
+
+
+def _asin(z: acb, an: bool) -> acb:
+    if an and not (z.real.abs_upper() < 1):
+        return _nan()
+    return z.asin()
+
+
+def _acos(z: acb, an: bool) -> acb:
+    if an and not (z.real.abs_upper() < 1):
+        return _nan()
+    return z.acos()
+
+
+def _atanh(z: acb, an: bool) -> acb:
+    if an and not (z.real.abs_upper() < 1):
+        return _nan()
+    return z.atanh()
+
+
+def _acosh(z: acb, an: bool) -> acb:
+    if an and not (z.real.lower() > 1):
+        return _nan()
+    return z.acosh()
+
+
+def _atan(z: acb, an: bool) -> acb:
+    if an and not (z.imag.abs_upper() < 1):
+        return _nan()
+    return z.atan()
+
+
+def _asinh(z: acb, an: bool) -> acb:
+    if an and not (z.imag.abs_upper() < 1):
+        return _nan()
+    return z.asinh()
+
+
+def _lgamma(z: acb, an: bool) -> acb:
+    if an and not (z.real.lower() > 0):
+        return _nan()
+    return z.lgamma()
+
+
+def _re(z: acb, an: bool) -> acb:
+    return _nan() if an else acb(z.real)
+
+
+def _im(z: acb, an: bool) -> acb:
+    return _nan() if an else acb(z.imag)
+
+
+def _conj(z: acb, an: bool) -> acb:
+    return _nan() if an else z.conjugate()
+
+
+UNARY: dict[type, Callable[[acb, bool], acb]] = {
+    sp.exp: lambda z, an: z.exp(),
+    sp.log: _log,
+    sp.sin: lambda z, an: z.sin(),
+    sp.cos: lambda z, an: z.cos(),
+    sp.tan: lambda z, an: z.tan(),
+    sp.cot: lambda z, an: z.cot(),
+    sp.sec: lambda z, an: z.sec(),
+    sp.csc: lambda z, an: z.csc(),
+    sp.sinh: lambda z, an: z.sinh(),
+    sp.cosh: lambda z, an: z.cosh(),
+    sp.tanh: lambda z, an: z.tanh(),
+    sp.coth: lambda z, an: z.coth(),
+    sp.sech: lambda z, an: z.sech(),
+    sp.csch: lambda z, an: z.csch(),
+    sp.asin: _asin,
+    sp.acos: _acos,
+    sp.atan: _atan,
+    sp.asinh: _asinh,
+    sp.acosh: _acosh,
+    sp.atanh: _atanh,
+    sp.erf: lambda z, an: z.erf(),
+    sp.erfc: lambda z, an: z.erfc(),
+    sp.erfi: lambda z, an: z.erfi(),
+    sp.gamma: lambda z, an: z.gamma(),
+    sp.loggamma: _lgamma,
+    sp.digamma: lambda z, an: z.digamma(),
+    sp.Abs: _abs,
+    sp.sign: _sign,
+    sp.Heaviside: _heaviside,
+    sp.floor: _floor,
+    sp.ceiling: _ceiling,
+    sp.re: _re,
+    sp.im: _im,
+    sp.conjugate: _conj,
+    sp.sinc: lambda z, an: z.sinc(),
+    sp.Si: lambda z, an: z.si(),
+    sp.Ci: lambda z, an: _nan() if an else z.ci(),
+    sp.Ei: lambda z, an: _nan() if an else z.ei(),
+    sp.LambertW: lambda z, an: _nan() if an else z.lambertw(),
+}
+
+
+def _constant(e: sp.Basic) -> Callable[[], acb] | None:
+    if e is sp.pi:
+        return lambda: acb(arb.pi())
+    if e is sp.E:
+        return lambda: acb(arb.const_e())
+    if e is sp.EulerGamma:
+        return lambda: acb(arb.const_euler())
+    if e is sp.Catalan:
+        return lambda: acb(arb.const_catalan())
+    if e is sp.I:
+        return lambda: acb(0, 1)
+    if isinstance(e, sp.Integer):
+        p = int(e)
+        return lambda: acb(arb(fmpz(p)))
+    if isinstance(e, sp.Rational):
+        p, q = int(e.p), int(e.q)
+        return lambda: acb(arb(fmpq(p, q)))
+    if isinstance(e, sp.Float):
+        r = sp.Rational(e)
+        p, q = int(r.p), int(r.q)
+        return lambda: acb(arb(fmpq(p, q)))
+    if e is sp.GoldenRatio:
+        return lambda: (1 + acb(5).sqrt()) / 2
+    return None
+
+
+_Fn = Callable[[dict, bool, _Budget], acb]
+
+
+def _exact_integer(z: acb) -> int | None:
+    if not is_real(z):
+        return None
+    n = z.real.unique_fmpz()
+    return None if n is None else int(n)
+
+
+class Enclosure:
+    """``Enclosure(expr, symbols)(point, prec) -> acb``: a ball certainly containing ``expr`` at ``point``.
+
+    Raises :class:`Undefined` where the expression has no finite value and :class:`NoEnclosure` where
+    no rigorous ball can be computed (including an unsupported construct, found at compile time).
+    """
+
+    def __init__(self, expr: sp.Basic, symbols: Sequence[sp.Symbol]) -> None:
+        self.expr = expr
+        self.symbols = list(symbols)
+        self.spent = 0
+        try:
+            self._fn: _Fn | None = self._compile(expr)
+            self.problem = ""
+        except NoEnclosure as exc:
+            self._fn, self.problem = None, str(exc)
+
+    # ------------------------------------------------------------ compilation
+    def _compile(self, e: sp.Basic) -> _Fn:
+        const = _constant(e)
+        if const is not None:
+            return lambda env, an, b: const()
+        if isinstance(e, sp.Symbol):
+            return lambda env, an, b: env[e]
+        if e in (sp.nan, sp.zoo, sp.oo, -sp.oo):
+            def undefined(env: dict, an: bool, b: _Budget) -> acb:
+                raise Undefined(str(e))
+            return undefined
+        if isinstance(e, sp.Add):
+            parts = [self._compile(a) for a in e.args]
+
+            def add(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend(len(parts))
+                total = parts[0](env, an, b)
+                for p in parts[1:]:
+                    total = total + p(env, an, b)
+                return total
+            return add
+        if isinstance(e, sp.Mul):
+            parts = [self._compile(a) for a in e.args]
+
+            def mul(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend(len(parts))
+                total = parts[0](env, an, b)
+                for p in parts[1:]:
+                    total = total * p(env, an, b)
+                return total
+            return mul
+        if isinstance(e, sp.Pow):
+            return self._compile_pow(e)
+        if isinstance(e, (sp.Max, sp.Min)):
+            parts = [self._compile(a) for a in e.args]
+            is_max = isinstance(e, sp.Max)
+
+            def extremum(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend(len(parts))
+                vals = [p(env, an, b) for p in parts]
+                if not an and not all(is_real(v) for v in vals):
+                    raise NoEnclosure("Max/Min of a value that is not certainly real")
+                out = vals[0]
+                for v in vals[1:]:
+                    out = out.real_max(v, analytic=an) if is_max else out.real_min(v, analytic=an)
+                return out
+            return extremum
+        if type(e) in UNARY or e.func in UNARY:
+            fn = UNARY.get(type(e)) or UNARY[e.func]
+            if len(e.args) != 1:
+                raise NoEnclosure(f"{e.func} with {len(e.args)} arguments")
+            arg = self._compile(e.args[0])
+
+            def unary(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend()
+                return fn(arg(env, an, b), an)
+            return unary
+        if isinstance(e, (sp.factorial, sp.binomial, sp.beta, sp.polygamma, sp.besselj, sp.bessely, sp.besseli,
+                          sp.besselk, sp.zeta, sp.uppergamma, sp.lowergamma, sp.RisingFactorial)):
+            return self._compile_special(e)
+        if isinstance(e, (sp.Sum, sp.Product)):
+            return self._compile_sum(e)
+        if isinstance(e, sp.Integral):
+            return self._compile_integral(e)
+        raise NoEnclosure(f"no rigorous enclosure for {type(e).__name__}")
+
+    def _compile_pow(self, e: sp.Pow) -> _Fn:
+        base = self._compile(e.base)
+        ex = e.exp
+        if isinstance(ex, sp.Integer):
+            n = int(ex)
+
+            def ipow(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend()
+                z = base(env, an, b)
+                if n < 0 and z.is_zero():
+                    raise Undefined("division by zero")
+                return z ** n
+            return ipow
+        if isinstance(ex, sp.Rational) and ex.q == 2:
+            p = int(ex.p)
+
+            def half(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend()
+                z = base(env, an, b)
+                if p < 0 and z.is_zero():
+                    raise Undefined("division by zero")
+                return z.sqrt(analytic=an) ** p
+            return half
+        if e.base is sp.E:
+            ex_fn = self._compile(ex)
+            return lambda env, an, b: (b.spend(), ex_fn(env, an, b).exp())[1]
+        ex_fn = self._compile(ex)
+
+        def gpow(env: dict, an: bool, b: _Budget) -> acb:
+            b.spend()
+            z, w = base(env, an, b), ex_fn(env, an, b)
+            if z.is_zero():
+                if is_real(w) and w.real > 0:
+                    return acb(0)
+                raise Undefined("0 to a power that is not positive")
+            return z.pow(w, analytic=an)
+        return gpow
+
+    def _compile_special(self, e: sp.Basic) -> _Fn:
+        args = [self._compile(a) for a in e.args]
+        kind = type(e)
+
+        def special(env: dict, an: bool, b: _Budget) -> acb:
+            b.spend(len(args))
+            v = [a(env, an, b) for a in args]
+            if kind is sp.factorial:
+                return (v[0] + 1).gamma()
+            if kind is sp.binomial:
+                n, k = v
+                nk, kk = _exact_integer(n), _exact_integer(k)
+                if nk is not None and kk is not None and nk < 0:
+                    raise NoEnclosure("binomial with a negative integer top")
+                return (n + 1).gamma() * (k + 1).rgamma() * (n - k + 1).rgamma()
+            if kind is sp.beta:
+                if len(v) != 2:
+                    raise NoEnclosure("beta with one argument")
+                return v[0].gamma() * v[1].gamma() * (v[0] + v[1]).rgamma()
+            if kind is sp.polygamma:
+                return v[1].polygamma(v[0])
+            if kind is sp.besselj:
+                return v[1].bessel_j(v[0])
+            if kind is sp.bessely:
+                return v[1].bessel_y(v[0])
+            if kind is sp.besseli:
+                return v[1].bessel_i(v[0])
+            if kind is sp.besselk:
+                return v[1].bessel_k(v[0])
+            if kind is sp.zeta:
+                return v[0].zeta() if len(v) == 1 else v[0].zeta(v[1])
+            if kind is sp.uppergamma:
+                return v[1].gamma_upper(v[0])
+            if kind is sp.lowergamma:
+                return v[1].gamma_lower(v[0])
+            if kind is sp.RisingFactorial:
+                return v[0].rising(v[1])
+            raise NoEnclosure(str(kind))
+        return special
+
+    def _compile_sum(self, node: sp.Basic) -> _Fn:
+        *inner_limits, last = node.limits
+        if len(last) != 3:
+            raise NoEnclosure("an indefinite sum has no value at a point")
+        var, lo, hi = last
+        inner = type(node)(node.function, *inner_limits) if inner_limits else node.function
+        body, low, high = self._compile(inner), self._compile(lo), self._compile(hi)
+        is_sum = isinstance(node, sp.Sum)
+
+        def run(env: dict, an: bool, b: _Budget) -> acb:
+            if an:
+                return _nan()
+            a, c = _exact_integer(low(env, an, b)), _exact_integer(high(env, an, b))
+            if a is None or c is None:
+                # an infinite sum: its tail cannot be bounded in general, so no enclosure
+                raise NoEnclosure("an infinite or non-integer range of summation")
+            if c == a - 1:
+                return acb(0) if is_sum else acb(1)
+            if c >= a:
+                rng, invert = range(a, c + 1), False
+            else:  # Karr's convention: sum_{a}^{c} = -sum_{c+1}^{a-1}
+                rng, invert = range(c + 1, a), True
+            b.spend(len(rng))
+            total = acb(0) if is_sum else acb(1)
+            for k in rng:
+                term = body({**env, var: acb(k)}, an, b)
+                total = total + term if is_sum else total * term
+            if invert:
+                return -total if is_sum else 1 / total
+            return total
+        return run
+
+    def _compile_integral(self, node: sp.Integral) -> _Fn:
+        *inner_limits, last = node.limits
+        if len(last) != 3:
+            raise NoEnclosure("an indefinite integral has no value at a point")
+        var, lo, hi = last
+        if lo.has(sp.oo, -sp.oo) or hi.has(sp.oo, -sp.oo):
+            raise NoEnclosure("an integral over an infinite range (its tails cannot be bounded in general)")
+        inner = sp.Integral(node.function, *inner_limits) if inner_limits else node.function
+        body, low, high = self._compile(inner), self._compile(lo), self._compile(hi)
+
+        def run(env: dict, an: bool, b: _Budget) -> acb:
+            if an:
+                return _nan()
+            a, c = low(env, an, b), high(env, an, b)
+            if not (is_real(a) and is_real(c)):
+                raise NoEnclosure("complex limits of integration")
+            calls = [0]
+
+            def f(z: acb, analytic: bool) -> acb:
+                calls[0] += 1
+                try:
+                    return body({**env, var: z}, bool(analytic), b)
+                except Undefined:
+                    return _nan()
+
+            am, cm = acb(a.real.mid()), acb(c.real.mid())
+            value = acb.integral(f, am, cm, eval_limit=INTEGRAL_EVALS, depth_limit=ctx.prec * 2)
+            if not value.is_finite():
+                raise NoEnclosure("the integral could not be enclosed")
+            # a real integrand on the real segment has a real integral: drop the imaginary noise
+            segment = acb(a.real.union(c.real))
+            try:
+                if is_real(body({**env, var: segment}, False, b)):
+                    value = acb(value.real)
+            except (Undefined, NoEnclosure):
+                pass
+            # the limits are balls: add |f| on each limit's ball times its radius
+            for end in (a, c):
+                r = end.real.rad()
+                if r != 0:
+                    bound = body({**env, var: end}, False, b)
+                    value = value + acb(arb(0, abs(bound).upper() * r))
+            return value
+        return run
+
+    # ------------------------------------------------------------ evaluation
+    def __call__(self, point: dict, prec: int, budget: int = OPERATION_BUDGET) -> acb:
+        if self._fn is None:
+            raise NoEnclosure(self.problem)
+        if self.spent >= CLAIM_BUDGET:
+            raise NoEnclosure(f"the claim used up its budget of {CLAIM_BUDGET} operations")
+        if prec > MAX_PREC:
+            raise ValueError(f"precision {prec} bits is above the cap of {MAX_PREC}")
+        allowed = min(budget, CLAIM_BUDGET - self.spent)
+        meter = _Budget(allowed)
+        old = ctx.prec
+        ctx.prec = prec
+        try:
+            env = {s: ball(point[s]) for s in self.symbols}
+            value = self._fn(env, False, meter)
+        except (ZeroDivisionError, OverflowError) as exc:
+            raise Undefined(str(exc)) from exc
+        except (Undefined, NoEnclosure):
+            raise
+        except (ValueError, TypeError, AssertionError, NotImplementedError, KeyError) as exc:
+            raise NoEnclosure(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            ctx.prec = old
+            self.spent += allowed - max(meter.left, 0)
+        if not value.is_finite():
+            raise NoEnclosure("the enclosure is not finite (a pole, or not enough precision)")
+        return value
