@@ -69,12 +69,38 @@ def test_quick_mutants_are_killed_and_the_unmutated_copy_passes():
         assert run.guard and all(not r["origin"].startswith(str(ROOT / "emlib")) for r in run.guard)
 
 
-def test_cell_failures_are_classified():
-    step = "Cell 3: Cell execution caused an exception\nStepError: step does not hold: d/dx x^2 = 2x\n  left : 2*x"
-    assert mutation.classify_cell_failure(step) == {"kind": "check", "labels": ["d/dx x^2 = 2x"],
-                                                    "evidence": ["StepError: step does not hold: d/dx x^2 = 2x"]}
-    diff = ("Cell 5: Cell outputs differ\n  - [ok] KL >= 0  (numeric: 4 of 5 cases)\n"
-            "  + [ok] KL >= 0  (numeric: 5 of 5 cases)\n  + total 3.25\n")
-    info = mutation.classify_cell_failure(diff)
+def test_cell_failures_are_classified_from_records_not_messages():
+    ok = {"label": "KL >= 0", "status": "ok", "route": "numeric: 5 of 5 cases"}
+    failed = {"label": "d/dx x^2 = 2x", "status": "failed", "route": "symbolic: exact residual", "detail": "x"}
+    # the label comes from the logged record, whatever the exception text says
+    step = "Cell 3: Cell execution caused an exception\nStepError: something unrelated to any label"
+    assert mutation.classify_cell_failure(step, [failed], [dict(failed, status="ok")]) == {
+        "kind": "check", "labels": ["d/dx x^2 = 2x"], "evidence": ["x"]}
+    assert mutation.classify_cell_failure(step, [], [])["kind"] == "error"
+    # a failure the stored notebook already shows (on purpose) is not the mutant's kill
+    assert mutation.classify_cell_failure(step, [failed], [failed])["kind"] == "error"
+    diff = "Cell 5: Cell outputs differ\n  + total 3.25\n"
+    info = mutation.classify_cell_failure(diff, [dict(ok, route="numeric: 4 of 5 cases")], [ok])
     assert info["kind"] == "check-line" and info["labels"] == ["KL >= 0"]
-    assert mutation.classify_cell_failure("Cell 1: Cell outputs differ\n  + total 3.25\n")["kind"] == "output"
+    assert mutation.classify_cell_failure(diff, [ok], [ok])["kind"] == "output"
+
+
+def test_a_derivation_logs_its_records_for_the_tool(tmp_path, monkeypatch):
+    import sympy as sp
+
+    from emlib.derivation import Derivation, StepError
+    from emlib.derivation.records import RECORD_LOG_ENV, Check, read_record_log
+
+    log = tmp_path / "records.jsonl"
+    monkeypatch.setenv(RECORD_LOG_ENV, str(log))
+    x = sp.Symbol("x", real=True)
+    d = Derivation("logged", verbose=True)
+    d.equal((x + 1) ** 2, x**2 + 2 * x + 1, "square")
+    with pytest.raises(StepError):
+        d.equal(x**2, 2 * x, "wrong")
+    entries = read_record_log(log)
+    assert [(e["title"], e["record"]["label"], e["record"]["status"]) for e in entries] == [
+        ("logged", "square", "ok"), ("logged", "wrong", "failed")]
+    assert [Check.from_dict(e["record"]) for e in entries] == [r for r in d.records]
+    by_cell = mutation.logged_records(entries, tmp_path, [])
+    assert by_cell == {}  # outside a kernel there is no cell to attribute a record to

@@ -18,12 +18,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from notebooks import all_notebooks, dumps, normalise  # noqa: E402
 
+from emlib.derivation.records import CHECK_MIME, COVERAGE_MIME, SUMMARY_MIME, notebook_records, record_data  # noqa: E402
+
 NOTEBOOKS = all_notebooks()
 LOCAL_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|site-packages|[A-Z]:\\\\Users)")
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
-CHECK_MIME = "application/vnd.emlib.check+json"
-SUMMARY_MIME = "application/vnd.emlib.summary+json"
-COVERAGE_MIME = "application/vnd.emlib.coverage+json"
 
 
 def test_there_are_notebooks():
@@ -68,13 +67,7 @@ def test_outputs_are_clean(path):
 
 def _records(cells, mime: str) -> list[dict]:
     """The structured check records (JSON outputs of emlib.derivation) of one MIME type, in order."""
-    out = []
-    for cell in cells:
-        for o in cell.outputs:
-            data = o.get("data", {}).get(mime)
-            if data is not None:
-                out.append(json.loads(data) if isinstance(data, str) else dict(data))
-    return out
+    return [r.data for r in notebook_records({"cells": cells}, (mime,))]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -111,10 +104,9 @@ def test_passing_check_lines_carry_no_measured_error(path):
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
             continue
         for out in cell.outputs:
-            if CHECK_MIME not in out.get("data", {}):
+            record = record_data(out, CHECK_MIME)
+            if record is None:
                 continue
-            record = out.data[CHECK_MIME]
-            record = json.loads(record) if isinstance(record, str) else record
             if record.get("status") == "ok":
                 line = out.data.get("text/plain", "")
                 assert not MEASURED.search(line), (

@@ -60,6 +60,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from nbval_helpers import junit_results, run_nbval  # noqa: E402  (shared helpers: run nbval, read junit)
 
+sys.path.insert(0, str(ROOT))
+# the check records (what a check claimed and its status) are read through their schema module, never
+# from printed lines or error messages
+from emlib.derivation.records import (CHECK_MIME, RECORD_LOG_ENV, SUMMARY_MIME,  # noqa: E402
+                                      notebook_records, read_record_log)
+
 COPY_ITEMS = ("emlib", "tests", "notebooks", "conftest.py", "pyproject.toml", "nbval_sanitize.cfg")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis", ".pytest_cache")
 
@@ -818,6 +824,7 @@ class RunResult:
     tail: str
     guard: list[dict]
     applied: tuple[str, str] = ("", "")  # the (old, new) snippet pair that was applied
+    records: dict = dataclasses.field(default_factory=dict)  # (notebook, cell) -> check records emitted there
 
 
 def _junit_texts(path: Path) -> dict[str, str]:
@@ -856,11 +863,13 @@ def run_selection(copy_root: Path, guarded_file: str, guarded_sha: str, tests: l
     """Run ``tests`` and ``notebooks`` (paths relative to ``copy_root``) under pytest + nbval in the copy."""
     log = copy_root / ".emlib_import_log.jsonl"
     junit = copy_root / ".junit.xml"
+    record_log = copy_root / ".emlib_records.jsonl"
     env = {
         "PYTHONPATH": f"{guard_dir}{os.pathsep}{copy_root}",
         "EMLIB_MUTATION_LOG": str(log),
         "EMLIB_MUTATION_FILE": guarded_file,
         "PYTHONDONTWRITEBYTECODE": "1",
+        RECORD_LOG_ENV: str(record_log),  # every check record the notebooks emit, as JSON lines
     }
     # -vvv (on top of the helper's -q) makes pytest print nbval's output diffs in full, so that the
     # changed check lines can be read from the junit failure text.
@@ -888,7 +897,32 @@ def run_selection(copy_root: Path, guarded_file: str, guarded_sha: str, tests: l
             key = f"{prefix}::<no results: collection failed>"
             outcomes[key] = "error"
             texts[key] = tail
-    return RunResult(outcomes, texts, seconds, proc.returncode, tail, guard)
+    records = logged_records(read_record_log(record_log), copy_root, notebooks)
+    return RunResult(outcomes, texts, seconds, proc.returncode, tail, guard, records=records)
+
+
+def logged_records(entries: list[dict], copy_root: Path, notebooks: list[str]) -> dict[tuple[str, int], list[dict]]:
+    """The check records a run logged, by (notebook, code cell).
+
+    A record names its Derivation's title, which the notebook's stored summary record names too; its
+    cell is the kernel's execution count (cells run once, top to bottom, so count n is code cell n - 1).
+    """
+    titles: dict[str, str] = {}
+    for nb in notebooks:
+        for r in notebook_records(copy_root / nb, (SUMMARY_MIME,)):
+            titles.setdefault(str(r.data.get("title", "")), Path(nb).name)
+    out: dict[tuple[str, int], list[dict]] = {}
+    for e in entries:
+        if e.get("mime") != CHECK_MIME:
+            continue
+        name = titles.get(str(e.get("title", "")))
+        if name is None and len(notebooks) == 1:
+            name = Path(notebooks[0]).name
+        count = e.get("execution_count")
+        if name is None or not isinstance(count, int):
+            continue
+        out.setdefault((name, count - 1), []).append(dict(e.get("record") or {}))
+    return out
 
 
 def verify_guard(records: list[dict], copy_root: Path, guarded_file: str, guarded_sha: str,
@@ -913,17 +947,6 @@ def verify_guard(records: list[dict], copy_root: Path, guarded_file: str, guarde
 # Reading the failures: which notebook cells and checks, which unit tests
 # ----------------------------------------------------------------------------------------------------
 _ANSI = re.compile(r"(\x1b|#x1B)\[[0-9;]*m")
-_LABEL_PATTERNS = (
-    re.compile(r"step does not hold: (.+)"),
-    re.compile(r"claim does not hold: (.+)"),
-    re.compile(r"values differ: (.+)"),
-    re.compile(r"property does not hold: (.+)"),
-    re.compile(r"gradient check failed: (.+)"),
-    re.compile(r"expected to be false but it holds \([^)]*\): (.+)"),
-    re.compile(r"StepError: (.+?): cannot refute a claim without definitive evidence"),
-    re.compile(r"cannot decide: (.+)"),
-)
-_CHECK_LINE = re.compile(r"^\[(ok|refuted as expected)\] (.*?)  \(")
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Interrupt|Exit))\b:?(.*)$")
 _SUMMARY_SOURCE = re.compile(r"^\s*\w+\.(summary|coverage|table)\(\)\s*$")
 
@@ -932,28 +955,40 @@ def _notebook_key(cls: str) -> str | None:
     return cls.split(".", 1)[1] if cls.endswith(".ipynb") and "." in cls else None
 
 
-def classify_cell_failure(text: str) -> dict:
-    """Kind of a failing cell ("check", "check-line", "output", "error") and the check labels involved."""
+def _record_key(r: dict) -> tuple[str, str, str]:
+    return str(r.get("label", "")), str(r.get("status", "")), str(r.get("route", ""))
+
+
+def classify_cell_failure(text: str, logged: list[dict] | tuple = (), stored: list[dict] | tuple = ()) -> dict:
+    """Kind of a failing cell and the checks involved, read from check records.
+
+    ``logged``: the check records the run emitted in this cell (``EMLIB_RECORD_LOG``); ``stored``: the
+    records stored in the notebook for it. Kinds: ``check`` (a check failed that passed in the stored
+    run: its record says so), ``check-line`` (nbval found the outputs changed and a check's record, its
+    status or route, changed or vanished), ``output`` (outputs changed, every check record the same),
+    ``error`` (the cell raised without a failed check). Only nbval's own failure kind ("Cell outputs
+    differ") and the exception's name are read from ``text``, never a label.
+    """
     t = _ANSI.sub("", text)
-    labels = []
-    for pat in _LABEL_PATTERNS:
-        # the traceback also shows emlib's source lines (f"values differ: {label}..."): not labels
-        labels += [m.strip() for m in pat.findall(t) if "{label}" not in m]
-    labels = list(dict.fromkeys(labels))
+    failed_before = {str(r.get("label", "")) for r in stored if r.get("status") == "failed"}
+    failed = [r for r in logged if r.get("status") == "failed" and str(r.get("label", "")) not in failed_before]
+    if failed:
+        labels = list(dict.fromkeys(str(r.get("label", "")) for r in failed))
+        return {"kind": "check", "labels": labels, "evidence": [str(failed[0].get("detail", ""))[:300]]}
     if "Cell outputs differ" in t:
-        stored = [ln.strip()[2:] for ln in t.splitlines() if re.match(r"^\s*\+ ", ln)]
-        check_lines = [m.group(2) for ln in stored if (m := _CHECK_LINE.match(ln))]
-        kind = "check-line" if check_lines else "output"
-        evidence = [ln for ln in stored if ln.strip()][:3]
-        return {"kind": kind, "labels": list(dict.fromkeys(check_lines)), "evidence": evidence}
+        now, before = {_record_key(r) for r in logged}, {_record_key(r) for r in stored}
+        changed = [str(r.get("label", "")) for r in stored if _record_key(r) not in now]
+        changed += [str(r.get("label", "")) for r in logged if _record_key(r) not in before]
+        changed = list(dict.fromkeys(changed))
+        stored_lines = [ln.strip()[2:] for ln in t.splitlines() if re.match(r"^\s*\+ ", ln)]
+        return {"kind": "check-line" if changed else "output", "labels": changed,
+                "evidence": [ln for ln in stored_lines if ln.strip()][:3]}
     exc = ""
     for ln in t.splitlines():
         m = _EXC_LINE.match(ln.strip())
         if m:
             exc = ln.strip()
-    name = exc.split(":", 1)[0] if exc else "exception"
-    kind = "check" if name.endswith(("StepError", "ExpectedFalseError")) or labels else "error"
-    return {"kind": kind, "labels": labels, "evidence": [exc[:300]] if exc else []}
+    return {"kind": "error", "labels": [], "evidence": [exc[:300]] if exc else []}
 
 
 @dataclasses.dataclass
@@ -977,22 +1012,17 @@ def check_inventory(root: Path) -> tuple[list[CheckRecord], dict[tuple[str, int]
         code = [c for c in nb.cells if c.cell_type == "code"]
         for i, cell in enumerate(code):
             cells[(path.name, i)] = {"summary": bool(_SUMMARY_SOURCE.match(cell.source.strip().splitlines()[-1]))
-                                     if cell.source.strip() else False, "depends_on": sorted(deps[i])}
-            for out in cell.get("outputs", []):
-                # a check prints its line as the text/plain of a display output (beside its JSON record)
-                # in Jupyter, and on stdout elsewhere
-                if out.get("output_type") == "stream" and out.get("name") == "stdout":
-                    text = out.text
-                elif out.get("output_type") == "display_data" and "application/vnd.emlib.check+json" in out.get("data", {}):
-                    text = out["data"].get("text/plain", "")
-                else:
-                    continue
-                for line in text.splitlines():
-                    m = _CHECK_LINE.match(line)
-                    if m:
-                        own = _statement_deps(m.group(2), statements[i] if i < len(statements) else [])
-                        checks.append(CheckRecord(path.name, i, m.group(2), m.group(1) != "ok",
-                                                  sorted(deps[i] if own is None else own)))
+                                     if cell.source.strip() else False, "depends_on": sorted(deps[i]),
+                                     "records": []}
+        for rec in notebook_records(nb, (CHECK_MIME,)):
+            i = rec.code_cell
+            cells[(path.name, i)]["records"].append(rec.data)
+            if rec.data.get("status") not in ("ok", "refuted"):
+                continue  # a failure a notebook shows on purpose is no check that holds
+            label = str(rec.data.get("label", ""))
+            own = _statement_deps(label, statements[i] if i < len(statements) else [])
+            checks.append(CheckRecord(path.name, i, label, rec.data.get("status") == "refuted",
+                                      sorted(deps[i] if own is None else own)))
     return checks, cells
 
 
@@ -1105,8 +1135,8 @@ def analyse_mutant(mutant: Mutant, run: RunResult, baseline: RunResult, tests: l
             unit_kills.append(key)
             continue
         cell = int(name.split()[-1]) if name.startswith("Cell ") else -1
-        info = classify_cell_failure(run.texts.get(key, ""))
         facts = cells.get((nb, cell), {})
+        info = classify_cell_failure(run.texts.get(key, ""), run.records.get((nb, cell), []), facts.get("records", []))
         if facts.get("summary"):
             info["kind"] = "summary"
         stored = checks_by_cell.get((nb, cell), [])
@@ -1203,8 +1233,8 @@ def write_report(results: list[dict], stale: list[str], checks: list[CheckRecord
                          + (f"; a check that would name it: {r['hint']}" if r["hint"] else ""))
         lines.append("")
     lines += ["## Kill matrix", "",
-              "Kinds of notebook kills: `check` = a check raised (StepError names the label), `check-line` = "
-              "a stored `[ok]`/`[refuted]` line changed, `output` = another printed value changed, `error` = "
+              "Kinds of notebook kills: `check` = a check failed (its record, logged by the run, names it), `check-line` = "
+              "a stored check record (status or route) changed, `output` = another printed value changed, `error` = "
               "another exception, `summary` = the summary/coverage cell (its counts changed). Failures that "
               "also occur in the baseline run of the unmutated copy are not counted.", "",
               "| mutant | formula | slip | notebook cells failing | unit tests failing | s |",

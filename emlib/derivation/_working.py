@@ -28,6 +28,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 import mpmath
@@ -35,7 +36,8 @@ import sympy as sp
 
 from . import _compare
 from ._diagnose import Diagnosis, diagnose
-from ._domains import Domain, Integer, Interval, Simplex, normalise_domains
+from ._domains import Domain, Integer, Interval, Simplex, default_domain, normalise_domains
+from ._evaluate import Evaluator
 from ._latex import GREEK, VARIANTS, SymbolTable, WorkingParseError, canonical_name, parse_line
 
 __all__ = ["check_working", "WorkingReport", "LineVerdict", "WorkingParseError", "parse_declarations",
@@ -53,7 +55,6 @@ _REL_RE = re.compile(
     r"\\(?:Longleftrightarrow|Leftrightarrow|Longrightarrow|Rightarrow|implies|iff|leqslant|geqslant|leq|geq|le|ge|lt|gt)"
     r"(?![A-Za-z])|<=>|=>|<=|>=|<|>|="
 )
-SIZES = (2, 3)  # values given to the sizes of sums (n in \sum_{i=1}^{n}) when they are expanded
 STATUSES = ("start", "holds", "breaks", "undecided", "unparsable", "unchecked", "condition")
 
 
@@ -225,12 +226,12 @@ class WorkingReport:
 
     @property
     def exit_code(self) -> int:
-        """0 every step holds or is undecided, 1 a step breaks, 3 a line is unparsable."""
-        return {"unparsable": 3, "breaks": 1}.get(self.status, 0)
+        """0 every step holds or is undecided, 1 a step breaks, 2 a line is unparsable (as the command line)."""
+        return {"unparsable": 2, "breaks": 1}.get(self.status, 0)
 
 
 # ----------------------------------------------------------------------------------------------- declarations
-_KIND_RE = re.compile(r"^(real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval)"
+_KIND_RE = re.compile(r"^(real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval|function)"
                       r"\s*(?:\(\s*([^,()]+)\s*,\s*([^,()]+)\s*\))?$")
 
 
@@ -297,7 +298,7 @@ def parse_declarations(text: str) -> list[tuple[str, bool, _Decl]]:
         part = part.strip()
         if not part:
             continue
-        m = re.match(r"^(.*?)\s+((?:real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval)\b.*)$", part)
+        m = re.match(r"^(.*?)\s+((?:real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval|function)\b.*)$", part)
         if not m:
             raise ValueError(f"cannot read the declaration {part!r}: write names then a kind, e.g. 'x, y positive'")
         km = _KIND_RE.match(m.group(2).strip())
@@ -327,13 +328,7 @@ class _Decision:
     detail: str = ""
     counterexample: dict[str, Any] | None = None
     values: tuple[str, str] | None = None
-
-
-def _normalise(outcome: _compare.Outcome) -> _Decision:
-    """The engine's Outcome as a decision (counterexample keys by symbol name)."""
-    cex = {str(k): v for k, v in outcome.counterexample.items()} if outcome.counterexample is not None else None
-    values = tuple(outcome.values) if outcome.values is not None else None
-    return _Decision(outcome.status, outcome.route, outcome.detail or "", cex, values)
+    point: dict | None = None  # the engine's own point (for showing values), keyed by symbol
 
 
 def _exact(value: Any) -> sp.Basic:
@@ -347,6 +342,10 @@ def _fmt(value: Any) -> str:
     try:
         if isinstance(value, str):
             return value
+        if isinstance(value, Fraction):
+            value = sp.Rational(value.numerator, value.denominator)
+        if isinstance(value, int) or (isinstance(value, sp.Basic) and value.is_Integer):
+            return str(int(value))  # sizes and integer points read as integers
         v = sp.N(value, 15)
         if v.is_real:
             return mpmath.nstr(mpmath.mpf(str(v)), 6)
@@ -355,8 +354,51 @@ def _fmt(value: Any) -> str:
         return str(value)
 
 
+#: Prefix of the parameters of the random sequences that stand for a family x_i (never a reader's name).
+_PARAM = "_seq_"
+#: Cosine terms in a family's random sequence: a0 + sum_r a_r cos(b_r i + c_r).
+_TERMS = 3
+#: Members of a family listed when a counterexample is shown.
+_SHOWN_MEMBERS = 4
+
+
+@dataclass
+class _Form:
+    """A claim as the engine receives it: expressions, their domains, and how families were modelled."""
+
+    exprs: list[Any]
+    domains: list[Domain]
+    families: dict[str, tuple[Any, tuple[sp.Symbol, ...]]]  # name -> (member(index) callable, params)
+    sizes: list[sp.Symbol]
+    note: str = ""
+    unmodelled: tuple[str, ...] = ()
+
+
+def _free(expr: Any) -> set[sp.Symbol]:
+    return set(getattr(expr, "free_symbols", set()))
+
+
+def _size_symbols(exprs: Sequence[Any]) -> list[sp.Symbol]:
+    """Symbols in the limits of sums and products (the sizes, ``n`` in ``\\sum_{i=1}^{n}``)."""
+    out: set[sp.Symbol] = set()
+    for e in exprs:
+        if not hasattr(e, "atoms"):
+            continue
+        for node in e.atoms(sp.Sum, sp.Product):
+            for lim in node.limits:
+                for bound in lim[1:]:
+                    out |= {s for s in sp.sympify(bound).free_symbols if s not in node.variables}
+    return sorted(out, key=lambda s: s.name)
+
+
 class _Context:
-    """Everything one chain shares: symbols, declarations, domains, definitions, seed."""
+    """Everything one chain shares: symbols, declarations, domains, definitions, seed.
+
+    Every verdict comes from the engine (``_compare.compare`` / ``_compare.check_sign``) on the claim as
+    written: sums keep their symbolic sizes (the engine draws the sizes from an ``Integer`` domain), and
+    a family ``x_i`` inside a sum becomes a random sequence ``x_i = f(i)`` whose parameters the engine
+    draws (so a refutation is a concrete sequence, and agreement is evidence over many sequences).
+    """
 
     def __init__(self, declare: str | Iterable[str], domain: Any, define: Any, seed: int) -> None:
         self.seed = int(seed)
@@ -365,6 +407,9 @@ class _Context:
         self.family_decls: dict[str, _Decl] = {}
         text = declare if isinstance(declare, str) else "; ".join(declare or ())
         for name, family, decl in parse_declarations(text):
+            if decl.kind == "function":  # f(x) is then applied, not a product (see _latex)
+                self.table.functions.add(name)
+                continue
             if family:
                 self.family_decls[name] = decl
                 self.table.families[name] = decl.assumptions
@@ -374,7 +419,6 @@ class _Context:
                 if name == "sigma":
                     self.table.functions_as_symbols.add("sigma")
         self.domains = normalise_domains(domain)
-        self._points: dict[tuple, list] = {}
         for d in self.domains:
             for s in d.symbols:
                 self.table._cache.setdefault(s.name, s)
@@ -384,6 +428,7 @@ class _Context:
             if isinstance(value, str):
                 value = parse_line(value, self.table, line=0)
             self.definitions.append((sym, sp.sympify(value)))
+            self.table.definitions[sym.name] = self.definitions[-1][1]  # derivatives see through it (_latex)
 
     # -- preparing expressions for the engine
     def expand_definitions(self, expr: Any) -> Any:
@@ -397,56 +442,16 @@ class _Context:
         return expr
 
     def sizes(self, *exprs: Any) -> list[sp.Symbol]:
-        out = set()
-        for e in exprs:
-            if not hasattr(e, "atoms"):
-                continue
-            for node in e.atoms(sp.Sum, sp.Product):
-                for lim in node.limits:
-                    for bound in lim[1:]:
-                        out |= {s for s in sp.sympify(bound).free_symbols if s not in node.variables}
-        return sorted(out, key=lambda s: s.name)
+        return _size_symbols([self.expand_definitions(e) for e in exprs])
 
-    def instances(self, *exprs: Any) -> list[dict[sp.Symbol, int]]:
-        sizes = self.sizes(*exprs)
-        if not sizes:
-            return [{}]
-        values = {}
-        for s in sizes:
-            decl = self.decls.get(s.name)
-            low = int(decl.low) if decl is not None and decl.low is not None else None
-            high = int(decl.high) if decl is not None and decl.high is not None else None
-            allowed = [v for v in range(max(SIZES[0], low if low is not None else SIZES[0]), (high if high is not None else 10**6) + 1)][:len(SIZES)]
-            if not allowed and low is not None:
-                allowed = list(range(low, (high if high is not None else low) + 1))[:len(SIZES)]
-            values[s] = allowed or list(SIZES)
-        k = max(len(v) for v in values.values())
-        return [{s: v[min(i, len(v) - 1)] for s, v in values.items()} for i in range(k)]
+    def _decl_of(self, sym: sp.Symbol) -> _Decl | None:
+        decl = self.decls.get(sym.name)
+        if decl is None and "_" in sym.name:
+            decl = self.family_decls.get(sym.name.split("_", 1)[0])
+        return decl
 
-    def concrete(self, expr: Any, inst: dict) -> Any:
-        """Sizes substituted, sums and products expanded, indexed entries turned into symbols."""
-        if not hasattr(expr, "xreplace"):
-            return expr
-        if inst:
-            names = {s.name: sp.Integer(v) for s, v in inst.items()}
-            expr = expr.xreplace({s: names[s.name] for s in expr.free_symbols if getattr(s, "name", None) in names})
-        if isinstance(expr, sp.MatrixBase):
-            return expr.applyfunc(lambda e: self.concrete(e, {}))
-        if expr.has(sp.Sum, sp.Product):
-            expr = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), lambda e: e.doit())
-        if expr.has(sp.Indexed):
-            mapping = {}
-            for node in expr.atoms(sp.Indexed):
-                idx = [sp.sstr(i).replace(" ", "") for i in node.indices]
-                sub = "".join(idx) if all(len(i) == 1 for i in idx) else ",".join(idx)
-                mapping[node] = self.table.make(canonical_name(str(node.base.label), sub))
-            expr = expr.xreplace(mapping)
-        return expr
-
-    def engine_domains(self, *exprs: Any) -> list[Domain]:
-        symbols: set[sp.Symbol] = set()
-        for e in exprs:
-            symbols |= getattr(e, "free_symbols", set())
+    def _declared_domains(self, symbols: set[sp.Symbol]) -> list[Domain]:
+        """The reader's declarations as engine domains (symbols without one get the engine's default)."""
         covered = {s for d in self.domains for s in d.symbols}
         groups: dict[tuple, list[sp.Symbol]] = {}
         for s in sorted(symbols - covered, key=lambda s: s.name):
@@ -462,265 +467,265 @@ class _Context:
                 key = (decl.kind, decl.low, decl.high, base if decl.kind == "simplex" else "family")
             groups.setdefault(key + (id(decl),), []).append(s)
         out = list(self.domains)
-        for key, syms in groups.items():
-            decl = self.decls.get(syms[0].name) or self.family_decls.get(syms[0].name.split("_", 1)[0])
-            dom = decl.domain(syms)
+        for syms in groups.values():
+            dom = self._decl_of(syms[0]).domain(syms)
             if dom is not None:
                 out.append(dom)
         return out
 
+    def _family_model(self, name: str, exprs: Sequence[Any], arity: int) -> tuple[Any, tuple[sp.Symbol, ...]] | None:
+        """``x_i`` as a random sequence with values in the family's declared set (None: cannot model)."""
+        decl = self.family_decls.get(name)
+        kind = decl.kind if decl is not None else "real"
+        if kind == "integer":
+            return None  # an integer-valued family has no smooth random model
+        params = []
+        for r in range(_TERMS + 1):
+            params.append(sp.Symbol(f"{_PARAM}{name}_a{r}", real=True))
+        for r in range(1, _TERMS + 1):
+            params += [sp.Symbol(f"{_PARAM}{name}_b{r}_{t}", real=True) for t in range(arity)]
+            params.append(sp.Symbol(f"{_PARAM}{name}_c{r}", real=True))
+
+        def raw(*idx: Any) -> Any:
+            out = params[0]
+            k = _TERMS + 1
+            for r in range(1, _TERMS + 1):
+                phase = sum((params[k + t] * idx[t] for t in range(arity)), sp.Integer(0)) + params[k + arity]
+                out += params[r] * sp.cos(phase)
+                k += arity + 1
+            return out
+
+        if kind in ("real", "symbol"):
+            member = raw
+        elif kind in ("positive", "nonnegative"):
+            def member(*idx: Any) -> Any:
+                return sp.exp(raw(*idx))
+        elif kind == "negative":
+            def member(*idx: Any) -> Any:
+                return -sp.exp(raw(*idx))
+        elif kind == "probability":
+            def member(*idx: Any) -> Any:
+                return 1 / (1 + sp.exp(-raw(*idx)))
+        elif kind == "interval":
+            lo, hi = sp.nsimplify(decl.low), sp.nsimplify(decl.high)
+
+            def member(*idx: Any) -> Any:
+                return lo + (hi - lo) / (1 + sp.exp(-raw(*idx)))
+        elif kind == "simplex":
+            # softmax over the range the sums run over; it must be one range for the whole claim
+            ranges = {(lim[1], lim[2]) for e in exprs if hasattr(e, "atoms") for node in e.atoms(sp.Sum)
+                      if any(str(ix.base.label) == name for ix in node.function.atoms(sp.Indexed))
+                      for lim in node.limits[:1]}
+            if len(ranges) != 1 or arity != 1:
+                return None
+            (lo, hi), = ranges
+            j = sp.Dummy("j", integer=True)
+
+            def member(*idx: Any) -> Any:
+                return sp.exp(raw(*idx)) / sp.Sum(sp.exp(raw(j)), (j, lo, hi))
+        else:
+            return None
+        return member, tuple(params)
+
+    def engine_form(self, *exprs: Any) -> _Form:
+        """The claim as the engine receives it (definitions substituted, families modelled, sizes declared)."""
+        exprs = [self.expand_definitions(e) for e in exprs]
+        exprs = [e if isinstance(e, sp.MatrixBase) else sp.sympify(e) for e in exprs]
+        arity: dict[str, int] = {}
+        for e in exprs:
+            if hasattr(e, "atoms"):
+                for node in e.atoms(sp.Indexed):
+                    arity.setdefault(str(node.base.label), len(node.indices))
+        families: dict[str, tuple[Any, tuple[sp.Symbol, ...]]] = {}
+        mapping: dict[Any, Any] = {}
+        index_symbols: set[sp.Symbol] = set()
+        unmodelled = []
+        free = set().union(*[_free(e) for e in exprs]) if exprs else set()
+        by_name = {s.name: s for s in free}
+        sizes = _size_symbols(exprs)
+        for name in sorted(arity):
+            model = self._family_model(name, exprs, arity[name])
+            if model is None:
+                unmodelled.append(name)
+                continue
+            families[name] = model
+            member = model[0]
+            for e in exprs:
+                for node in (e.atoms(sp.Indexed) if hasattr(e, "atoms") else ()):
+                    if str(node.base.label) == name:
+                        mapping[node] = member(*node.indices)
+            for s in free:  # members written outside sums: x_1, x_n, x_{n-1}, x_i
+                if not s.name.startswith(name + "_") or arity[name] != 1:
+                    continue
+                sub = s.name[len(name) + 1:].strip("{}")
+                if not re.fullmatch(r"[A-Za-z0-9+\-]+", sub):
+                    continue
+                local = {}
+                for tok in set(re.findall(r"[A-Za-z]+", sub)):
+                    sym = by_name.get(tok)
+                    if sym is None:
+                        sym = self.table.index(tok)
+                        index_symbols.add(sym)
+                    local[tok] = sym
+                try:
+                    index = sp.sympify(sub, locals=local)
+                except (sp.SympifyError, SyntaxError, TypeError):
+                    continue
+                mapping[s] = member(index)
+        if mapping:
+            exprs = [e.xreplace(mapping) for e in exprs]
+        free = set().union(*[_free(e) for e in exprs]) if exprs else set()
+        params = [p for _, ps in families.values() for p in ps]
+        domains = self._declared_domains(free - set(params))
+        covered = {s for d in domains for s in d.symbols}
+        for name, (_, ps) in families.items():
+            domains.append(Interval(*ps, low=-2, high=2))
+        loose_sizes = [s for s in sorted(set(sizes) | index_symbols, key=lambda s: s.name)
+                       if s in free and s not in covered and not s.is_integer and s.is_positive is not False]
+        if loose_sizes:
+            # an undeclared size (or a free index) ranges over the integers from 0 (1 for an index)
+            low = [s for s in loose_sizes if s not in index_symbols]
+            if low:
+                domains.append(Integer(*low, low=0))
+        extra = [s for s in sorted(index_symbols, key=lambda s: s.name) if s in free and s not in covered]
+        if extra:
+            domains.append(Integer(*extra, low=1))
+        note = ""
+        if families:
+            names = ", ".join(f"{n}_i" for n in families)
+            note = f"; {names} taken as random sequences (evidence, not a proof for every sequence)"
+        return _Form(exprs, domains, families, sizes, note, tuple(unmodelled))
+
+    # -- showing a point of the engine's to the reader
+    def _shown_point(self, form: _Form, point: dict) -> dict[str, str]:
+        """The engine's point in the reader's terms: ordinary symbols, sizes, and a few family members."""
+        out: dict[str, str] = {}
+        values = {}
+        for s, v in point.items():
+            values[s] = sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sp.sympify(v)
+            if not s.name.startswith(_PARAM):
+                out[s.name] = _fmt(values[s])
+        for name, (member, params) in form.families.items():
+            if not all(p in values for p in params):
+                continue
+            sizes = [int(values[s]) for s in form.sizes if s in values and values[s].is_integer]
+            count = max(1, min(max(sizes, default=_SHOWN_MEMBERS), _SHOWN_MEMBERS))
+            for k in range(1, count + 1):
+                try:
+                    out[f"{name}_{k}"] = _fmt(member(sp.Integer(k)).xreplace(values).doit())
+                except Exception:
+                    break
+        return dict(sorted(out.items()))
+
+    def _values_at(self, form: _Form, exprs: Sequence[Any], point: dict) -> tuple[str, str] | None:
+        """Both sides at the engine's point (shown, never used to decide)."""
+        if any(isinstance(e, sp.MatrixBase) for e in exprs):
+            return None
+        shown = []
+        for e in exprs:
+            symbols = sorted(_free(e), key=lambda s: s.name)
+            if not all(s in point for s in symbols):
+                return None
+            v = Evaluator(e, symbols)({s: point[s] for s in symbols}, 30)
+            shown.append(mpmath.nstr(v.value, 8) if v.kind != "undefined" else "undefined")
+        return tuple(shown)  # type: ignore[return-value]
+
     # -- engine calls
+    def _decision(self, outcome: _compare.Outcome, form: _Form) -> _Decision:
+        direct = outcome.route.endswith(": direct")  # the two sides are the same expression: no model involved
+        route = outcome.route + (form.note if outcome.status == "holds" and form.note and not direct else "")
+        # the engine names the sequences' parameters; the reader sees the family's members instead
+        detail = re.sub(_PARAM + r"\w+\s*=\s*[^,()]+(?:,\s*)?", "", outcome.detail or "")
+        if outcome.status == "undecided" and form.unmodelled:
+            detail = (detail + "; " if detail else "") + "integer-valued families (" + ", ".join(
+                f"{n}_i" for n in form.unmodelled) + ") inside sums are not evaluated"
+        d = _Decision(outcome.status, route, detail, point=outcome.counterexample)
+        if outcome.counterexample:
+            d.counterexample = self._shown_point(form, outcome.counterexample)
+            d.values = self._values_at(form, form.exprs[:2], outcome.counterexample) or (
+                tuple(outcome.values) if outcome.values else None)
+        return d
+
     def _compare(self, lhs: Any, rhs: Any, *, quick: bool = False) -> _Decision:
-        domains = self.engine_domains(lhs, rhs)
+        form = self.engine_form(lhs, rhs)
         kw: dict[str, Any] = {"points": 4, "symbolic": False} if quick else {}
         try:
-            outcome = _compare.compare(lhs, rhs, domains, seed=self.seed, **kw)
+            outcome = _compare.compare(form.exprs[0], form.exprs[1], form.domains, seed=self.seed, **kw)
         except ValueError as exc:
             if "shape" in str(exc) or "matrix and the other a scalar" in str(exc):
                 return _Decision("fails", "shape", str(exc))
             return _Decision("undecided", "", f"the checker refused this step: {exc}")
         except Exception as exc:  # an expression the engine cannot handle
             return _Decision("undecided", "", f"the checker could not evaluate this step ({type(exc).__name__}: {exc})")
-        d = _normalise(outcome)
-        if d.status == "fails" and not d.counterexample and not quick and not isinstance(lhs, sp.MatrixBase):
+        d = self._decision(outcome, form)
+        if d.status == "fails" and not outcome.counterexample and not quick and not isinstance(form.exprs[0], sp.MatrixBase):
             # refuted exactly (no point given): ask the engine for a point where the two sides differ
-            both = sorted(sp.sympify(lhs).free_symbols | sp.sympify(rhs).free_symbols, key=lambda x: x.name)
+            diff = sp.sympify(form.exprs[0] - form.exprs[1])
+            both = sorted(diff.free_symbols, key=lambda x: x.name)
             weight = 1 + sum(x ** 2 for x in both)  # positive, and mentions every symbol so each gets a value
-            probe = self._sign(-((sp.sympify(lhs) - sp.sympify(rhs)) ** 2) * weight, strict=False)
-            if probe.status == "fails" and probe.counterexample:
-                d.counterexample = probe.counterexample
-                d.values = None
+            try:
+                probe = _compare.check_sign(-(diff ** 2) * weight, form.domains, strict=False, seed=self.seed)
+            except Exception:
+                probe = None
+            if probe is not None and probe.status == "fails" and probe.counterexample:
+                d.counterexample = self._shown_point(form, probe.counterexample)
+                d.values = self._values_at(form, form.exprs[:2], probe.counterexample)
         return d
 
-    def _sign(self, expr: Any, strict: bool) -> _Decision:
-        domains = self.engine_domains(expr)
+    def _sign(self, expr: Any, strict: bool, form: _Form | None = None) -> _Decision:
+        """``expr > 0`` (``>= 0``); ``form``: the engine form ``expr`` was built from (its domains apply)."""
+        if form is None:
+            form = self.engine_form(expr)
+            expr = form.exprs[0]
         try:
-            outcome = _compare.check_sign(expr, domains, strict=strict, seed=self.seed)
+            outcome = _compare.check_sign(expr, form.domains, strict=strict, seed=self.seed)
+        except ValueError as exc:
+            return _Decision("undecided", "", f"the checker refused this step: {exc}")
         except Exception as exc:
             return _Decision("undecided", "", f"the checker could not evaluate this step ({type(exc).__name__}: {exc})")
-        return _normalise(outcome)
-
-    def value_at(self, expr: Any, point: dict[str, Any]) -> str:
-        """``expr`` at ``point`` (for showing a counterexample, never for deciding)."""
-        try:
-            subs = {s: _exact(point[s.name]) for s in expr.free_symbols if s.name in point}
-            value = expr.xreplace(subs)
-            if isinstance(expr, sp.MatrixBase):
-                return sp.sstr(value.evalf(8, chop=True))
-            return _fmt(sp.N(value, 30, chop=True))
-        except Exception:
-            return "?"
+        return self._decision(outcome, form)
 
     def equal(self, prev: Any, cur: Any) -> _Decision:
-        prev, cur = self.expand_definitions(prev), self.expand_definitions(cur)
-        insts = self.instances(prev, cur)
-        routes = []
-        for inst in insts:
-            a, b = self.concrete(prev, inst), self.concrete(cur, inst)
-            d = self._compare(a, b)
-            if d.status != "holds":
-                if d.status == "fails":
-                    d.counterexample = self._readable(a, b, _differ) or d.counterexample
-                if d.status == "fails" and d.counterexample:
-                    d.counterexample = {**{s.name: str(v) for s, v in inst.items()}, **d.counterexample}
-                    d.values = (self.value_at(a, d.counterexample), self.value_at(b, d.counterexample))
-                if inst:
-                    d.detail = (d.detail + "; " if d.detail else "") + _sizes_text(inst)
-                return d
-            routes.append(d.route)
-        return _Decision("holds", _combine(routes, insts))
-
-    def _readable(self, a: Any, b: Any, bad: Any) -> dict[str, Any] | None:
-        """A counterexample with short numbers for showing (the engine has already refuted the step):
-        a moderate point rounded to two decimals where ``bad(left, right)`` is clearly true, or None."""
-        if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
-            return None
-        try:
-            symbols = sorted(sp.sympify(a).free_symbols | sp.sympify(b).free_symbols, key=lambda x: x.name)
-            if any(self._kind(x) == "simplex" for x in symbols):
-                return None
-            for pt in self._screen_points(symbols):
-                exact = {x: sp.Rational(round(pt[x], 2)).limit_denominator(100) if not x.is_integer else sp.Integer(round(pt[x]))
-                         for x in symbols}
-                if any(v == 0 and (x.is_positive or x.is_nonzero) for x, v in exact.items()):
-                    continue
-                va, vb = sp.N(sp.sympify(a).xreplace(exact), 30), sp.N(sp.sympify(b).xreplace(exact), 30)
-                if not (va.is_real and vb.is_real and va.is_finite and vb.is_finite):
-                    continue
-                if bad(float(va), float(vb)):
-                    return {x.name: v for x, v in exact.items()}
-        except Exception:
-            return None
-        return None
-
-    def _kind(self, sym: sp.Symbol) -> str | None:
-        decl = self.decls.get(sym.name)
-        if decl is None and "_" in sym.name:
-            decl = self.family_decls.get(sym.name.split("_", 1)[0])
-        return decl.kind if decl is not None else None
+        return self._compare(prev, cur)
 
     def quick_equal(self, a: Any, b: Any) -> bool:
-        """For diagnoses: True only when the engine finds ``a == b``. Candidates that clearly differ at
-        two random points (plain floats) are dismissed before the engine is asked."""
-        a, b = self.expand_definitions(a), self.expand_definitions(b)
-        inst = self.instances(a, b)[-1]
-        a, b = self.concrete(a, inst), self.concrete(b, inst)
-        if self._clearly_differ(a, b):
-            return False
+        """For diagnoses: True only when the engine (with fewer random points) finds ``a == b``."""
         return self._compare(a, b, quick=True).status == "holds"
 
-    def _screen_points(self, symbols: list[sp.Symbol], n: int = 2) -> list[dict[sp.Symbol, float]]:
-        """``n`` moderate points (no extreme values, where everything saturates) for screening candidates
-        and for short counterexamples."""
-        key = (tuple(symbols), n)
-        if key not in self._points:
-            import numpy as np
-
-            rng = np.random.default_rng([self.seed, 2024])
-            pts = []
-            for _ in range(n):
-                pt: dict[sp.Symbol, float] = {}
-                for d in self.domains:
-                    if set(d.symbols) & set(symbols):
-                        try:
-                            pt.update({k: float(v) for k, v in d.random_point(rng).items()})
-                        except Exception:
-                            pass
-                families: dict[str, list[sp.Symbol]] = {}
-                for sym in symbols:
-                    if sym in pt:
-                        continue
-                    decl = self.decls.get(sym.name)
-                    if decl is None and "_" in sym.name:
-                        decl = self.family_decls.get(sym.name.split("_", 1)[0])
-                    kind = decl.kind if decl is not None else None
-                    if kind == "simplex":
-                        families.setdefault(sym.name.split("_", 1)[0] if sym.name not in self.decls else sym.name, []).append(sym)
-                    elif kind == "probability":
-                        pt[sym] = rng.uniform(0.2, 0.8)
-                    elif kind in ("interval", "integer") and decl.low is not None and decl.high is not None:
-                        lo, hi = decl.low, decl.high
-                        pt[sym] = float(rng.integers(int(lo), int(hi) + 1)) if kind == "integer" else rng.uniform(
-                            lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo))
-                    elif sym.is_integer:
-                        pt[sym] = 3.0
-                    elif sym.is_positive or sym.is_nonnegative:
-                        pt[sym] = rng.uniform(0.3, 2.0)
-                    elif sym.is_negative:
-                        pt[sym] = -rng.uniform(0.3, 2.0)
-                    else:
-                        pt[sym] = rng.uniform(-1.5, 1.5)
-                for members in families.values():
-                    w = rng.dirichlet(np.full(len(members), 2.0))
-                    pt.update({m: float(x) for m, x in zip(members, w)})
-                pts.append(pt)
-            self._points[key] = pts
-        return self._points[key]
-
-    def _clearly_differ(self, a: Any, b: Any) -> bool:
-        try:
-            diff = sp.sympify(a - b)
-            entries = list(diff) if isinstance(diff, sp.MatrixBase) else [diff]
-            symbols = sorted(set().union(*[e.free_symbols for e in entries]), key=lambda x: x.name)
-            points = self._screen_points(symbols)
-            if not points:
-                return False
-            scale = [sp.sympify(x) for x in ((list(a) if isinstance(a, sp.MatrixBase) else [a]))]
-            fns = [(sp.lambdify(symbols, e, modules="mpmath"), sp.lambdify(symbols, sc, modules="mpmath"))
-                   for e, sc in zip(entries, scale)]
-            with mpmath.workdps(15):
-                for pt in points:
-                    args = [mpmath.mpf(pt[x]) for x in symbols]
-                    for fe, fs in fns:
-                        try:
-                            v, w = complex(fe(*args)), complex(fs(*args))
-                        except Exception:
-                            continue
-                        if abs(v) > 1e-6 * (1 + abs(w)) and abs(v) == abs(v) and abs(v) != float("inf"):
-                            return True
-        except Exception:
-            return False
-        return False
-
     def sign(self, prev: Any, cur: Any, relation: str) -> _Decision:
-        prev, cur = self.expand_definitions(prev), self.expand_definitions(cur)
-        insts = self.instances(prev, cur)
-        routes = []
-        for inst in insts:
-            a, b = self.concrete(prev, inst), self.concrete(cur, inst)
-            diff = b - a if relation in ("<=", "<") else a - b
-            d = self._sign(diff, strict=relation in ("<", ">"))
-            if d.status != "holds":
-                if d.status == "fails":
-                    strict = relation in ("<", ">")
-                    violated = (lambda x, y: (y - x if relation in ("<=", "<") else x - y) < (1e-9 if strict else -1e-9))
-                    d.counterexample = self._readable(a, b, violated) or d.counterexample
-                if d.status == "fails" and d.counterexample:
-                    d.counterexample = {**{s.name: str(v) for s, v in inst.items()}, **d.counterexample}
-                    d.values = (self.value_at(a, d.counterexample), self.value_at(b, d.counterexample))
-                    d.detail = f"the previous line {'<=' if relation == '<=' else relation} this line fails"
-                if inst:
-                    d.detail = (d.detail + "; " if d.detail else "") + _sizes_text(inst)
-                return d
-            routes.append(d.route)
-        return _Decision("holds", _combine(routes, insts))
-
-
-def _differ(x: float, y: float) -> bool:
-    return abs(x - y) > 1e-6 * (1 + abs(x) + abs(y))
-
-
-def _sizes_text(inst: dict) -> str:
-    return "sums expanded with " + ", ".join(f"{s} = {v}" for s, v in inst.items())
-
-
-def _combine(routes: list[str], insts: list[dict]) -> str:
-    numeric = [r for r in routes if not r.startswith("symbolic")]
-    route = numeric[0] if numeric else (routes[0] if routes else "")
-    if insts and insts[0]:
-        names = ", ".join(str(s) for s in insts[0])
-        route += f"; sums expanded with {names} = " + " and ".join(str(i[next(iter(i))]) for i in insts)
-    return route
+        form = self.engine_form(prev, cur)
+        a, b = form.exprs
+        if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+            return _Decision("undecided", "", "inequalities between matrices are not checked")
+        d = self._sign(b - a if relation in ("<=", "<") else a - b, relation in ("<", ">"), form)
+        if d.status == "fails":
+            d.detail = f"the previous line {relation} this line fails"
+            d.values = self._values_at(form, [a, b], d.point) if d.point else None
+        return d
 
 
 # ----------------------------------------------------------------------------------------------- implications
 _SOLVE_DEGREE = 4
 
 
-def _implies(ctx: _Context, eq1: tuple[Any, Any], eq2: tuple[Any, Any]) -> tuple[_Decision, Any, dict]:
+def _implies(ctx: _Context, eq1: tuple[Any, Any], eq2: tuple[Any, Any]) -> tuple[_Decision, Any]:
     """Does ``eq1`` (lhs = rhs) imply ``eq2``?
 
-    Sound routes only, each decided by the engine (after sums are expanded as for ``=`` steps):
+    Sound routes only, each decided by the engine on the equations as written (sums keep their sizes):
 
     1. ``eq2`` holds identically;
     2. ``f2 = r * f1`` (``f = lhs - rhs``) with ``r`` a quotient whose denominator is nonzero by the
        declared assumptions: wherever ``f1 = 0``, ``f2 = 0``;
     3. ``f1`` (or, when both sides are positive, ``log lhs - log rhs``) has a numerator that is a
        polynomial of degree <= 4 in one unknown ``s``: sympy's solve then finds every solution, and
-       each must satisfy ``eq2`` (engine compare). A solution that does not gives a counterexample,
-       checked by evaluating both equations there.
+       each must satisfy ``eq2`` (engine compare). A solution that does not gives a counterexample: a
+       point where the engine certifies that ``eq2`` fails and the solution lies in the domain of ``s``.
 
     Anything else is undecided. Also returns the single solution of ``eq1`` for the unknown on the left
     of ``eq2`` when there is one (the diagnoses compare the reader's right-hand side with it).
     """
-    l1, r1 = (ctx.expand_definitions(x) for x in eq1)
-    l2, r2 = (ctx.expand_definitions(x) for x in eq2)
-    insts = ctx.instances(l1, r1, l2, r2)
-    routes, expected = [], None
-    for inst in insts:
-        a1, b1, a2, b2 = (ctx.concrete(x, inst) for x in (l1, r1, l2, r2))
-        d, expected = _implies_concrete(ctx, a1, b1, a2, b2)
-        if d.status != "holds":
-            if d.status == "fails" and inst and d.counterexample:
-                d.counterexample = {**{s.name: str(v) for s, v in inst.items()}, **d.counterexample}
-            if inst:
-                d.detail = (d.detail + "; " if d.detail else "") + _sizes_text(inst)
-            return d, expected, inst
-        routes.append(d.route)
-    return _Decision("holds", _combine(routes, insts)), None, {}
-
-
-def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tuple[_Decision, Any]:
+    a1, b1 = (ctx.expand_definitions(x) for x in eq1)
+    a2, b2 = (ctx.expand_definitions(x) for x in eq2)
     f1, f2 = sp.sympify(a1 - b1), sp.sympify(a2 - b2)
     same = ctx._compare(a2, b2)
     if same.status == "holds":
@@ -729,7 +734,6 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
     if f1 != 0 and sp.count_ops(f1) + sp.count_ops(f2) < 400:
         try:
             ratio = sp.cancel(sp.together(f2 / f1))
-            num, den = sp.fraction(sp.together(ratio))
         except Exception:
             ratio = None
         if ratio is not None and ratio != 0 and _finite_everywhere(ratio):
@@ -758,21 +762,13 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
                     routes.append(d.route)
                     continue
                 if d.status == "fails":
-                    others = sorted((f1.free_symbols | f2.free_symbols | root.free_symbols) - {s}, key=lambda x: x.name)
-                    probe = ctx._sign(-(g ** 2) * (1 + sum(x ** 2 for x in others)), strict=False)
-                    point = dict(probe.counterexample or d.counterexample or {})
-                    full = _verify_counterexample(ctx, f1, f2, s, root, point)
-                    for extra in ([] if full is not None else ctx._screen_points(others, 8)):
-                        full = _verify_counterexample(ctx, f1, f2, s, root, {x.name: v for x, v in extra.items()})
-                        if full is not None:
-                            break
-                    if full is not None:
+                    found = _counterexample(ctx, (a1, b1, a2, b2), core, s, root)
+                    if found is not None:
+                        point, values = found
                         return _Decision(
                             "fails", "implication",
                             f"the previous equation holds at the point below (with {s} = {_short(sp.sstr(root), 80)}) but this one does not",
-                            full, (ctx.value_at(a1, full) + " = " + ctx.value_at(b1, full),
-                                   ctx.value_at(a2, full) + " vs " + ctx.value_at(b2, full)),
-                        ), expected
+                            point, values), expected
                 return _Decision("undecided", "", f"cannot decide whether {s} = {sp.sstr(root)} satisfies this equation"), expected
             route = routes[0] if routes else ""
             return _Decision("holds", f"implication: every solution of the previous equation for {s} "
@@ -780,6 +776,68 @@ def _implies_concrete(ctx: _Context, a1: Any, b1: Any, a2: Any, b2: Any) -> tupl
     return _Decision("undecided", "", "no sound route shows that this equation follows from the previous one "
                                       "(it is not a multiple of it, and the previous one cannot be solved "
                                       "completely for one unknown)"), None
+
+
+def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, s: sp.Symbol,
+                    root: Any) -> tuple[dict[str, str], tuple[str, str]] | None:
+    """A point where ``s = root`` solves the previous equation, lies in the domain of ``s``, and the new
+    equation fails (the engine certifies the failure), with both equations' values there; else None."""
+    a1, b1, a2, b2 = sides
+    form = ctx.engine_form(a1, b1, a2, b2, root, sp.fraction(sp.together(core))[1], s)
+    e_a1, e_b1, e_a2, e_b2, e_root, e_den, e_s = form.exprs
+    g = sp.sympify(e_a2 - e_b2).xreplace({e_s: e_root}) if isinstance(e_s, sp.Symbol) else None
+    if g is None:
+        return None
+    others = sorted(g.free_symbols | e_root.free_symbols, key=lambda x: x.name)
+    try:
+        probe = _compare.check_sign(-(g ** 2) * (1 + sum(x ** 2 for x in others)), form.domains, strict=False,
+                                    seed=ctx.seed)
+    except Exception:
+        return None
+    if probe.status != "fails" or probe.counterexample is None:
+        return None
+    point = dict(probe.counterexample)
+    for x in others:
+        point.setdefault(x, 0)
+    symbols = sorted(e_root.free_symbols, key=lambda x: x.name)
+    value = Evaluator(e_root, symbols)({x: point[x] for x in symbols}, 30)
+    if value.kind != "real" or not _member(form.domains, e_s, value.value):
+        return None
+    point[e_s] = Fraction(str(mpmath.nstr(value.value, 25)))
+    den = sp.sympify(e_den).xreplace({e_s: e_root})
+    dsyms = sorted(den.free_symbols, key=lambda x: x.name)
+    dv = Evaluator(den, dsyms)({x: point[x] for x in dsyms if x in point}, 30) if all(x in point for x in dsyms) else None
+    if dv is None or dv.kind != "real" or dv.value == 0:
+        return None
+    shown = ctx._shown_point(form, point)
+    shown[s.name] = _fmt(value.value)
+    left = ctx._values_at(form, [e_a1, e_b1], point)
+    right = ctx._values_at(form, [e_a2, e_b2], point)
+    values = (f"{left[0]} = {left[1]}", f"{right[0]} vs {right[1]}") if left and right else None
+    return dict(sorted(shown.items())), values
+
+
+def _member(domains: Sequence[Domain], s: sp.Symbol, value: Any) -> bool:
+    """Whether ``value`` of the solved-for symbol lies in the engine's domain for it (its declared
+    domain, else the default from its assumptions). Unknown kinds of domain answer False (no point)."""
+    owner = next((d for d in domains if s in d.symbols), None) or default_domain(s)
+    v = mpmath.mpf(value)
+    if isinstance(owner, Simplex):
+        return 0 < v < 1
+    if isinstance(owner, (Interval, Integer)):
+        if isinstance(owner, Integer) and v != mpmath.nint(v):
+            return False
+        low, high = owner.low, owner.high
+        if low is not None and (v < mpmath.mpf(low.numerator) / low.denominator if isinstance(low, Fraction) else v < low):
+            return False
+        if high is not None and (v > mpmath.mpf(high.numerator) / high.denominator if isinstance(high, Fraction) else v > high):
+            return False
+        if owner.assumptions.get("positive") and not v > 0:
+            return False
+        if owner.assumptions.get("negative") and not v < 0:
+            return False
+        return True
+    return False
 
 
 _ENTIRE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh)
@@ -883,50 +941,6 @@ def _roots(ctx: _Context, core: Any, s: sp.Symbol) -> list | None:
     return out
 
 
-def _in_domain(ctx: _Context, s: sp.Symbol, value: float) -> bool:
-    """Whether a value of the solved-for symbol lies in its declared domain (or its assumptions)."""
-    if (s.is_positive and value <= 0) or (s.is_nonnegative and value < 0) or (s.is_negative and value >= 0):
-        return False
-    if s.is_integer and value != int(value):
-        return False
-    for d in ctx.domains:
-        if s in d.symbols:
-            low, high = getattr(d, "low", None), getattr(d, "high", None)
-            if (low is not None and value < float(low)) or (high is not None and value > float(high)):
-                return False
-    kind = ctx._kind(s)
-    decl = ctx.decls.get(s.name) or (ctx.family_decls.get(s.name.split("_", 1)[0]) if "_" in s.name else None)
-    if kind == "probability" and not 0 < value < 1:
-        return False
-    if kind in ("interval", "integer") and decl is not None:
-        if (decl.low is not None and value < decl.low) or (decl.high is not None and value > decl.high):
-            return False
-    if kind == "simplex" and not 0 < value < 1:
-        return False
-    return True
-
-
-def _verify_counterexample(ctx: _Context, f1: Any, f2: Any, s: sp.Symbol, root: Any, point: dict) -> dict | None:
-    """Evaluate both equations at the point (with s = root): the first must hold, the second not."""
-    try:
-        subs = {x: _exact(point[x.name]) for x in (f1.free_symbols | f2.free_symbols | root.free_symbols) - {s}
-                if x.name in point}
-        missing = (f1.free_symbols | f2.free_symbols | root.free_symbols) - {s} - set(subs)
-        if missing:
-            return None
-        sval = sp.N(root.xreplace(subs), 30)
-        if not sval.is_real or not _in_domain(ctx, s, float(sval)):
-            return None
-        subs[s] = sval
-        v1, v2 = sp.N(f1.xreplace(subs), 30), sp.N(f2.xreplace(subs), 30)
-        if not (v1.is_real and v2.is_real):
-            return None
-        if abs(v1) > 1e-12 or abs(v2) < 1e-9:
-            return None
-        out = {x.name: v for x, v in subs.items()}
-        return dict(sorted(out.items()))
-    except Exception:
-        return None
 
 
 # ----------------------------------------------------------------------------------------------- chains
@@ -1155,8 +1169,6 @@ def _expression_step(prev: _Piece | None, p: _Piece, ctx: _Context, diagnose_sli
     if rel == "=":
         d = ctx.equal(prev.value, p.value)
     else:
-        if isinstance(prev.value, sp.MatrixBase) or isinstance(p.value, sp.MatrixBase):
-            return LineVerdict(p.line, p.text, rel, "undecided", detail="inequalities between matrices are not checked")
         d = ctx.sign(prev.value, p.value, rel)
     return _verdict(d, p.line, p.text, rel, ctx, prev.value, p.value, diagnose_slips)
 
@@ -1195,14 +1207,14 @@ def _diagnose_step(ctx: _Context, expected: Any, written: Any, rel: str) -> Diag
 
 def _implication_step(prev_eq: tuple[Any, Any], eq: tuple[Any, Any], p: _Piece, text: str, rel: str,
                       ctx: _Context, diagnose_slips: bool) -> LineVerdict:
-    d, expected, inst = _implies(ctx, prev_eq, eq)
+    d, expected = _implies(ctx, prev_eq, eq)
     if d.status != "holds" and ctx.equal(*prev_eq).status == "holds" and ctx.equal(*eq).status != "holds":
         return LineVerdict(p.line, text, rel, "breaks", route="implication",
                            detail="the equation before it holds for every value (it is a step, not a condition), "
                                   "so nothing can be solved from it; to set an expression to zero, end its line "
                                   "with '= 0'")
     if rel == "<=>" and d.status == "holds":
-        back, _, _ = _implies(ctx, eq, prev_eq)
+        back, _ = _implies(ctx, eq, prev_eq)
         if back.status != "holds":
             back.detail = "the converse fails: " + (back.detail or "the previous equation does not follow from this one")
             d = back
@@ -1211,7 +1223,7 @@ def _implication_step(prev_eq: tuple[Any, Any], eq: tuple[Any, Any], p: _Piece, 
             d = _Decision("holds", d.route + " and conversely")
     diag = None
     if d.status == "fails" and diagnose_slips and expected is not None:
-        found = _diagnose_step(ctx, expected, ctx.concrete(ctx.expand_definitions(eq[1]), inst), "=")
+        found = _diagnose_step(ctx, expected, ctx.expand_definitions(eq[1]), "=")
         if found is not None:
             diag = Diagnosis(found.kind, f"against {sp.sstr(eq[0])} = {_short(sp.sstr(expected), 80)}, the solution of the "
                                          f"previous equation: {found.message}")
