@@ -1,20 +1,50 @@
-"""Read one line of a reader's working, written in LaTeX, into sympy.
+"""Read one line of a reader's working, written in LaTeX, into sympy; show back how it was read.
 
 sympy's LaTeX parser (the ANTLR backend, ``antlr4-python3-runtime`` 4.11, pinned in constraints.txt) does
-the parsing. A small pre-pass in front of it fixes what would otherwise be read silently wrong:
+the parsing. A pre-pass in front of it decides everything the parser would otherwise guess, so that a line
+is read as a mathematician means it or refused with a message saying how to write it. The grammar:
 
-* every symbol (``x``, ``x_n``, ``r_{nk}``, ``\\mu_k``, ``c'``) is handed to the parser as one opaque name,
-  so ``r_n (x_n - \\mu)^2`` is a product (the parser alone reads ``r_n(...)`` as a function call) and
-  ``r_{nk}`` keeps its two indices in order (the parser alone turns it into ``r_{k*n}``);
-* ``\\frac{\\partial}{\\partial z_f}`` and ``\\frac{d}{d w_h}`` work with subscripted variables;
-* commands that the parser would read as products of letters (``\\operatorname``, ``\\hat``, ``\\mathbf``,
-  ...) and transposes (``x^T``) are refused with the line and column, instead of being misread;
-* ``\\text{...}``, ``&``, spacing commands and a trailing ``.`` or ``,`` are ignored.
+Symbols
+    ``x``, ``x_n``, ``r_{nk}``, ``\\mu_k``, ``c'``, ``μ`` (Unicode Greek is its LaTeX name) are each one
+    symbol. ``\\hat{x}``, ``\\bar x``, ``\\tilde\\mu_k`` are the symbols ``x_hat``, ``x_bar``,
+    ``mu_tilde_k``; ``\\mathcal{L}`` is ``L_cal``; ``\\mathit{loss}`` / ``\\mathrm{loss}`` is one symbol
+    ``loss``. ``e`` and ``\\mathrm{e}`` are Euler's number, ``\\pi`` is pi (unless ``e`` / ``\\pi`` are
+    declared as symbols).
+Juxtaposed letters
+    ``ab`` is the product ``a*b`` (shown as read: ``a b``). A run of letters spelling a function
+    (``sin``, ``log``, ``exp``, ``max``, ...) is refused ("write \\log"), and so is a run of four or more
+    letters (a word: write ``\\mathit{loss}`` for one symbol, or spaces / ``\\cdot`` for a product).
+Functions
+    Applied only when known or declared (see :data:`KNOWN_FUNCTIONS`): the commands ``\\sin``, ``\\log``,
+    ``\\exp``, ``\\sqrt``, ``\\max``, ... , ``\\Gamma(x)`` (the gamma function), ``\\Phi(x)`` (the standard
+    normal CDF), ``\\sigma(x)`` (the logistic function), ``\\operatorname{erf}``, ``|x|`` /
+    ``\\left| x \\right|``, ``\\lfloor x \\rfloor``, ``\\lceil x \\rceil``; and names declared with the kind
+    ``function`` (``f, g function``). ``f'(x)``, ``\\sigma''(x)`` are derivatives of such functions.
+    A letter declared as a symbol followed by ``(`` is a product (``\\sigma real`` makes ``\\sigma(a+b)``
+    a product). The conventional function names :data:`FUNCTION_LETTERS` (``f``, ``g``, ``h``, ``F``,
+    ``G``, ``H``, ``\\phi``, ``\\psi``, ``\\ell``) and any primed name followed by ``(`` are ambiguous
+    when undeclared and are refused with both rewrites. Every other letter followed by ``(`` is a product
+    (``x(x+2)``, ``q(1-q)``), shown as read.
+Derivatives
+    ``\\frac{d}{dx} F``, ``\\frac{\\partial^2}{\\partial x^2} F``, the Leibniz fractions ``\\frac{dy}{dx}``,
+    ``\\frac{\\partial x^3}{\\partial x}``, ``\\frac{\\partial^2 F}{\\partial x \\partial y}`` (``d``,
+    ``\\partial``, ``\\mathrm{d}``) are carried out, after substituting the abbreviations of
+    ``SymbolTable.definitions``. The derivative of a plain symbol with respect to another (``\\frac{d
+    h_2}{d w_h}`` with ``h_2`` not defined) is refused: it would silently be 0.
+Integrals, sums
+    ``\\int_a^b f \\, dx`` (``dx`` or ``\\mathrm{d}x``; nested integrals take their differentials inside
+    out); an integral without bounds is refused. Inside ``\\sum_{i=1}^{n}`` / ``\\prod`` every symbol whose
+    subscript mentions ``i`` becomes an indexed family member (``x_i`` becomes ``x[i]``).
+Ignored
+    ``\\text{...}``, ``&``, spacing commands, ``\\nonumber``, ``\\notag``, ``\\label{}``, a trailing ``.``
+    or ``,``.
+Refused with guidance
+    ``\\mathbb{E}`` (write the expectation out), ``\\nabla`` (write the partial derivatives), ``\\mathbf``,
+    transposes, unknown commands, brackets nested more than :data:`MAX_DEPTH` deep, lines longer than
+    :data:`MAX_LENGTH` characters, exact numbers of more than :data:`MAX_DIGITS` digits (``10^{10^{10}}``),
+    and the control characters a Python string without ``r"..."`` makes of ``\\f``, ``\\b``, ``\\t``, ...
 
-After parsing: ``e`` is Euler's number and ``\\pi`` is pi unless declared as symbols, ``\\sigma(...)`` is
-the logistic function ``1/(1+e^{-x})`` unless ``\\sigma`` is declared as a symbol, derivatives are
-carried out, and inside ``\\sum_{i=1}^{n}`` / ``\\prod`` every symbol whose subscript mentions ``i``
-becomes an indexed family member (``x_i`` becomes ``x[i]``), so sums can be expanded for checking.
+:func:`read_as` returns the expression and its typeset LaTeX (what a report prints as "read as").
 """
 
 from __future__ import annotations
@@ -22,9 +52,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+
 import sympy as sp
 
-__all__ = ["WorkingParseError", "SymbolTable", "parse_line", "canonical_name", "GREEK"]
+__all__ = ["WorkingParseError", "SymbolTable", "Reading", "parse_line", "read_as", "typeset", "canonical_name",
+           "GREEK", "KNOWN_FUNCTIONS", "FUNCTION_LETTERS", "MAX_DIGITS", "MAX_DEPTH", "MAX_LENGTH"]
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
@@ -34,27 +66,83 @@ GREEK = {
 }
 #: variant letters read as the plain letter (a reader who declares \epsilon may write \varepsilon)
 VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho"}
+#: Unicode letters read as their LaTeX names
+UNICODE_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ϑ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "µ": "mu",
+    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi",
+    "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
+    "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "ℓ": "ell",
+}
+UNICODE_OPERATORS = {"−": "-", "·": r"\cdot ", "⋅": r"\cdot ", "×": r"\cdot ", "∞": r"\infty "}
+UNICODE_REFUSED = {"≤": r"\le", "≥": r"\ge", "≠": r"\ne", "∑": r"\sum", "∏": r"\prod", "∫": r"\int",
+                   "√": r"\sqrt", "∂": r"\partial", "∇": r"\frac{\partial}{\partial x}"}
+
+#: Functions a line may apply. Commands handed to the parser, and Greek letters / operator names read as
+#: functions when a parenthesis follows them (``\\sigma`` is the logistic function, ``\\Phi`` the
+#: standard normal CDF, ``\\Gamma`` the gamma function).
+KNOWN_FUNCTIONS = {
+    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "log",
+    "ln", "exp", "sqrt", "max", "min", "Gamma", "Phi", "sigma", "erf", "erfc", "sgn",
+}
+_GREEK_FUNCTIONS = {"Gamma", "Phi", "sigma"}
+_OPERATOR_NAMES = {"erf", "erfc", "sgn"}
+#: Undeclared names that conventionally denote functions: ``f(x+y)`` with one of them is refused as ambiguous.
+FUNCTION_LETTERS = {"f", "g", "h", "F", "G", "H", "phi", "psi", "ell"}
+#: Letter runs that spell a function written without its backslash (``log x``): refused.
+_FUNCTION_WORDS = ("arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sqrt", "sin", "cos", "tan", "log",
+                   "exp", "max", "min", "det", "lim", "sup", "erf", "ln")
+MAX_DIGITS = 10_000  #: an exact number met while reading may have at most this many digits
+MAX_DEPTH = 30  #: brackets, braces and \left( may nest at most this deep in one line
+MAX_LENGTH = 3_000  #: characters in one line
+
 _WRAPPED = re.compile(r"\\(?:mathrm|text|textrm|mathit|operatorname)\s*\{([^{}]*)\}")
 #: commands handed to the parser unchanged
 PASS = {
-    "frac", "sqrt", "log", "ln", "exp", "sin", "cos", "tan", "sinh", "cosh", "tanh", "sum", "prod", "left",
-    "right", "cdot", "times", "le", "ge", "leq", "geq", "lt", "gt", "partial", "infty", "binom",
+    "frac", "sqrt", "log", "ln", "exp", "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "tanh", "sum", "prod", "left", "right", "cdot", "times", "le", "ge", "leq", "geq", "lt",
+    "gt", "partial", "infty", "binom", "max", "min", "lfloor", "rfloor", "lceil", "rceil", "int",
 }
-RENAME = {"dfrac": "frac", "tfrac": "frac", "leqslant": "le", "geqslant": "ge"}
+RENAME = {"dfrac": "frac", "tfrac": "frac", "leqslant": "le", "geqslant": "ge", "dbinom": "binom"}
 DROP = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle", "limits", "nolimits", "big",
-        "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr"}
+        "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "nonumber",
+        "notag"}
 DROP_WITH_ARG = {"text", "mbox", "textrm", "textnormal", "label", "tag"}
+_BARS = {"lvert", "rvert", "vert"}
+_DECORATIONS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
+                "widetilde": "tilde", "mathcal": "cal"}
 HINTS = {
-    "hat": "name the symbol plainly, e.g. \\mu_{new} instead of \\hat\\mu",
-    "bar": "name the symbol plainly, e.g. x_{mean} instead of \\bar x",
-    "tilde": "name the symbol plainly, e.g. x_{t} instead of \\tilde x",
     "mathbf": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
     "boldsymbol": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
+    "vec": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
     "top": "transposes are not supported in LaTeX lines: use explicit sympy matrices (emlib.derivation.matrix)",
-    "operatorname": "only the functions \\log, \\ln, \\exp, \\sqrt, \\tanh, \\sigma (logistic) and the "
-                    "trigonometric ones are known",
-    "mathrm": "\\mathrm is only understood as \\mathrm{d} in \\frac{\\mathrm{d}}{\\mathrm{d}x}",
+    "operatorname": "the operator names known are \\operatorname{erf}, \\operatorname{erfc} and "
+                    "\\operatorname{sgn}; for another function declare a letter as a function "
+                    "(e.g. 'f function') and write f(x)",
+    "mathbb": "\\mathbb{E} (an expectation) is not read: write it out as a sum \\sum_{k} p_k x_k or an "
+              "integral \\int_a^b x p(x)\\,dx, or name the value a symbol (e.g. m); sets such as \\mathbb{R} "
+              "belong in the declarations (x real), not in a line",
+    "nabla": "\\nabla (a gradient) is not read: write each partial derivative as \\frac{\\partial f}{\\partial x}",
+    "dot": "\\dot x is not read: write the derivative as \\frac{dx}{dt}, or name the symbol plainly (x_dot)",
+    "mid": "conditional bars are not read: name the quantity a symbol, or write the density out",
+    "|": "norms \\| x \\| are not read in scalar lines: write the sum of squares out",
+    "ne": "\\ne is not a step of a chain: lines are joined by =, \\le, \\ge, <, >, \\Rightarrow",
+    "neq": "\\neq is not a step of a chain: lines are joined by =, \\le, \\ge, <, >, \\Rightarrow",
+    "approx": "\\approx is not checked: an approximation is not an identity",
+    "to": "limits are not read: write the limit's value",
+    "lim": "limits are not read: write the limit's value",
+    "mathrm": "\\mathrm{d} is read only in derivatives and integrals",
 }
+_GENERIC_HINT = ("use plain symbols, +, -, \\cdot, \\frac, ^, \\log, \\exp, \\sqrt, \\tanh, \\sigma, \\sum, \\prod, "
+                 "\\int and \\frac{d}{dx}")
+#: control characters that a Python string without r"..." makes of a backslash command
+_CONTROL = [
+    (re.compile("\x0c"), r"\f", r"\frac"), (re.compile("\x08"), r"\b", r"\beta, \bar, \binom"),
+    (re.compile("\x07"), r"\a", r"\alpha"), (re.compile("\x0b"), r"\v", r"\varepsilon, \vert"),
+    (re.compile(r"\t(?=(?:au|heta|imes|anh|an|ext|ilde|op|extrm)(?![A-Za-z]))"), r"\t", r"\tau, \theta, \times, \tanh"),
+    (re.compile(r"\r(?=(?:ight|ho|angle|floor|ceil|vert)(?![A-Za-z]))"), r"\r", r"\right, \rho"),
+    (re.compile(r"\n(?=(?:abla|u|eq|ot|onumber|otag|eg)(?![A-Za-z]))"), r"\n", r"\nu, \nabla, \neq"),
+]
 
 
 class WorkingParseError(ValueError):
@@ -65,8 +153,9 @@ class WorkingParseError(ValueError):
         self.line = line
         self.column = column
         self.text = text
+        shown = text.translate({c: " " for c in range(32)})
         caret = " " * (column - 1) + "^"
-        super().__init__(f"line {line}, column {column}: {message}\n    {text}\n    {caret}")
+        super().__init__(f"line {line}, column {column}: {message}\n    {shown}\n    {caret}")
 
 
 def canonical_name(base: str, sub: str | None = None, primes: str = "") -> str:
@@ -83,7 +172,7 @@ def canonical_name(base: str, sub: str | None = None, primes: str = "") -> str:
 
 @dataclass
 class SymbolTable:
-    """What the lines of one chain share: declared symbols and the families (``x_i``) they belong to.
+    """What the lines of one chain share: declared symbols, functions, abbreviations and families.
 
     ``make(name)`` returns the one Symbol used for ``name`` everywhere (with the declared assumptions), so
     ``x_1`` written by hand and ``x[1]`` from an expanded sum are the same symbol.
@@ -92,11 +181,23 @@ class SymbolTable:
     assumptions: dict[str, dict[str, bool]] = field(default_factory=dict)  # exact names
     families: dict[str, dict[str, bool]] = field(default_factory=dict)  # base names of x_i families
     functions_as_symbols: set[str] = field(default_factory=set)  # e.g. {"sigma"} when sigma is declared
+    functions: set[str] = field(default_factory=set)  # names (or family bases) declared as functions
+    definitions: dict[str, sp.Basic] = field(default_factory=dict)  # abbreviations: name -> value
     subscripts: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (base, subscript text)
+    display: dict[str, str] = field(default_factory=dict)  # name -> LaTeX as written (\hat{x})
     _cache: dict[str, sp.Symbol] = field(default_factory=dict)
 
     def declared(self, name: str) -> bool:
         return name in self.assumptions
+
+    def declared_symbol(self, name: str) -> bool:
+        """Declared with a symbol kind (itself or its family): ``name(...)`` is then a product."""
+        base = name.split("_", 1)[0] if "_" in name else None
+        return name in self.assumptions or name in self.functions_as_symbols or (base in self.families)
+
+    def declared_function(self, name: str) -> bool:
+        base = name.split("_", 1)[0] if "_" in name else None
+        return name in self.functions or (base is not None and base in self.functions)
 
     def make(self, name: str) -> sp.Symbol:
         if name in self._cache:
@@ -118,13 +219,24 @@ class SymbolTable:
         return self._cache[key]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How one line was read: the sympy expression and its typeset LaTeX."""
+
+    expr: sp.Basic
+    latex: str
+
+    def __str__(self) -> str:
+        return self.latex
+
+
+_D = r"(?:d|\\partial|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\})"
+_ORDER = r"(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?"
 _SYMBOL_SUB = r"(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
 _VAR = r"(?:\\[A-Za-z]+|[A-Za-z])" + _SYMBOL_SUB + r"'*"
-_DIFF = re.compile(
-    r"\\[dt]?frac\s*\{\s*(?:d|\\partial|\\mathrm\s*\{\s*d\s*\})\s*\}\s*\{\s*(?:d|\\partial|\\mathrm\s*\{\s*d\s*\})\s*("
-    + _VAR + r")\s*\}"
-)
-_OPERATOR_LETTERS = "QWERTYUOPASDFGHJKLZXCVBNM"
+_NUM_DIFF = re.compile(r"\s*" + _D + r"\s*" + _ORDER + r"(.*)", re.S)
+_DEN_DIFF = re.compile(r"\s*" + _D + r"\s*(" + _VAR + r")\s*" + _ORDER)
+_PAREN_AFTER = re.compile(r"\s*(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*)?\(")
 
 
 class _Out:
@@ -133,6 +245,7 @@ class _Out:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.cols: list[int] = []
+        self.resume = 0  # where the main loop continues after a derivative operator
 
     def add(self, text: str, col: int) -> None:
         self.parts.append(text)
@@ -143,13 +256,13 @@ class _Out:
         return "".join(self.parts)
 
 
-def _letters(i: int) -> str:
+def _letters(i: int, prefix: str = "zq") -> str:
     out = ""
     i += 1
     while i:
         i, r = divmod(i - 1, 26)
         out = chr(ord("a") + r) + out
-    return "zq" + out
+    return prefix + out
 
 
 def _read_group(text: str, pos: int) -> tuple[str, int]:
@@ -165,16 +278,103 @@ def _read_group(text: str, pos: int) -> tuple[str, int]:
     raise IndexError(pos)
 
 
-def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], dict[str, str], dict[str, str]]:
+def _var_name(var_text: str) -> str:
+    """The canonical name of a variable written in a differential (``w_h``, ``\\mu_{k}``, ``x'``)."""
+    m = re.fullmatch(r"\\?([A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?('*)", var_text.strip())
+    sub = m.group(2)
+    if sub is not None:
+        sub = sub[1:-1] if sub.startswith("{") else sub
+    return canonical_name(m.group(1), sub, m.group(3))
+
+
+def _plain_var(var_text: str) -> bool:
+    """A differential's variable is a letter or a Greek letter (never a command such as \\cdot)."""
+    m = re.match(r"\\([A-Za-z]+)", var_text)
+    return m is None or m.group(1) in GREEK
+
+
+def _check_text(text: str, line: int) -> None:
+    """Refuse what a reader cannot mean: control characters, over-long lines, over-deep nesting."""
+    for pattern, escape, commands in _CONTROL:
+        m = pattern.search(text)
+        if m:
+            name = {"\x0c": "form feed", "\x08": "backspace", "\x07": "bell", "\x0b": "vertical tab",
+                    "\t": "tab", "\r": "carriage return", "\n": "newline"}[m.group(0)]
+            raise WorkingParseError(
+                f"a {name} character where {escape} was meant ({commands}): a Python string without r\"...\" "
+                f"turns {escape} into a control character; write the line as a raw string r\"...\"",
+                line=line, column=m.start() + 1, text=text)
+    if len(text) > MAX_LENGTH:
+        raise WorkingParseError(f"the line is {len(text)} characters long (at most {MAX_LENGTH} are read): "
+                                "split it into several lines", line=line, column=MAX_LENGTH + 1, text=text)
+    depth = 0
+    for k, ch in enumerate(text):
+        if ch in "({[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise WorkingParseError(f"brackets nest more than {MAX_DEPTH} deep: the line is unreadable",
+                                        line=line, column=k + 1, text=text)
+        elif ch in ")}]":
+            depth -= 1
+
+
+def _find_differential(text: str, start: int, n: int) -> tuple[int, int, str] | None:
+    """The differential (``dx``, ``\\mathrm{d}x``) of the integral whose integrand starts at ``start``.
+
+    Returns (position of the d, position after the variable, variable name); nested integrals take theirs
+    first (inside out)."""
+    depth, nested, i = 0, 0, start
+    dm = re.compile(r"(?:\\mathrm\s*\{\s*d\s*\}|d)\s*(" + _VAR + r")")
+    while i < n:
+        ch = text[i]
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", text[i:])
+            word = m.group(1) if m else ""
+            if depth == 0 and word == "int":
+                nested += 1
+            if depth == 0 and word == "mathrm":
+                found = dm.match(text, i)
+                if found and _plain_var(found.group(1)):
+                    if nested:
+                        nested -= 1
+                    else:
+                        return i, found.end(), _var_name(found.group(1))
+                    i = found.end()
+                    continue
+            i += len(m.group(0)) if m else 1
+            continue
+        elif depth == 0 and ch == "d":
+            found = dm.match(text, i)
+            if found and found.end() <= n and _plain_var(found.group(1)):
+                if nested:
+                    nested -= 1
+                else:
+                    return i, found.end(), _var_name(found.group(1))
+                i = found.end()
+                continue
+        i += 1
+    return None
+
+
+def _rewrite(text: str, line: int, table: SymbolTable
+             ) -> tuple[str, list[int], dict[str, str], dict[str, tuple[str, int]]]:
     """Rewrite ``text`` for the ANTLR parser (see the module docstring).
 
     Returns the new text, the original column of each of its characters, placeholder -> symbol name, and
-    derivative-operator letter -> symbol name.
+    function placeholder -> (function name, order of derivative).
     """
     out = _Out()
     names: dict[str, str] = {}
     by_name: dict[str, str] = {}
-    operators: dict[str, str] = {}
+    funcs: dict[str, tuple[str, int]] = {}
+    closers: list[tuple[int, str, int]] = []  # (at position, emit, continue at)
+    differentials: dict[int, tuple[int, str]] = {}  # position of an integral's d -> (end, variable)
     pos, n = 0, len(text.rstrip().rstrip(".,;").rstrip())  # a trailing full stop or comma is prose
 
     def fail(message: str, at: int) -> None:
@@ -186,7 +386,16 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
             names[by_name[name]] = name
         return by_name[name]
 
-    def read_symbol(start: int, base: str, after: int) -> tuple[str, int]:
+    def function(name: str, order: int) -> str:
+        key = _letters(len(funcs), "zf")
+        funcs[key] = (name, order)
+        return key
+
+    def paren_after(j: int) -> bool:
+        return bool(_PAREN_AFTER.match(text, j)) and j < n
+
+    def read_symbol(base: str, after: int) -> tuple[str, int, str, str]:
+        """Name, end, subscript text (or ''), primes of the symbol whose base ends at ``after``."""
         j = after
         sub = None
         k = j
@@ -216,11 +425,60 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
             primes += "'"
             j += 1
         name = canonical_name(base, sub, primes)
+        clean = ""
         if sub is not None:
-            table.subscripts[name] = (canonical_name(base), re.sub(r"\s+", "", _WRAPPED.sub(r"\1", sub)).replace("\\", ""))
-        return name, j
+            clean = re.sub(r"\s+", "", _WRAPPED.sub(r"\1", sub)).replace("\\", "")
+            table.subscripts[name] = (canonical_name(base), clean)
+        return name, j, clean, primes
+
+    def ambiguous(shown: str, at: int, j: int) -> None:
+        k = text.index("(", j)
+        depth, close = 0, None
+        for q in range(k, n):
+            depth += {"(": 1, ")": -1}.get(text[q], 0)
+            if depth == 0:
+                close = q
+                break
+        group = text[k : close + 1] if close is not None and close - k <= 40 else "(...)"
+        group = re.sub(r"\\right\s*\)$", ")", group)
+        bare = shown.rstrip("'")
+        declarable = re.fullmatch(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", bare)
+        how = (f"declare {bare} as a function to apply it (<!-- domain: {bare} function --> in a file, "
+               f"declare=\"{bare} function\" in Python)" if declarable else
+               "write the function's formula out instead")
+        fail(f"{shown}{group} is ambiguous: write {shown} \\cdot {group} for a product, or {how}", at)
+
+    def symbol_or_call(name: str, base: str, primes: str, start: int, j: int, shown: str,
+                       function_like: bool | None = None) -> None:
+        """Emit the symbol ``name`` read at ``start``..``j``, or a function call when one is meant."""
+        if function_like is None:
+            function_like = base in FUNCTION_LETTERS
+        bare = name[: len(name) - len(primes)] if primes else name
+        if paren_after(j):
+            if table.declared_function(bare):
+                out.add("\\" + function(bare, len(primes)) + " ", start)
+                return
+            if not table.declared_symbol(bare):
+                if bare in _GREEK_FUNCTIONS:
+                    out.add("\\" + function(bare, len(primes)) + " ", start)
+                    return
+                if primes or function_like:
+                    ambiguous(shown if not shown.isalpha() or shown.startswith("\\") else text[start:j].strip(),
+                              start, j)
+        out.add(r"\mathit{" + placeholder(name) + "}", start)
+        if paren_after(j):
+            out.add(r" \cdot ", j)  # x(a+b) is a product (shown as read)
 
     while pos < n:
+        if closers and pos >= closers[-1][0]:
+            at, emit, pos = closers.pop()
+            out.add(emit, at)
+            continue
+        if pos in differentials:
+            end, var = differentials.pop(pos)
+            out.add(" d\\" + placeholder(var) + " ", pos)
+            pos = end
+            continue
         ch = text[pos]
         if ch.isspace():
             out.add(" ", pos)
@@ -228,6 +486,18 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
             continue
         if ch == "&":
             pos += 1
+            continue
+        if ch in UNICODE_OPERATORS:
+            out.add(UNICODE_OPERATORS[ch], pos)
+            pos += 1
+            continue
+        if ch in UNICODE_REFUSED:
+            fail(f"write {UNICODE_REFUSED[ch]} instead of the character {ch}", pos)
+        if ch in UNICODE_GREEK:
+            cmd = UNICODE_GREEK[ch]
+            name, j, _, primes = read_symbol(cmd, pos + 1)
+            symbol_or_call(name, cmd, primes, pos, j, "\\" + cmd)
+            pos = j
             continue
         if ch == "\\":
             m = re.match(r"\\([A-Za-z]+|.)", text[pos:])
@@ -241,20 +511,27 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
                 out.add("(" if cmd == "{" else ")", pos)  # \{ ... \} used as brackets
                 pos = end
                 continue
-            if cmd in ("frac", "dfrac", "tfrac"):
-                dm = _DIFF.match(text, pos)
-                if dm:
-                    var_text = dm.group(1)
-                    vm = re.match(r"\\?([A-Za-z]+)", var_text)
-                    name, _ = read_symbol(pos, vm.group(1), dm.start(1) + len(vm.group(0)))
-                    used = set(operators) | set(re.findall(r"[A-Z]", text))
-                    letter = next((c for c in _OPERATOR_LETTERS if c not in used), None)
-                    if letter is None:
-                        fail("too many derivative operators in one line", pos)
-                    operators[letter] = name
-                    out.add(r"\frac{d}{d" + letter + "}", pos)
-                    pos = dm.end()
+            if cmd in ("left", "right"):
+                bm = re.match(r"\\(?:left|right)\s*(\||\\vert\b|\\lvert\b|\\rvert\b)", text[pos:])
+                if bm:
+                    out.add("|", pos)  # \left| x \right| is |x|
+                    pos += len(bm.group(0))
                     continue
+            if cmd in _BARS:
+                out.add("|", pos)
+                pos = end
+                continue
+            if cmd in ("frac", "dfrac", "tfrac") and _leibniz(text, pos, end, n, out, closers, placeholder, fail):
+                pos = out.resume
+                continue
+            if cmd == "int":
+                found = _find_differential(text, end, n)
+                if found is None:
+                    fail("an integral needs its differential: write \\int_a^b f(x) \\, dx", pos)
+                differentials[found[0]] = (found[1], found[2])
+                out.add(r"\int ", pos)
+                pos = end
+                continue
             if cmd in DROP:
                 pos = end
                 continue
@@ -269,37 +546,94 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
                         fail(f"unbalanced {{ after \\{cmd}", k)
                 pos = end
                 continue
-            if cmd in GREEK:
-                name, j = read_symbol(pos, cmd, end)
-                k = j
+            if cmd in ("mathrm", "mathit", "operatorname"):
+                k = end
                 while k < n and text[k] == " ":
                     k += 1
-                is_call = text.startswith("(", k) or text.startswith("\\left(", k)
-                if name == "sigma" and is_call and "sigma" not in table.functions_as_symbols:
-                    out.add(r"\sigma", pos)  # the logistic function, applied
+                if k >= n or text[k] != "{":
+                    fail(f"\\{cmd} needs a {{name}}", pos)
+                try:
+                    word, after = _read_group(text, k)
+                except IndexError:
+                    fail(f"unbalanced {{ after \\{cmd}", k)
+                word = word.strip()
+                if cmd == "operatorname":
+                    if word in _OPERATOR_NAMES and paren_after(after):
+                        out.add("\\" + function(word, 0) + " ", pos)
+                        pos = after
+                        continue
+                    fail(f"unsupported operator \\operatorname{{{word}}}: {HINTS['operatorname']}", pos)
+                if word == "e":
+                    out.add(r"\mathit{zzeuler}", pos)  # \mathrm{e} is Euler's number
+                    pos = after
+                    continue
+                if word == "d":
+                    fail(HINTS["mathrm"], pos)
+                if not re.fullmatch(r"[A-Za-z]+", word):
+                    fail(f"\\{cmd}{{{word}}}: only a name of letters can be written this way", pos)
+                if word in _FUNCTION_WORDS:
+                    fail(f"write \\{word} for the function {word}", pos)
+                name, j, _, primes = read_symbol(word, after)
+                if len(word) > 1:
+                    table.display.setdefault(name, _display(f"\\{cmd}{{{word}}}", name, word))
+                symbol_or_call(name, word, primes, pos, j, f"\\{cmd}{{{word}}}", len(word) > 1 or None)
+                pos = j
+                continue
+            if cmd in _DECORATIONS:
+                k = end
+                while k < n and text[k] == " ":
+                    k += 1
+                if k < n and text[k] == "{":
+                    try:
+                        inner, after = _read_group(text, k)
+                    except IndexError:
+                        fail(f"unbalanced {{ after \\{cmd}", k)
                 else:
-                    out.add(r"\mathit{" + placeholder(name) + "}", pos)
-                    if is_call:
-                        out.add(r" \cdot ", j)
+                    im = re.match(r"\\[A-Za-z]+|[A-Za-z]", text[k:n])
+                    if not im:
+                        fail(f"\\{cmd} needs a letter, e.g. \\{cmd}{{x}}", pos)
+                    inner, after = im.group(0), k + len(im.group(0))
+                inner = inner.strip()
+                letter = inner.lstrip("\\")
+                if not (re.fullmatch(r"[A-Za-z]", inner) or (inner.startswith("\\") and letter in GREEK)):
+                    fail(f"\\{cmd} is read on one letter only (\\{cmd}{{x}}, \\{cmd}{{\\mu}}): name this "
+                         "quantity a symbol", pos)
+                letter = VARIANTS.get(letter, letter)
+                base = f"{letter}_{_DECORATIONS[cmd]}"
+                name, j, sub, primes = read_symbol(base, after)
+                table.display.setdefault(name, f"\\{cmd}{{{inner}}}" + (f"_{{{sub}}}" if sub else "") + primes)
+                symbol_or_call(name, letter, primes, pos, j, f"\\{cmd}{{{inner}}}", cmd == "mathcal" or None)
+                pos = j
+                continue
+            if cmd in GREEK:
+                name, j, _, primes = read_symbol(cmd, end)
+                base = VARIANTS.get(cmd, cmd)
+                symbol_or_call(name, base, primes, pos, j, "\\" + cmd)
                 pos = j
                 continue
             if cmd in PASS or cmd in RENAME:
                 out.add("\\" + RENAME.get(cmd, cmd) + (" " if cmd not in ("left", "right") else ""), pos)
                 pos = end
                 continue
-            hint = HINTS.get(cmd, "use plain symbols, +, -, \\cdot, \\frac, ^, \\log, \\exp, \\sqrt, \\tanh, "
-                                  "\\sigma, \\sum and \\prod")
-            fail(f"unsupported command \\{cmd}: {hint}", pos)
-        if ch.isalpha():
-            name, j = read_symbol(pos, ch, pos + 1)
-            out.add(r"\mathit{" + placeholder(name) + "}", pos)
-            k = j
-            while k < n and text[k] == " ":
-                k += 1
-            if text.startswith("(", k) or text.startswith("\\left(", k):
-                out.add(r" \cdot ", j)  # x(a+b) is a product, never a function call
+            fail(f"unsupported command \\{cmd}: {HINTS.get(cmd, _GENERIC_HINT)}", pos)
+        if ch.isalpha() and ch.isascii():
+            if pos == 0 or not text[pos - 1].isalpha():
+                run = re.match(r"[A-Za-z]+", text[pos:n]).group(0)
+                if len(run) >= 2:
+                    for word in _FUNCTION_WORDS:
+                        if (word in run) if len(word) > 2 else (run == word):
+                            fail(f"'{word}' without a backslash is read as letters multiplied together: "
+                                 f"write \\{word}", pos + run.index(word))
+                    if len(run) >= 4:
+                        fail(f"'{run}' would be read as a product of {len(run)} one-letter symbols: write "
+                             f"\\mathit{{{run}}} for one symbol named {run}, or separate the factors with "
+                             "spaces or \\cdot", pos)
+            name, j, _, primes = read_symbol(ch, pos + 1)
+            symbol_or_call(name, ch, primes, pos, j, ch)
             pos = j
             continue
+        if ord(ch) > 127:
+            fail(f"the character {ch} is not read: write it in LaTeX", pos)
         if ch == "^":
             m = re.match(r"\^\s*(?:T\b|\{\s*T\s*\}|\\top\b|\{\s*\\top\s*\})", text[pos:])
             limits = re.search(r"\\(?:sum|prod)\s*_\s*(?:\{[^{}]*\}|\S)\s*$", text[:pos])
@@ -309,7 +643,71 @@ def _rewrite(text: str, line: int, table: SymbolTable) -> tuple[str, list[int], 
             fail("a prime must follow a symbol", pos)
         out.add(ch, pos)
         pos += 1
-    return out.text, out.cols, names, operators
+    while closers:
+        _, emit, _ = closers.pop()
+        out.add(emit, n - 1)
+    if differentials:
+        fail("the differential of an integral must come at the same level as its \\int", min(differentials))
+    return out.text, out.cols, names, funcs
+
+
+def _display(written: str, name: str, word: str) -> str:
+    """The LaTeX shown for a multi-letter name (subscripts and primes kept)."""
+    return written + name[len(word):]
+
+
+def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, placeholder, fail) -> bool:
+    """``\\frac{d^k F}{dx^k}``, ``\\frac{\\partial}{\\partial x}``: emit derivative operators.
+
+    Returns False when the fraction is not a derivative (then nothing is emitted); on True, ``out.resume``
+    is where the main loop continues (inside the numerator when it holds the differentiated expression)."""
+    k = end
+    while k < n and text[k] == " ":
+        k += 1
+    if k >= n or text[k] != "{":
+        return False
+    try:
+        num, k2 = _read_group(text, k)
+        k3 = k2
+        while k3 < len(text) and text[k3] == " ":
+            k3 += 1
+        if k3 >= len(text) or text[k3] != "{":
+            return False
+        den, k4 = _read_group(text, k3)
+    except IndexError:
+        return False
+    nm = _NUM_DIFF.fullmatch(num)
+    if not nm:
+        return False
+    rest = nm.group(3)
+    if rest.strip()[:1] in ("+", "-", "=", "*", "/", ")", "}", "^", "_", "'", "<", ">"):
+        return False
+    variables: list[tuple[str, int]] = []
+    j = 0
+    while j < len(den):
+        dm = _DEN_DIFF.match(den, j)
+        if not dm or dm.end() == j or not _plain_var(dm.group(1)):
+            if den[j:].strip():
+                return False
+            break
+        variables.append((_var_name(dm.group(1)), int(dm.group(2) or dm.group(3) or 1)))
+        j = dm.end()
+    if not variables:
+        return False
+    order = int(nm.group(1) or nm.group(2) or 1)
+    total = sum(k for _, k in variables)
+    if order != total:
+        fail(f"the derivative's order in the numerator ({order}) differs from the denominator's ({total})", pos)
+    for var, count in variables:
+        for _ in range(count):
+            out.add("\\frac{d}{d\\" + placeholder(var) + "} ", pos)
+    if rest.strip():
+        out.add(r"\left(", pos)
+        closers.append((k2 - 1, r"\right)", k4))
+        out.resume = k + 1 + nm.start(3)
+    else:
+        out.resume = k4
+    return True
 
 
 @functools.lru_cache(maxsize=2048)
@@ -360,32 +758,85 @@ def logistic(x: sp.Basic) -> sp.Basic:
     return 1 / (1 + sp.exp(-x))
 
 
+def normal_cdf(x: sp.Basic) -> sp.Basic:
+    return (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+
+_KNOWN_APPLIED = {"sigma": logistic, "Phi": normal_cdf, "Gamma": sp.gamma, "erf": sp.erf, "erfc": sp.erfc,
+                  "sgn": sp.sign}
+
+
 def parse_line(text: str, table: SymbolTable, *, line: int = 1, column_offset: int = 0,
                full_text: str | None = None) -> sp.Basic:
     """Parse one piece of a line (an expression, or an equation ``a = b`` as ``sp.Eq``).
 
     ``column_offset`` and ``full_text`` make error columns refer to the whole line the piece came from.
+    Raises :class:`WorkingParseError` (a ValueError) for every line it cannot read, never another error.
     """
     shown = full_text if full_text is not None else text
+    _check_text(shown, line)  # the whole line: a caller's strip() must not hide a leading form feed
     try:
-        src, cols, names, operators = _rewrite(text, line, table)
+        src, cols, names, funcs = _rewrite(text, line, table)
     except WorkingParseError as exc:
         raise WorkingParseError(exc.reason, line=line, column=exc.column + column_offset, text=shown) from None
+    except RecursionError:
+        raise WorkingParseError("the line nests too deeply to be read", line=line, column=column_offset + 1,
+                                text=shown) from None
     stripped = src.strip()
     if not stripped:
         raise WorkingParseError("the line is empty", line=line, column=column_offset + 1, text=shown)
     lead = len(src) - len(src.lstrip())
-    expr, col, reason = _antlr(stripped)
+    try:
+        expr, col, reason = _antlr(stripped)
+    except RecursionError:
+        raise WorkingParseError("the line nests too deeply to be read", line=line, column=column_offset + 1,
+                                text=shown) from None
     if expr is None:
         at = col + lead
         orig = cols[at] if at < len(cols) else (len(text) if text else 0)
         raise WorkingParseError(reason, line=line, column=orig + 1 + column_offset, text=shown)
     try:
-        return _convert(expr, names, operators, table)
+        return _convert(expr, names, funcs, table)
     except WorkingParseError:
         raise
-    except ValueError as exc:
+    except RecursionError:
+        raise WorkingParseError("the line nests too deeply to be read", line=line, column=column_offset + 1,
+                                text=shown) from None
+    except (ValueError, TypeError, ArithmeticError) as exc:
         raise WorkingParseError(str(exc), line=line, column=column_offset + 1, text=shown) from None
+
+
+def typeset(expr: sp.Basic, table: SymbolTable | None = None) -> str:
+    """The LaTeX of ``expr`` (``sympy.latex``), with decorated names shown as written (``\\hat{x}``)."""
+    shown = {}
+    if table is not None and hasattr(expr, "free_symbols"):
+        shown = {s: table.display[s.name] for s in expr.free_symbols
+                 if isinstance(s, sp.Symbol) and s.name in table.display}
+    return sp.latex(expr, symbol_names=shown)
+
+
+def read_as(text: str, table: SymbolTable | None = None, *, line: int = 1) -> Reading:
+    """How one line is read: the sympy expression and its typeset LaTeX ("read as ...").
+
+    Parameters
+    ----------
+    text : str
+        One piece of a line (an expression, or ``lhs = rhs``).
+    table : SymbolTable, optional
+        The chain's declarations; a fresh table (no declarations) by default.
+    line : int
+        The line number that errors name.
+
+    Raises
+    ------
+    WorkingParseError
+        When the line cannot be read; the message says where and how to write it.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a LaTeX string, got {type(text).__name__}")
+    table = SymbolTable() if table is None else table
+    expr = parse_line(text, table, line=line)
+    return Reading(expr, typeset(expr, table))
 
 
 def _indices(sub: str, bound: dict[str, sp.Symbol], table: SymbolTable) -> list[sp.Basic] | None:
@@ -410,8 +861,37 @@ def _indices(sub: str, bound: dict[str, sp.Symbol], table: SymbolTable) -> list[
     return out if hit else None
 
 
-def _convert(expr: sp.Basic, names: dict[str, str], operators: dict[str, str], table: SymbolTable) -> sp.Basic:
-    """Map placeholders back to symbols and apply the conventions of the module docstring."""
+def _digits(base: sp.Basic, exponent: sp.Basic) -> float:
+    """About how many digits ``base ** exponent`` has (0 when it is not an exact number)."""
+    if not (base.is_number and exponent.is_number) or base.is_zero:
+        return 0.0
+    try:
+        size = abs(complex(sp.N(exponent, 15)))
+        scale = abs(complex(sp.N(sp.log(sp.Abs(base), 10), 15)))
+    except (TypeError, ValueError, OverflowError):
+        return float("inf")
+    return size * scale
+
+
+def _size_guard(e: sp.Basic, args: list[sp.Basic]) -> None:
+    """Refuse exact numbers beyond MAX_DIGITS digits before sympy computes them (10^{10^{10}} hangs)."""
+    if isinstance(e, sp.Pow):
+        digits = _digits(args[0], args[1])
+        if digits > MAX_DIGITS:
+            raise ValueError(f"a power with about {digits:.3g} digits: at most {MAX_DIGITS} digits are read "
+                             "(write a smaller number, or keep the tower as a symbol)")
+    elif isinstance(e, (sp.factorial, sp.gamma)) and args[0].is_number:
+        try:
+            value = abs(complex(sp.N(args[0], 15)))
+        except (TypeError, ValueError, OverflowError):
+            value = float("inf")
+        if value > 3000:  # 3000! has 9131 digits
+            raise ValueError(f"a factorial of {value:.3g}: at most {MAX_DIGITS} digits are read")
+
+
+def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, int]],
+             table: SymbolTable) -> sp.Basic:
+    """Map placeholders back to symbols and functions, and apply the conventions of the module docstring."""
 
     def symbol_for(name: str) -> sp.Basic:
         if name == "e" and not table.declared("e"):
@@ -420,8 +900,31 @@ def _convert(expr: sp.Basic, names: dict[str, str], operators: dict[str, str], t
             return sp.pi
         return table.make(name)
 
+    def expand(e: sp.Basic) -> sp.Basic:
+        for _ in range(len(table.definitions) + 1):
+            new = e.xreplace({table.make(k): v for k, v in table.definitions.items()})
+            if new == e:
+                break
+            e = new
+        return e
+
+    def apply(name: str, order: int, args: list[sp.Basic]) -> sp.Basic:
+        known = _KNOWN_APPLIED.get(name) if not table.declared_function(name) else None
+        if known is not None and len(args) != 1:
+            raise ValueError(f"{name} takes one argument, got {len(args)}")
+        if order == 0:
+            return known(args[0]) if known is not None else sp.Function(name, real=True)(*args)
+        if len(args) != 1:
+            raise ValueError(f"{name}{chr(39) * order} of several arguments: write the partial derivative "
+                             "\\frac{\\partial}{\\partial x} instead")
+        t = sp.Dummy("t", real=True)
+        body = known(t) if known is not None else sp.Function(name, real=True)(t)
+        return sp.diff(body, t, order).subs(t, args[0])
+
     def walk(e: sp.Basic, bound: dict[str, sp.Symbol]) -> sp.Basic:
         if isinstance(e, sp.Symbol):
+            if e.name == "zzeuler":
+                return sp.E
             if e.name in names:
                 name = names[e.name]
                 if name in bound:
@@ -432,8 +935,6 @@ def _convert(expr: sp.Basic, names: dict[str, str], operators: dict[str, str], t
                     if idx is not None:
                         return sp.IndexedBase(base)[tuple(idx)]
                 return symbol_for(name)
-            if e.name in operators:
-                return symbol_for(operators[e.name])
             if e.name in ("T",):
                 raise ValueError(HINTS["top"])
             return symbol_for(e.name)
@@ -451,26 +952,38 @@ def _convert(expr: sp.Basic, names: dict[str, str], operators: dict[str, str], t
                 inner[vname] = table.index(vname)
                 new_limits.append((inner[vname], walk(low, outer), walk(high, outer)))
             return type(e)(walk(e.function, inner), *new_limits)
+        if isinstance(e, sp.Integral):
+            if any(len(lim) != 3 for lim in e.limits):
+                raise ValueError("an integral without bounds is defined only up to a constant: give its bounds, "
+                                 "\\int_a^b f(x) \\, dx")
         if isinstance(e, sp.Derivative):
             body = walk(e.expr, bound)
             variables = [walk(v, bound) for v, count in e.variable_count for _ in range(int(count))]
-            out = body
+            full = expand(body)
+            if isinstance(full, sp.Symbol) and any(v != full for v in variables):
+                raise ValueError(f"the derivative of the plain symbol {full} with respect to "
+                                 f"{', '.join(str(v) for v in variables)} would be 0: write out what {full} "
+                                 f"stands for, or define it (<!-- define: {full} = ... -->)")
+            out = full
             for v in variables:
                 out = sp.diff(out, v)
             return out
         if isinstance(e, sp.core.function.AppliedUndef):
-            if e.func.__name__ == "sigma" and len(e.args) == 1:
-                return logistic(walk(e.args[0], bound))
-            raise ValueError(f"unknown function {e.func.__name__}")
+            args = [walk(a, bound) for a in e.args]
+            fname = e.func.__name__
+            if fname in funcs:
+                return apply(*funcs[fname], args)
+            if fname in ("max", "min"):
+                return (sp.Max if fname == "max" else sp.Min)(*args)
+            raise ValueError(f"unknown function {fname}")
         if isinstance(e, sp.log) and len(e.args) == 2:
             return sp.log(walk(e.args[0], bound), walk(e.args[1], bound))
         if not e.args:
             return e
         args = [walk(a, bound) for a in e.args]
+        _size_guard(e, args)
         if isinstance(e, sp.core.relational.Relational):
             return type(e)(*args)
         return e.func(*args)
 
-    out = walk(expr, {})
-    return out
-
+    return walk(expr, {})

@@ -1,0 +1,257 @@
+"""Reading a student's LaTeX (emlib.derivation._latex): read as meant, or refused with how to write it.
+
+A corpus in both directions. Each line that is read is compared with a sympy expression built here by hand
+(independently of the reader); each line that is refused must say how to write it instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from emlib.derivation import check_working
+from emlib.derivation._latex import MAX_DEPTH, SymbolTable, WorkingParseError, read_as
+
+
+def R(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+x, y, a, b, q, r, d, n, k = (R(s) for s in "x y a b q r d n k".split())
+mu, sigma, theta = R("mu"), R("sigma"), R("theta")
+h_1, h_2, w_h = R("h_1"), R("h_2"), R("w_h")
+
+
+def logistic(z):
+    return 1 / (1 + sp.exp(-z))
+
+
+def table(functions=(), symbols=(), definitions=None) -> SymbolTable:
+    t = SymbolTable()
+    t.functions.update(functions)
+    for s in symbols:
+        t.assumptions[s] = {"real": True}
+        if s == "sigma":
+            t.functions_as_symbols.add("sigma")
+    for name, value in (definitions or {}).items():
+        t.definitions[name] = value
+    return t
+
+
+def same(got: sp.Basic, want: sp.Basic) -> bool:
+    if got == want:
+        return True
+    return sp.simplify(sp.expand(got - want)) == 0
+
+
+F = sp.Function("f", real=True)
+_t = sp.Dummy("t", real=True)
+
+# (written, expected expression, symbol table): read as a mathematician means it
+READ_RIGHT = [
+    # products and juxtaposition (shown as read)
+    (r"x(x+2)", x * (x + 2), None),
+    (r"q(1-q)", q * (1 - q), None),
+    (r"r (x - a)^2", r * (x - a) ** 2, None),
+    (r"x_n(1-x_n)", R("x_n") * (1 - R("x_n")), None),
+    (r"ab", a * b, None),
+    (r"2ab", 2 * a * b, None),
+    (r"w_h(1 - h_2^2) h_1", w_h * (1 - h_2**2) * h_1, None),
+    # known functions
+    (r"\Gamma(x)", sp.gamma(x), None),
+    (r"\Phi(x)", (1 + sp.erf(x / sp.sqrt(2))) / 2, None),
+    (r"\Phi(x) + \Phi(-x)", sp.Integer(1), None),
+    (r"\sigma(x)", logistic(x), None),
+    (r"\sigma'(x)", logistic(x) * (1 - logistic(x)), None),
+    (r"\sigma''(0)", sp.Integer(0), None),
+    (r"\sigma^2", sigma**2, None),
+    (r"\operatorname{erf}(x)", sp.erf(x), None),
+    (r"\max(a, b)", sp.Max(a, b), None),
+    (r"\min(a, b) + 1", sp.Min(a, b) + 1, None),
+    (r"\lfloor x \rfloor", sp.floor(x), None),
+    (r"\lceil x \rceil", sp.ceiling(x), None),
+    (r"\left| x \right|", sp.Abs(x), None),
+    (r"\lvert x - y \rvert", sp.Abs(x - y), None),
+    (r"\exp(x) \log(y)", sp.exp(x) * sp.log(y), None),
+    # declared functions and symbols
+    (r"f(x + y)", F(x + y), table(functions={"f"})),
+    (r"f(x) + f(y)", F(x) + F(y), table(functions={"f"})),
+    (r"f'(x)", sp.diff(F(_t), _t).subs(_t, x), table(functions={"f"})),
+    (r"f(x + y)", R("f") * (x + y), table(symbols={"f"})),
+    (r"\sigma(a+b)", sigma * (a + b), table(symbols={"sigma"})),
+    # derivatives: operators and Leibniz fractions
+    (r"\frac{\partial x^3}{\partial x}", 3 * x**2, None),
+    (r"\frac{d x^3}{d x}", 3 * x**2, None),
+    (r"\frac{d}{dx} x^3", 3 * x**2, None),
+    (r"\frac{d}{dx}\left(x^2 - 6x\right)", 2 * x - 6, None),
+    (r"\frac{\partial^2}{\partial x^2} x^4", 12 * x**2, None),
+    (r"\frac{\mathrm{d}^2}{\mathrm{d}x^2} \sin x", -sp.sin(x), None),
+    (r"\frac{\partial^2 (x^2 y^3)}{\partial x \partial y}", 6 * x * y**2, None),
+    (r"\frac{\partial}{\partial \mu} (x - \mu)^2", -2 * (x - mu), None),
+    (r"\frac{dy}{dx}", sp.cos(x), table(definitions={"y": sp.sin(x)})),
+    (r"\frac{\partial h_2}{\partial w_h}", (1 - sp.tanh(w_h * h_1) ** 2) * h_1,
+     table(definitions={"h_2": sp.tanh(w_h * h_1)})),
+    (r"\frac{d}{2}", d / 2, None),  # not a derivative: the denominator is no differential
+    # integrals
+    (r"\int_0^1 x^2 \, dx", sp.Integral(x**2, (x, 0, 1)), None),
+    (r"\int_a^b x \,\mathrm{d}x", sp.Integral(x, (x, a, b)), None),
+    (r"\int_{0}^{1} \int_{0}^{2} x y \, dx \, dy", sp.Integral(x * y, (x, 0, 2), (y, 0, 1)), None),
+    # constants, decorations, names
+    (r"\mathrm{e}^{x}", sp.exp(x), None),
+    (r"e^{\log 2} \pi", 2 * sp.pi, None),
+    (r"\hat{x} + 1", R("x_hat") + 1, None),
+    (r"\hat\mu_k", R("mu_hat_k"), None),
+    (r"\bar{x} - \tilde{x}", R("x_bar") - R("x_tilde"), None),
+    (r"\mathcal{L} + 1", R("L_cal") + 1, None),
+    (r"\mathit{loss}_t", R("loss_t"), None),
+    ("μ + σ^2", mu + sigma**2, None),
+    ("θ − 1", theta - 1, None),
+    ("π r^2", sp.pi * r**2, None),
+    # ignored markup
+    (r"x + 1 \nonumber", x + 1, None),
+    (r"x + 1 \notag", x + 1, None),
+    (r"\displaystyle \frac{x}{2} \quad \text{(by symmetry)}", x / 2, None),
+    (r"x + 1.", x + 1, None),
+    # sums, numbers
+    (r"\sum_{i=1}^{n} x_i", sp.Sum(sp.IndexedBase("x")[sp.Symbol("i", integer=True)],
+                                   (sp.Symbol("i", integer=True), 1, n)), None),
+    (r"2^{10}", sp.Integer(1024), None),
+    (r"10^{10^{3}} / 10^{1000}", sp.Integer(1), None),
+]
+
+
+@pytest.mark.parametrize("written, want, tab", READ_RIGHT, ids=[c[0] for c in READ_RIGHT])
+def test_read_as_meant(written, want, tab):
+    got = read_as(written, tab).expr
+    assert same(got, want), f"{written!r} read as {got!r}, meant {want!r}"
+
+
+# (written, symbol table, fragments the message must hold): refused, saying how to write it
+REFUSED = [
+    # implicit function application
+    (r"f(x + y)", None, [r"write f \cdot (x + y) for a product", "f function"]),
+    (r"a + g(x)", None, [r"g \cdot (x)", "declare g as a function"]),
+    (r"h_2(1 - h_2)", None, [r"h_2 \cdot (1 - h_2)", "h_2 function"]),
+    (r"F(x)", None, ["F function"]),
+    (r"\phi(x)", None, [r"\phi \cdot (x)"]),
+    (r"\ell(\theta)", None, ["ambiguous"]),
+    (r"f'(x)", None, ["declare f as a function"]),
+    (r"y'(x)", None, ["ambiguous"]),
+    (r"\mathcal{L}(\theta)", None, ["ambiguous", "formula out"]),
+    (r"\mathrm{KL}(a, b)", None, ["ambiguous"]),
+    # derivatives that would silently be 0 or are malformed
+    (r"\frac{\partial h_2}{\partial w_h}", None, ["would be 0", "define"]),
+    (r"\frac{dy}{dx}", None, ["would be 0"]),
+    (r"\frac{d}{dx} y", None, ["would be 0"]),
+    (r"\frac{d^2 y}{d x}", None, ["order"]),
+    # notation outside the grammar
+    (r"\mathbb{E}[x]", None, ["expectation", r"\sum"]),
+    (r"\nabla f", None, ["partial derivative"]),
+    (r"\int x \, dx", None, ["bounds"]),
+    (r"\int_0^1 x^2", None, ["differential", "dx"]),
+    (r"\operatorname{tr}(A)", None, ["operator"]),
+    (r"\mathrm{d} x", None, ["derivatives and integrals"]),
+    (r"\mu^T x", None, ["transpose"]),
+    (r"\mathbf{x}", None, ["scalar"]),
+    (r"\| x \|", None, ["norm"]),
+    (r"\dot x", None, [r"\frac{dx}{dt}"]),
+    ("x ≤ y", None, [r"\le"]),
+    ("∑ x", None, [r"\sum"]),
+    # function names and words without a backslash
+    (r"sin x", None, [r"write \sin"]),
+    (r"2 log(x)", None, [r"write \log"]),
+    (r"xexp(y)", None, [r"write \exp"]),
+    (r"ln x", None, [r"write \ln"]),
+    (r"loss + 1", None, [r"\mathit{loss}", "product of 4"]),
+    # sizes and nesting
+    (r"10^{10^{10}}", None, ["digits"]),
+    (r"e^{10^{10}}", None, ["digits"]),
+    (r"2^{100000}", None, ["digits"]),
+    (r"(10^{5})!", None, ["factorial"]),
+    ("\\left(" * 150 + "x" + "\\right)" * 150, None, [f"more than {MAX_DEPTH} deep"]),
+    ("(" * 40 + "x" + ")" * 40, None, ["deep"]),
+    ("{" * 200 + "x" + "}" * 200, None, ["deep"]),
+    # Python strings without r"..."
+    ("\frac{1}{2}", None, ["form feed", 'r"..."']),
+    ("x + \theta", None, ["tab", 'r"..."']),
+    ("\beta + 1", None, ["backspace", 'r"..."']),
+    ("\alpha + 1", None, ["bell", 'r"..."']),
+    ("\varepsilon", None, ["vertical tab", 'r"..."']),
+    ("x \right)", None, ["carriage return", 'r"..."']),
+    ("x + \nu", None, ["newline", 'r"..."']),
+]
+
+
+@pytest.mark.parametrize("written, tab, fragments", REFUSED, ids=[repr(c[0])[:40] for c in REFUSED])
+def test_refused_with_how_to_write_it(written, tab, fragments):
+    with pytest.raises(WorkingParseError) as info:
+        read_as(written, tab)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert message.startswith("line 1, column ")
+
+
+@pytest.mark.parametrize("written, column", [
+    (r"f(x + y)", 1),
+    (r"a + f(x)", 5),
+    (r"x + \nabla f", 5),
+    (r"x + sin y", 5),
+    (r"1 + 10^{10^{10}}", 1),
+    ("x + \frac{1}{2}", 5),
+])
+def test_refusals_name_the_column(written, column):
+    with pytest.raises(WorkingParseError) as info:
+        read_as(written, line=7)
+    assert (info.value.line, info.value.column) == (7, column), str(info.value)
+
+
+# ------------------------------------------------------------------ shown as read
+@pytest.mark.parametrize("written, shown", [
+    (r"x(x+2)", r"x \left(x + 2\right)"),
+    (r"ab", r"a b"),
+    (r"\hat{x} + 1", r"\hat{x} + 1"),
+    (r"\frac{\partial x^3}{\partial x}", r"3 x^{2}"),
+    (r"\left| x \right|", r"\left|{x}\right|"),
+    (r"\mathit{loss}_t", r"\mathit{loss}_t"),
+    (r"x = 2", r"x = 2"),
+])
+def test_read_as_gives_the_typeset_reading(written, shown):
+    reading = read_as(written)
+    assert reading.latex == shown
+    assert str(reading) == shown
+    assert reading.expr == read_as(written).expr
+
+
+def test_read_as_refuses_non_strings():
+    with pytest.raises(TypeError, match="text"):
+        read_as(3)
+
+
+# ------------------------------------------------------------------ through the checker
+def statuses(report):
+    return [v.status for v in report.verdicts]
+
+
+def test_function_application_is_not_a_product_in_the_checker():
+    # f(x + y) = f(x) + f(y) is not an identity: it must never hold
+    r = check_working([r"f(x + y)", r"= f(x) + f(y)"], declare="f function")
+    assert r.verdicts[-1].status in ("breaks", "undecided"), r.text()
+    assert statuses(check_working([r"f(x) + f(y)", r"= f(y) + f(x)"], declare="f function")) == ["start", "holds"]
+    r = check_working([r"f(x + y)", r"= f(x) + f(y)"])
+    assert r.status == "unparsable" and "f function" in r.first_unparsable.detail
+
+
+def test_leibniz_fractions_and_known_functions_in_the_checker():
+    assert statuses(check_working([r"\frac{\partial x^3}{\partial x}", r"= x^2"]))[-1] == "breaks"
+    assert statuses(check_working([r"\frac{\partial x^3}{\partial x}", r"= 3x^2"]))[-1] == "holds"
+    assert statuses(check_working([r"\Phi(x) + \Phi(-x)", r"= 1"]))[-1] == "holds"
+    assert statuses(check_working([r"\sigma'(x)", r"= \sigma(x)(1 - \sigma(x))"]))[-1] == "holds"
+
+
+def test_a_derivative_of_a_defined_abbreviation_sees_through_it():
+    r = check_working([r"\frac{\partial h_2}{\partial w_h}", r"= (1 - h_2^2) h_1"],
+                      define={"h_2": r"\tanh(w_h h_1)"})
+    assert statuses(r) == ["start", "holds"], r.text()
+    r = check_working([r"\frac{\partial h_2}{\partial w_h}", r"= (1 - h_2^2)"], define={"h_2": r"\tanh(w_h h_1)"})
+    assert statuses(r) == ["start", "breaks"], r.text()
