@@ -31,8 +31,16 @@ from typing import Any, Iterator
 import numpy as np
 
 from ._base_estimator import EstimatorMixin
-from ._validation import check_array, check_int, check_is_fitted
-from .stumps import WeightedDecisionStump, _rescaled, _StumpSearch, _validate_labels, _validate_sample_weight
+from ._validation import check_array, check_int
+from .stumps import (
+    WeightedDecisionStump,
+    _check_classification_target,
+    _leaf_proba,
+    _rescaled,
+    _StumpSearch,
+    _validate_labels,
+    _validate_sample_weight,
+)
 
 __all__ = ["MulticlassExpBoost", "code_values", "optimal_step", "multiclass_exp_loss", "CODINGS"]
 
@@ -175,13 +183,15 @@ class MulticlassExpBoost(EstimatorMixin):
     Attributes
     ----------
     classes_ : ndarray of shape (K,)
-        Sorted class labels.
+        Sorted class labels (integers, reals, strings or objects as given: pandas string and
+        categorical columns are accepted).
     n_classes_ : int
         K.
     n_features_in_ : int
         Number of features seen in ``fit``.
     estimators_ : list of WeightedDecisionStump
-        The weak learners; their ``classes_`` are the indices ``0 .. K-1``.
+        The weak learners; their ``classes_`` are the indices ``0 .. K-1`` and their ``leaf_proba_``
+        the class fractions under the round's weights ``D_t``.
     alphas_ : ndarray of shape (n_rounds,)
         Step sizes alpha_t.
     errors_ : ndarray of shape (n_rounds,)
@@ -196,6 +206,15 @@ class MulticlassExpBoost(EstimatorMixin):
         ``"no_better_than_chance"`` (the best weak learner had eps >= (K-1)/K, so no step
         decreases the loss; it is not added) or ``"no_progress"`` (eps is so close to (K-1)/K that
         the exact step lowers the loss by less than a relative 1e-12; it is not added).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``fit``'s data frame (only if all are strings), as in scikit-learn.
+
+    Notes
+    -----
+    For two classes :meth:`decision_function` is one column, ``g^1 - g^0`` (positive for
+    ``classes_[1]``), as scikit-learn's binary classifiers give it, so ``scoring="roc_auc"`` and
+    ``CalibratedClassifierCV`` work; with K >= 3 classes it is the (n_samples, K) array of the
+    scores ``g^k``.
     """
 
     _estimator_type = "classifier"
@@ -233,8 +252,10 @@ class MulticlassExpBoost(EstimatorMixin):
         """
         n_rounds = check_int(self.n_estimators, "n_estimators", minimum=1)
         coding = _check_coding(self.coding)
+        self._check_feature_names(X, reset=True)
         X = check_array(X, "X", ndim=2)
         y = _validate_labels(y, X.shape[0])
+        _check_classification_target(y)
         s = _validate_sample_weight(sample_weight, X.shape[0])
         classes, y_enc = np.unique(y, return_inverse=True)
         K = len(classes)
@@ -259,9 +280,10 @@ class MulticlassExpBoost(EstimatorMixin):
             feat, thr, left, right, _ = search.best(D)
             pred = np.where(Xp[:, feat] <= thr, left, right)
             wrong = pred != yp
+            leaves = _leaf_proba(Xp[:, feat] <= thr, yp, D, K, (left, right))
             if not wrong.any():
                 # L(alpha) = Z exp(alpha C) -> 0 as alpha -> inf: no finite minimiser.
-                estimators.append(self._make_stump(feat, thr, left, right, K, X.shape[1], 0.0))
+                estimators.append(self._make_stump(feat, thr, left, right, K, X.shape[1], 0.0, leaves))
                 alphas.append(1.0)
                 errors.append(0.0)
                 exponent = exponent + C
@@ -294,14 +316,14 @@ class MulticlassExpBoost(EstimatorMixin):
                 stop = "no_progress"
                 break
             exponent, log_loss = new_exponent, new_log_loss
-            estimators.append(self._make_stump(feat, thr, left, right, K, X.shape[1], eps))
+            estimators.append(self._make_stump(feat, thr, left, right, K, X.shape[1], eps, leaves))
             alphas.append(float(alpha))
             errors.append(eps)
             losses.append(float(np.exp(log_loss)))
 
         self.classes_ = classes
         self.n_classes_ = K
-        self.n_features_in_ = X.shape[1]
+        self._check_n_features(X, reset=True)
         self.code_values_ = (C, W)
         self._fitted_coding = coding  # set_params after fit must not change the fitted model
         self.estimators_ = estimators
@@ -313,7 +335,7 @@ class MulticlassExpBoost(EstimatorMixin):
 
     @staticmethod
     def _make_stump(
-        feat: int, thr: float, left: int, right: int, K: int, p: int, error: float
+        feat: int, thr: float, left: int, right: int, K: int, p: int, error: float, leaves: np.ndarray
     ) -> WeightedDecisionStump:
         stump = WeightedDecisionStump()
         stump.weighted_error_ = error
@@ -321,14 +343,15 @@ class MulticlassExpBoost(EstimatorMixin):
         stump.n_features_in_ = p
         stump.feature_, stump.threshold_ = feat, thr
         stump.left_class_, stump.right_class_ = left, right
+        stump.leaf_proba_ = leaves
         return stump
 
     # -------------------------------------------------------------- predict
     def _check_X(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "estimators_")
+        self._check_fitted("estimators_")
+        self._check_feature_names(X, reset=False)
         X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} features as in fit, got {X.shape[1]}")
+        self._check_n_features(X, reset=False)
         return X
 
     def _coded(self, idx: np.ndarray) -> np.ndarray:
@@ -339,25 +362,43 @@ class MulticlassExpBoost(EstimatorMixin):
         F[np.arange(idx.shape[0]), idx] = 1.0
         return F
 
-    def staged_decision_function(self, X: Any) -> Iterator[np.ndarray]:
-        """Yield ``g_{t+1}(X)`` of shape (n_samples, K) after each round t."""
-        X = self._check_X(X)
+    def _staged_scores(self, X: np.ndarray) -> Iterator[np.ndarray]:
+        """``g_{t+1}(X)`` of shape (n_samples, K) after each round t, for a validated X."""
         G = np.zeros((X.shape[0], self.n_classes_))
         for alpha, stump in zip(self.alphas_, self.estimators_):
-            G = G + alpha * self._coded(stump.predict_index(X))
+            G = G + alpha * self._coded(stump._index(X))
             yield G
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Scores ``g^k(x) = sum_t alpha_t f_t^k(x)``, shape (n_samples, K)."""
+    def _scores(self, X: Any) -> np.ndarray:
+        """The (n_samples, K) scores ``g^k(x)`` (also for two classes)."""
         X = self._check_X(X)
         G = np.zeros((X.shape[0], self.n_classes_))
-        for G in self.staged_decision_function(X):
+        for G in self._staged_scores(X):
             pass
         return G
 
+    def _binary_1d(self, G: np.ndarray) -> np.ndarray:
+        return G[:, 1] - G[:, 0] if self.n_classes_ == 2 else G
+
+    def staged_decision_function(self, X: Any) -> Iterator[np.ndarray]:
+        """Yield :meth:`decision_function` after each round: ``g_{t+1}(X)``, shape (n_samples, K).
+
+        For two classes each is ``g^1 - g^0`` of shape (n_samples,), as :meth:`decision_function`.
+        """
+        for G in self._staged_scores(self._check_X(X)):
+            yield self._binary_1d(G)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Scores ``g^k(x) = sum_t alpha_t f_t^k(x)``, shape (n_samples, K).
+
+        For two classes, scikit-learn's binary convention: ``g^1(x) - g^0(x)`` of shape
+        (n_samples,), positive where ``classes_[1]`` is predicted.
+        """
+        return self._binary_1d(self._scores(X))
+
     def predict(self, X: Any) -> np.ndarray:
         """Class with the largest score ``g^k(x)``."""
-        G = self.decision_function(X)  # checks fitted-ness before classes_ is touched
+        G = self._scores(X)  # checks fitted-ness before classes_ is touched
         return self.classes_[np.argmax(G, axis=1)]
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -365,14 +406,14 @@ class MulticlassExpBoost(EstimatorMixin):
 
         This inverts the population minimiser of the loss, ``g^k = ((K-1)/K) log p_k + const``.
         """
-        G = self.decision_function(X) * (self.n_classes_ / (self.n_classes_ - 1))
+        G = self._scores(X) * (self.n_classes_ / (self.n_classes_ - 1))
         G -= G.max(axis=1, keepdims=True)
         P = np.exp(G)
         return P / P.sum(axis=1, keepdims=True)
 
     def loss(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """The exponential loss of the fitted ensemble on ``(X, y)`` (labels from ``classes_``)."""
-        G = self.decision_function(X)
+        G = self._scores(X)
         y = _validate_labels(y, G.shape[0])
         idx = np.searchsorted(self.classes_, y)
         idx = np.clip(idx, 0, self.n_classes_ - 1)
@@ -391,4 +432,4 @@ class MulticlassExpBoost(EstimatorMixin):
         """Accuracy after each round, shape (n_rounds,)."""
         X = self._check_X(X)
         y = _validate_labels(y, X.shape[0])
-        return np.array([np.mean(self.classes_[np.argmax(G, axis=1)] == y) for G in self.staged_decision_function(X)])
+        return np.array([np.mean(self.classes_[np.argmax(G, axis=1)] == y) for G in self._staged_scores(X)])

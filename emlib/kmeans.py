@@ -10,14 +10,15 @@ an empty cluster is relocated, since the two break those ties differently.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._base_estimator import EstimatorMixin
-from ._validation import RandomStateLike, check_array, check_int, check_is_fitted, check_random_state, check_real
-from .exceptions import ConvergenceWarning
+from ._base_estimator import EstimatorMixin, TransformerOutputMixin
+from ._validation import RandomStateLike, check_array, check_int, check_random_state, check_real
+from .exceptions import convergence_warning
 
 __all__ = ["KMeans", "kmeans_plusplus"]
 
@@ -120,6 +121,7 @@ def _assign(
     labels: np.ndarray,
     stats: np.ndarray | None = None,
     old: np.ndarray | None = None,
+    XW: np.ndarray | None = None,
 ) -> int:
     """Write the nearest centre of every sample into ``labels``; optionally update cluster statistics.
 
@@ -144,6 +146,9 @@ def _assign(
         from ``old`` are moved between clusters (late Lloyd iterations move few samples).
     old : numpy.ndarray of shape (n_samples,), optional
         The previous labels.
+    XW : numpy.ndarray of shape (n_features + 1, n_samples), optional
+        ``XA`` with every sample multiplied by its weight, for weighted statistics (sums of
+        ``w_i x_i`` and of ``w_i``); the unweighted statistics of ``XA`` if omitted.
 
     Returns
     -------
@@ -183,7 +188,7 @@ def _assign(
             tie = np.flatnonzero(mant != 0.5)  # a code that is not a power of two: a tie
             if tie.size:
                 E[:, tie] = clusters == lab[tie]
-        stats += E.astype(float) @ xb.T
+        stats += E.astype(float) @ (xb if XW is None else XW[:, s : s + rows]).T
     if stats is None or old is None:
         return 0
     # Move the samples whose label changed, in chunks of at most `rows` (one pass to find them).
@@ -194,17 +199,20 @@ def _assign(
         i = np.arange(ch.size)
         S[labels[ch], i] = 1.0
         S[old[ch], i] = -1.0
-        stats += S @ XA[:, ch].T
+        stats += S @ (XA if XW is None else XW)[:, ch].T
     return int(moved.size)
 
 
-def _inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
-    """``sum_i |x_i - c_{labels_i}|^2`` from the differences, a block of rows at a time."""
+def _inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """``sum_i w_i |x_i - c_{labels_i}|^2`` (``w_i = 1`` without weights) from the differences, by blocks of rows."""
     rows = max(256, (1 << 16) // X.shape[1])
     total = 0.0
     for s in range(0, X.shape[0], rows):
         diff = X[s : s + rows] - centers[labels[s : s + rows]]
-        total += float(np.einsum("ij,ij->", diff, diff))
+        if weights is None:
+            total += float(np.einsum("ij,ij->", diff, diff))
+        else:
+            total += float(np.einsum("ij,ij->i", diff, diff) @ weights[s : s + rows])
     return total
 
 
@@ -219,10 +227,21 @@ def _own_sq_distances(XA: np.ndarray, centers: np.ndarray, labels: np.ndarray) -
 
 
 def _lloyd_prepared(
-    data: _Prepared, centers: np.ndarray, max_iter: int, tol: float
+    data: _Prepared,
+    centers: np.ndarray,
+    max_iter: int,
+    tol: float,
+    weights: np.ndarray | None = None,
+    verbose: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """Lloyd iterations in internal units (see :meth:`KMeans._lloyd`): centres, labels, n_iter, converged."""
+    """Lloyd iterations in internal units (see :meth:`KMeans._lloyd`): centres, labels, n_iter, converged.
+
+    ``weights`` (sample weights) make the centres weighted means; ``verbose`` prints scikit-learn's
+    per-iteration lines (the inertia, in original units, of the labels against the centres they were
+    computed from).
+    """
     XA = data.XA
+    XW = None if weights is None else XA * weights  # weighted sums and weights in one product
     n = XA.shape[1]
     K, d = centers.shape
     labels = np.empty(n, dtype=np.intp)
@@ -234,14 +253,18 @@ def _lloyd_prepared(
     for n_iter in range(1, max_iter + 1):
         if fresh:
             stats[:] = 0.0
-            _assign(XA, centers, labels, stats)
+            _assign(XA, centers, labels, stats, XW=XW)
             since_fresh, moved = 0, -1
         else:
-            moved = _assign(XA, centers, labels, stats, labels_old)
+            moved = _assign(XA, centers, labels, stats, labels_old, XW=XW)
             since_fresh += moved
         # Updating the sums by moved samples only adds a rounding error per move; after as many
         # moves as there are samples they are summed afresh, so they stay as accurate as a plain sum.
         fresh = since_fresh > n
+        if verbose:
+            d2 = _own_sq_distances(XA, centers, labels)
+            inertia = float(np.ldexp(d2.sum() if weights is None else d2 @ weights, 2 * data.exp))
+            print(f"Iteration {n_iter - 1}, inertia {inertia}.")
         sums, counts = stats[:, :d].copy(), stats[:, d].copy()
         empty = np.flatnonzero(counts == 0)
         relocated = empty.size > 0
@@ -253,11 +276,12 @@ def _lloyd_prepared(
             far = np.argpartition(dist, -empty.size)[: -empty.size - 1 : -1]
             for e, i in zip(empty, far):
                 old = labels[i]
-                if counts[old] > 1:
-                    counts[old] -= 1
-                    sums[old] -= XA[:d, i]
-                counts[e] = 1
-                sums[e] = XA[:d, i]
+                w = 1.0 if weights is None else float(weights[i])
+                if counts[old] > w:
+                    counts[old] -= w
+                    sums[old] -= w * XA[:d, i]  # exact for w = 1
+                counts[e] = w
+                sums[e] = w * XA[:d, i]
         with np.errstate(divide="ignore"):
             inv = 1.0 / counts  # multiply by the reciprocal, as scikit-learn does
         new_centers = np.where(counts[:, None] > 0, sums * inv[:, None], centers)
@@ -268,9 +292,16 @@ def _lloyd_prepared(
             # No label moved and the sums were not recomputed: the centres are bitwise those the
             # labels were computed from. (Resummed sums can differ from the updated ones by rounding.)
             strict = moved == 0
+            if verbose:
+                print(f"Converged at iteration {n_iter - 1}: strict convergence.")
             break
         if shift <= tol:
             converged = True
+            if verbose:
+                print(
+                    f"Converged at iteration {n_iter - 1}: center shift {np.ldexp(shift, 2 * data.exp)} "
+                    f"within tolerance {np.ldexp(tol, 2 * data.exp)}."
+                )
             break
         labels_old, labels = labels, labels_old
     if not strict or relocated:
@@ -295,13 +326,21 @@ def _seeding_view(X: np.ndarray) -> np.ndarray:
 
 
 def _kmeans_plusplus_indices(
-    Xt: np.ndarray, n_clusters: int, rng: np.random.Generator, n_local_trials: int
+    Xt: np.ndarray,
+    n_clusters: int,
+    rng: np.random.Generator,
+    n_local_trials: int,
+    sample_weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Row indices chosen by greedy k-means++ (see :func:`kmeans_plusplus`).
 
     ``Xt`` is a (n_features, n_samples) view of the data: the centred rows of a ``_Prepared.XA``, or
-    ``X.T`` itself where centring gains no precision (see :func:`_seeding_view`).
+    ``X.T`` itself where centring gains no precision (see :func:`_seeding_view`). With
+    ``sample_weight`` every draw and potential is weighted as in scikit-learn (a sample of weight
+    ``w`` counts as ``w`` copies); without, the random stream is the unweighted one.
     """
+    w = sample_weight
+    p = None if w is None else w / w.sum()
     d, n = Xt.shape
     x_sq = np.einsum("dn,dn->n", Xt, Xt)
 
@@ -317,20 +356,20 @@ def _kmeans_plusplus_indices(
         return D
 
     indices = np.empty(n_clusters, dtype=np.intp)
-    indices[0] = rng.integers(n)
+    indices[0] = rng.integers(n) if w is None else rng.choice(n, p=p)
     closest = np.maximum(sq_dist(indices[:1])[0], 0.0)
     for c in range(1, n_clusters):
-        cumulative = np.cumsum(closest)
+        cumulative = np.cumsum(closest if w is None else closest * w)
         pot = float(cumulative[-1])
         if pot <= 0.0:
             # Every point coincides with a chosen centre: any further choice is as good as another.
-            cand = rng.integers(n, size=n_local_trials)
+            cand = rng.integers(n, size=n_local_trials) if w is None else rng.choice(n, size=n_local_trials, p=p)
         else:
             cand = np.searchsorted(cumulative, rng.uniform(size=n_local_trials) * pot)
             np.clip(cand, None, n - 1, out=cand)
         D = sq_dist(cand)
         np.minimum(D, closest, out=D)
-        best = int(np.argmin(D.sum(axis=1)))
+        best = int(np.argmin(D.sum(axis=1) if w is None else D @ w))
         indices[c] = cand[best]
         closest = np.maximum(D[best], 0.0)
     return indices
@@ -342,6 +381,7 @@ def kmeans_plusplus(
     *,
     random_state: RandomStateLike = None,
     n_local_trials: int | None = None,
+    sample_weight: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy k-means++ seeding (Arthur & Vassilvitskii, 2007).
 
@@ -359,6 +399,9 @@ def kmeans_plusplus(
         Source of randomness.
     n_local_trials : int, optional
         Candidates per step (>= 1); default ``2 + int(log(n_clusters))`` as in scikit-learn.
+    sample_weight : array_like of shape (n_samples,), optional
+        Non-negative weights (positive sum): a sample of weight ``w`` is drawn and counted as ``w``
+        copies of it would be (scikit-learn's weighting). Unweighted if omitted.
 
     Returns
     -------
@@ -375,16 +418,33 @@ def kmeans_plusplus(
         n_local_trials = 2 + int(np.log(n_clusters))
     n_local_trials = check_int(n_local_trials, "n_local_trials", minimum=1)
     rng = check_random_state(random_state)
-    indices = _kmeans_plusplus_indices(_seeding_view(X), n_clusters, rng, n_local_trials)
+    sw = _check_sample_weight(sample_weight, n_samples)
+    indices = _kmeans_plusplus_indices(_seeding_view(X), n_clusters, rng, n_local_trials, sw)
     return X[indices].copy(), indices
 
 
-class KMeans(EstimatorMixin):
+def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """None (unweighted) or float64 weights of length ``n_samples``: non-negative, finite, positive sum."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, (numbers.Number, np.generic)):  # a scalar weighs every sample alike
+        sample_weight = np.full(n_samples, check_real(sample_weight, "sample_weight"))
+    w = check_array(sample_weight, "sample_weight", ndim=1, shape=(n_samples,))
+    if np.any(w < 0):
+        raise ValueError(f"sample_weight must be non-negative, found {w.min():.3g}")
+    if not np.any(w > 0):
+        raise ValueError("sample_weight must have a positive sum, got all zeros")
+    return w
+
+
+class KMeans(TransformerOutputMixin, EstimatorMixin):
     """K-means clustering by Lloyd's algorithm.
 
     A scikit-learn compatible clusterer and transformer: ``get_params``/``set_params`` (so
-    ``sklearn.base.clone``, ``GridSearchCV`` and ``Pipeline`` work), ``fit``, ``predict``,
-    ``fit_predict``, ``transform``, ``fit_transform`` and ``score``; scikit-learn is never imported.
+    ``sklearn.base.clone``, ``GridSearchCV`` and ``Pipeline`` work), ``fit`` (with
+    ``sample_weight``), ``predict``, ``fit_predict``, ``transform``, ``fit_transform``, ``score``,
+    ``get_feature_names_out`` and ``set_output``; ``feature_names_in_`` as in scikit-learn.
+    scikit-learn is never imported.
 
     Parameters
     ----------
@@ -393,16 +453,22 @@ class KMeans(EstimatorMixin):
     init : {"k-means++", "random"} or array_like of shape (n_clusters, n_features), default "k-means++"
         Seeding: greedy k-means++, ``n_clusters`` distinct random samples, or explicit centres
         (then a single run is made; ``n_init > 1`` gives a ``RuntimeWarning``, as in scikit-learn).
-    n_init : int, default 1
-        Number of seedings; the run with the lowest inertia is kept.
+    n_init : int or "auto", default 1
+        Number of seedings; the run with the lowest inertia is kept. ``"auto"`` is scikit-learn's
+        rule: 10 for ``init="random"``, else 1.
     max_iter : int, default 300
         Maximum number of Lloyd iterations per run.
     tol : float, default 1e-4
         Stop when the squared shift of all centres is <= ``tol * mean(var(X, axis=0))``
         (scikit-learn's convention), or earlier when the labels stop changing.
+    verbose : int, default 0
+        Print scikit-learn's progress lines ("Initialization complete", the inertia at each
+        iteration, the reason for stopping).
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState
         Source of randomness for the seeding. An int gives the same result on every call; a
         ``Generator`` or ``RandomState`` is advanced by each call.
+    algorithm : {"lloyd"}, default "lloyd"
+        Lloyd's algorithm, the only one (scikit-learn's "elkan" is refused with a ValueError).
 
     Attributes
     ----------
@@ -410,13 +476,15 @@ class KMeans(EstimatorMixin):
     labels_ : numpy.ndarray of shape (n_samples,)
         Index of the nearest final centre for each training sample.
     inertia_ : float
-        Sum of squared distances of the training samples to their nearest centre.
+        Sum of (weighted) squared distances of the training samples to their nearest centre.
     n_iter_ : int
         Lloyd iterations run in the kept run.
     converged_ : bool
         Whether the kept run stopped before ``max_iter``.
     n_features_in_ : int
         Number of features seen in ``fit``.
+    feature_names_in_ : numpy.ndarray of shape (n_features_in_,)
+        Column names of ``fit``'s data frame (only if all are strings), as in scikit-learn.
 
     Warns
     -----
@@ -430,7 +498,9 @@ class KMeans(EstimatorMixin):
     -----
     ``X`` may be of any real dtype; it is converted to float64 and ``cluster_centers_``,
     :meth:`transform` and :meth:`score` are float64 (scikit-learn keeps float32 for float32 input).
-    ``sample_weight`` is not supported.
+    With ``sample_weight`` the centres are weighted means, the inertia is weighted and the seeding
+    draws in proportion to the weights, as in scikit-learn; the tolerance stays relative to the
+    unweighted variance of X (scikit-learn's too).
     """
 
     _estimator_type = "clusterer"
@@ -441,26 +511,39 @@ class KMeans(EstimatorMixin):
         n_clusters: int = 8,
         *,
         init: str | Any = "k-means++",
-        n_init: int = 1,
+        n_init: int | str = 1,
         max_iter: int = 300,
         tol: float = 1e-4,
+        verbose: int = 0,
         random_state: RandomStateLike = None,
+        algorithm: str = "lloyd",
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
+        self.verbose = verbose
         self.random_state = random_state
+        self.algorithm = algorithm
 
-    def _validate(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    def _validate(self, X: Any) -> tuple[np.ndarray, np.ndarray | None, int]:
+        self._check_feature_names(X, reset=True)
         X = check_array(X, "X", ndim=2)
         k = check_int(self.n_clusters, "n_clusters", minimum=1)
         if k > X.shape[0]:
             raise ValueError(f"n_clusters must be <= n_samples={X.shape[0]}, got {k}")
-        n_init = check_int(self.n_init, "n_init", minimum=1)
+        if isinstance(self.n_init, str):
+            if self.n_init != "auto":  # an int or "auto": another string is the wrong kind of value
+                raise TypeError(f"n_init must be a positive int or 'auto', got {self.n_init!r}")
+            n_init = 10 if isinstance(self.init, str) and self.init == "random" else 1
+        else:
+            n_init = check_int(self.n_init, "n_init", minimum=1)
         check_int(self.max_iter, "max_iter", minimum=1)
         check_real(self.tol, "tol", low=0.0)
+        check_int(int(self.verbose) if isinstance(self.verbose, (bool, np.bool_)) else self.verbose, "verbose", minimum=0)
+        if not isinstance(self.algorithm, str) or self.algorithm != "lloyd":
+            raise ValueError(f"algorithm must be 'lloyd' (the only one implemented), got {self.algorithm!r}")
         check_random_state(self.random_state)
         init_centers = None
         if isinstance(self.init, str):
@@ -475,74 +558,89 @@ class KMeans(EstimatorMixin):
                     RuntimeWarning,
                     stacklevel=3,
                 )
-        return X, init_centers
+                n_init = 1
+        return X, init_centers, n_init
 
-    def _lloyd(self, data: _Prepared, centers: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, float, int, bool]:
+    def _lloyd(
+        self, data: _Prepared, centers: np.ndarray, tol: float, sw: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, float, int, bool]:
         """One run of Lloyd's algorithm from ``centers`` (original units), as scikit-learn's "lloyd".
 
         Each iteration assigns every sample to its nearest centre (blockwise matrix products, see
-        :func:`_assign`) and moves each centre to the mean of its samples; an empty cluster is moved
-        onto a sample far from its centre. It stops when the labels do not change (then they belong
-        to the final centres) or the squared centre shift is ``<= tol``; otherwise the labels are
-        recomputed for the final centres. The inertia is that of the returned centres and labels.
+        :func:`_assign`) and moves each centre to the (weighted) mean of its samples; an empty
+        cluster is moved onto a sample far from its centre. It stops when the labels do not change
+        (then they belong to the final centres) or the squared centre shift is ``<= tol``; otherwise
+        the labels are recomputed for the final centres. The inertia is that of the returned
+        centres and labels.
         """
         c, labels, n_iter, converged = _lloyd_prepared(
-            data, data.to_internal(centers), self.max_iter, float(np.ldexp(tol, -2 * data.exp))
+            data,
+            data.to_internal(centers),
+            self.max_iter,
+            float(np.ldexp(tol, -2 * data.exp)),
+            weights=sw,
+            verbose=bool(self.verbose),
         )
         c = data.to_original(c)
-        return c, labels, _inertia(data.X, c, labels), n_iter, converged
+        return c, labels, _inertia(data.X, c, labels, sw), n_iter, converged
 
-    def fit(self, X: Any, y: Any = None) -> "KMeans":
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "KMeans":
         """Cluster X.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
         y : ignored
+        sample_weight : array_like of shape (n_samples,), optional
+            Non-negative weights with a positive sum (a scalar weighs all samples alike); the
+            centres become weighted means and the inertia a weighted sum. Unweighted if omitted.
 
         Returns
         -------
         self
         """
-        X, init_centers = self._validate(X)
+        X, init_centers, n_init = self._validate(X)
+        sw = _check_sample_weight(sample_weight, X.shape[0])
         rng = check_random_state(self.random_state)
         data = _prepare(X)  # one centred, transposed copy serves the seedings and every run
         tol = float(np.ldexp(data.mean_variance(), 2 * data.exp)) * self.tol
         best = None
-        for _ in range(1 if init_centers is not None else self.n_init):
+        for _ in range(n_init):
             if init_centers is not None:
                 centers = init_centers.copy()
             elif self.init == "k-means++":
                 n_local_trials = 2 + int(np.log(self.n_clusters))
-                centers = X[_kmeans_plusplus_indices(data.XA[:-1], self.n_clusters, rng, n_local_trials)]
-            else:
+                centers = X[_kmeans_plusplus_indices(data.XA[:-1], self.n_clusters, rng, n_local_trials, sw)]
+            elif sw is None:
                 centers = X[rng.choice(X.shape[0], size=self.n_clusters, replace=False)].copy()
-            run = self._lloyd(data, centers, tol)
+            else:
+                centers = X[rng.choice(X.shape[0], size=self.n_clusters, replace=False, p=sw / sw.sum())].copy()
+            if self.verbose:
+                print("Initialization complete")
+            run = self._lloyd(data, centers, tol, sw)
             if best is None or run[2] < best[2]:
                 best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_ = best
-        self.n_features_in_ = X.shape[1]
+        self._check_n_features(X, reset=True)
+        self._n_features_out = self.n_clusters
         n_distinct = int(np.count_nonzero(np.bincount(self.labels_, minlength=self.n_clusters)))
         if n_distinct < self.n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters "
                 f"({self.n_clusters}). Possibly due to duplicate points in X.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=2,
             )
         return self
 
     def _check_X(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "cluster_centers_")
+        self._check_fitted("cluster_centers_")
+        self._check_feature_names(X, reset=False)
         X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but KMeans is expecting {self.n_features_in_} features "
-                "as input (as in fit)"
-            )
+        self._check_n_features(X, reset=False)
         return X
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Any) -> Any:
         """Euclidean distances from each sample to each centre (cluster-distance space).
 
         Parameters
@@ -552,43 +650,51 @@ class KMeans(EstimatorMixin):
         Returns
         -------
         numpy.ndarray of shape (n_samples, n_clusters)
+            A data frame with columns ``kmeans0, kmeans1, ...`` after ``set_output(transform="pandas")``.
         """
-        return np.sqrt(_sq_distances(self._check_X(X), self.cluster_centers_))
+        return self._wrap_output(np.sqrt(_sq_distances(self._check_X(X), self.cluster_centers_)), X)
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
         """Fit, then return :meth:`transform` of the same data.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
         y : ignored
+        sample_weight : array_like of shape (n_samples,), optional
+            As in :meth:`fit`.
 
         Returns
         -------
         numpy.ndarray of shape (n_samples, n_clusters)
+            Or a data frame, as :meth:`transform`.
         """
-        return self.fit(X).transform(X)
+        return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Index of the nearest centre for each sample."""
         return np.argmin(_sq_distances(self._check_X(X), self.cluster_centers_), axis=1)
 
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
-        """Fit and return ``labels_``."""
-        return self.fit(X).labels_
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit (with ``sample_weight`` as in :meth:`fit`) and return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """Minus the inertia of X with respect to the fitted centres (higher is better).
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Minus the (weighted) inertia of X with respect to the fitted centres (higher is better).
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
         y : ignored
+        sample_weight : array_like of shape (n_samples,), optional
+            Weights of the squared distances; all ones if omitted.
 
         Returns
         -------
         float
-            ``-sum_i min_k |x_i - c_k|^2``, scikit-learn's ``KMeans.score``.
+            ``-sum_i w_i min_k |x_i - c_k|^2``, scikit-learn's ``KMeans.score``.
         """
-        d2 = _sq_distances(self._check_X(X), self.cluster_centers_)
-        return -float(np.sum(np.min(d2, axis=1)))
+        X = self._check_X(X)
+        sw = _check_sample_weight(sample_weight, X.shape[0])
+        dmin = np.min(_sq_distances(X, self.cluster_centers_), axis=1)
+        return -float(np.sum(dmin) if sw is None else dmin @ sw)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._base_estimator import EstimatorMixin
-from ._validation import check_array, check_is_fitted
+from ._validation import check_array
 
 __all__ = ["WeightedDecisionStump"]
 
@@ -29,15 +29,29 @@ _MAX_BLOCK_ENTRIES = 1 << 22
 
 
 def _validate_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
-    """Return ``y`` as a 1-D array of labels of length ``n_samples``."""
+    """Return ``y`` as a 1-D array of labels of length ``n_samples``.
+
+    Integer, real, boolean and string arrays are accepted, and object arrays (pandas string and
+    categorical columns arrive as such) whose entries are all strings or all real numbers; a mix of
+    the two is refused with scikit-learn's ValueError, other objects (None, ...) with a TypeError.
+    """
     if isinstance(y, (str, bytes)):
         raise TypeError(f"{name} must be a 1-D array of class labels, got a string")
     try:
         arr = np.asarray(y)
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise ValueError(f"{name} must be a 1-D array of class labels ({exc})") from None
-    # the kind of labels first: None or objects are a TypeError whatever their shape
-    if arr.dtype.kind not in "biufUS":
+    if arr.dtype == object:
+        kinds = {"str" if isinstance(v, str) else "number" if _is_number(v) else type(v).__name__ for v in arr.flat}
+        if kinds == {"str", "number"}:
+            raise ValueError(f"Mix of label input types (string and number) in {name}")
+        if not kinds <= {"str", "number"}:
+            bad = sorted(kinds - {"str", "number"})
+            raise TypeError(f"{name} must hold integer, string or real class labels, found objects of type {bad}")
+        if kinds == {"number"}:
+            arr = np.asarray(arr.tolist())  # numbers in an object array: their own numeric dtype
+    # the kind of labels first: other objects are a TypeError whatever their shape
+    if arr.dtype.kind not in "biufUSO":
         raise TypeError(f"{name} must hold integer, string or real class labels, got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
@@ -46,6 +60,38 @@ def _validate_labels(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must not contain NaN or infinity")
     return arr
+
+
+def _is_number(v: Any) -> bool:
+    import numbers
+
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_classification_target(y: np.ndarray) -> None:
+    """Refuse a continuous target as scikit-learn's ``check_classification_targets`` does."""
+    if y.dtype.kind == "f" and np.any(y != np.round(y)):
+        raise ValueError(
+            "Unknown label type: continuous. Maybe you are trying to fit a classifier, which expects "
+            "discrete classes on a regression target with continuous values."
+        )
+
+
+def _leaf_proba(left: np.ndarray, y_enc: np.ndarray, w: np.ndarray, n_classes: int, classes: tuple[int, int]) -> np.ndarray:
+    """(2, K) weighted class fractions of the training samples on each side of a stump.
+
+    A side without training weight (the constant stump's left side) gets all its probability on the
+    class it predicts, so ``argmax`` of each row is the side's predicted class.
+    """
+    out = np.zeros((2, n_classes))
+    for side, mask in enumerate((left, ~left)):
+        mass = np.bincount(y_enc[mask], weights=w[mask], minlength=n_classes)
+        total = mass.sum()
+        if total > 0:
+            out[side] = mass / total
+        else:
+            out[side, classes[side]] = 1.0
+    return out
 
 
 def _validate_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
@@ -138,7 +184,8 @@ class _StumpSearch:
             stop = min(self.p, start + self.block)
             cells = self.cells[start * n : stop * n] - start * R * K
             mass = np.bincount(cells, weights=np.tile(weights, stop - start), minlength=(stop - start) * R * K)
-            left_all = np.cumsum(mass.reshape(stop - start, R, K), axis=1)
+            mass = mass.reshape(stop - start, R, K)
+            left_all = np.cumsum(mass, axis=1)
             # Cut after rank r is realisable for r < n_values - 1; row-major nonzero keeps ties going
             # to the lowest feature, then the lowest threshold.
             jj, rr = np.nonzero(np.arange(R - 1) < (self.n_values[start:stop, None] - 1))
@@ -150,7 +197,14 @@ class _StumpSearch:
             k = int(np.argmax(score))
             if score[k] > best[4]:
                 j, r = start + jj[k], rr[k]
-                lo, hi = self.values[j, r], self.values[j, r + 1]
+                # The threshold lies midway to the next value that carries weight: a zero-weight
+                # sample then moves no threshold, so weight 0 is the same as removing the sample.
+                # (The chosen cut is the lowest of its tie group, so rank r itself carries weight,
+                # and a cut with no weight on its right side ties with the constant stump and
+                # loses to it, so such a value exists.)
+                heavy = np.flatnonzero(mass[j - start, r + 1 :].sum(axis=1) > 0)
+                hi_rank = r + 1 + (int(heavy[0]) if heavy.size else 0)
+                lo, hi = self.values[j, r], self.values[j, hi_rank]
                 thr = 0.5 * lo + 0.5 * hi  # not 0.5 * (lo + hi): lo + hi overflows near the float maximum
                 if not lo <= thr < hi:  # midpoint rounded onto hi for adjacent floats
                     thr = lo
@@ -179,6 +233,11 @@ class WeightedDecisionStump(EstimatorMixin):
         Indices into ``classes_`` predicted on each side.
     weighted_error_ : float
         Weighted misclassification rate on the training data, in [0, 1].
+    leaf_proba_ : ndarray of shape (2, n_classes)
+        Weighted class fractions of the training samples on the left and right side (rows), the
+        probabilities :meth:`predict_proba` returns.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``fit``'s data frame (only if all are strings), as in scikit-learn.
     """
 
     _estimator_type = "classifier"
@@ -203,40 +262,62 @@ class WeightedDecisionStump(EstimatorMixin):
         WeightedDecisionStump
             ``self``.
         """
+        self._check_feature_names(X, reset=True)
         X = check_array(X, "X", ndim=2)
         y = _validate_labels(y, X.shape[0])
+        _check_classification_target(y)
         w = _rescaled(_validate_sample_weight(sample_weight, X.shape[0]))  # the error is scale-free
         self.classes_, y_enc = np.unique(y, return_inverse=True)
-        self.n_features_in_ = X.shape[1]
+        self._check_n_features(X, reset=True)
         search = _StumpSearch(X, y_enc, len(self.classes_))
         f, thr, left, right, correct = search.best(w)
         self.feature_, self.threshold_, self.left_class_, self.right_class_ = f, thr, left, right
         self.weighted_error_ = float(np.clip(1.0 - correct / w.sum(), 0.0, 1.0))
+        self.leaf_proba_ = _leaf_proba(X[:, f] <= thr, y_enc, w, len(self.classes_), (left, right))
         return self
 
     def _check_X(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "feature_")
+        self._check_fitted("feature_")
+        self._check_feature_names(X, reset=False)
         X = check_array(X, "X", ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X must have {self.n_features_in_} features as in fit, got {X.shape[1]}")
+        self._check_n_features(X, reset=False)
         return X
+
+    def _index(self, X: np.ndarray) -> np.ndarray:
+        return np.where(X[:, self.feature_] <= self.threshold_, self.left_class_, self.right_class_)
 
     def predict_index(self, X: Any) -> np.ndarray:
         """Predicted class indices (into ``classes_``) of shape (n_samples,)."""
-        X = self._check_X(X)
-        return np.where(X[:, self.feature_] <= self.threshold_, self.left_class_, self.right_class_)
+        return self._index(self._check_X(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels of shape (n_samples,)."""
         idx = self.predict_index(X)  # checks fitted-ness before classes_ is touched
         return self.classes_[idx]
 
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities: the weighted class fractions of the training samples on x's side.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows of :attr:`leaf_proba_`; columns in the order of ``classes_``. The largest entry
+            of each row is the class :meth:`predict` returns (up to rounding where two classes
+            hold the same weight on a side).
+        """
+        X = self._check_X(X)
+        return self.leaf_proba_[(X[:, self.feature_] > self.threshold_).astype(np.intp)]
+
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Weighted accuracy ``1 - weighted error`` on ``(X, y)``."""
         X = self._check_X(X)
         y = _validate_labels(y, X.shape[0])
         w = _rescaled(_validate_sample_weight(sample_weight, X.shape[0]))
-        return float(np.sum(w * (self.predict(X) == y)) / w.sum())
+        return float(np.sum(w * (self.classes_[self._index(X)] == y)) / w.sum())
 
     def __repr__(self) -> str:
         return "WeightedDecisionStump()"

@@ -258,7 +258,8 @@ def test_get_params_set_params_clone():
 
     bm = BernoulliMixture(3, alpha=0.5, random_state=2)
     assert bm.get_params() == dict(n_components=3, alpha=0.5, tol=1e-3, max_iter=100, n_init=1, init_params="kmeans",
-                                   weights_init=None, means_init=None, random_state=2)
+                                   weights_init=None, means_init=None, random_state=2, warm_start=False,
+                                   verbose=0, verbose_interval=10)
     c = clone(bm.set_params(alpha=2.0))
     assert c.alpha == 2.0 and c is not bm
     with pytest.raises(ValueError, match="beta"):

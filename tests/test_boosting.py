@@ -300,7 +300,7 @@ def test_bad_predict_input():
     with pytest.raises(NotFittedError):
         MulticlassExpBoost().predict(X)
     m = MulticlassExpBoost(3).fit(X, y)
-    with pytest.raises(ValueError, match="X must have 2 features"):
+    with pytest.raises(ValueError, match="is expecting 2 features as input"):
         m.predict(np.zeros((4, 3)))
     with pytest.raises(ValueError, match="labels not seen"):
         m.loss(X, np.full(20, 7))

@@ -537,7 +537,8 @@ def test_get_params_set_params_clone_and_repr():
     gm = GaussianMixture(3, covariance_type="tied", reg_covar=1e-4, weights_init=w, random_state=1)
     params = gm.get_params()
     assert sorted(params) == sorted(["n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init",
-                                     "init_params", "weights_init", "means_init", "precisions_init", "random_state"])
+                                     "init_params", "weights_init", "means_init", "precisions_init", "random_state",
+                                     "warm_start", "verbose", "verbose_interval"])
     assert params["weights_init"] is w and params["reg_covar"] == 1e-4
     assert gm.set_params(n_components=2, tol=1e-5) is gm and gm.n_components == 2 and gm.tol == 1e-5
     with pytest.raises(ValueError, match="banana"):

@@ -209,7 +209,7 @@ def test_get_params_set_params_clone_and_pipeline():
     from sklearn.preprocessing import StandardScaler
 
     km = KMeans(3, init="random", n_init=2, random_state=4)
-    assert km.get_params() == dict(n_clusters=3, init="random", n_init=2, max_iter=300, tol=1e-4, random_state=4)
+    assert km.get_params() == dict(n_clusters=3, init="random", n_init=2, max_iter=300, tol=1e-4, verbose=0, random_state=4, algorithm="lloyd")
     c = clone(km)
     assert c.get_params() == km.get_params() and c is not km
     assert km.set_params(n_clusters=4) is km and km.n_clusters == 4

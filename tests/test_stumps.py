@@ -149,7 +149,7 @@ def test_predict_before_fit_and_wrong_width():
     with pytest.raises(NotFittedError):
         WeightedDecisionStump().predict(np.zeros((2, 1)))
     stump = WeightedDecisionStump().fit(np.arange(4.0).reshape(2, 2), [0, 1])
-    with pytest.raises(ValueError, match="X must have 2 features"):
+    with pytest.raises(ValueError, match="is expecting 2 features as input"):
         stump.predict(np.zeros((3, 3)))
 
 

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
+from time import perf_counter
 from typing import Any
 
 import numpy as np
 
 from .._base_estimator import EstimatorMixin
-from .._validation import RandomStateLike, check_int, check_is_fitted, check_random_state, check_real
-from ..exceptions import ConvergenceWarning
+from .._validation import RandomStateLike, check_int, check_random_state, check_real
+from ..exceptions import ConvergenceWarning, convergence_warning
 
 __all__ = ["BaseMixture", "logsumexp_rows"]
 
@@ -101,6 +102,14 @@ class BaseMixture(EstimatorMixin, ABC):
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState
         Source of randomness for the initialisation and for :meth:`sample` (see
         :func:`emlib._validation.check_random_state`).
+    warm_start : bool
+        If True and the estimator is fitted, ``fit`` continues EM from the fitted parameters (one
+        run; ``n_init`` and the initialisation are skipped), as in scikit-learn.
+    verbose : int
+        0: silent; 1: scikit-learn's progress lines per initialisation and every
+        ``verbose_interval`` iterations; 2: also the time and the change of the objective.
+    verbose_interval : int
+        Iterations between two progress lines.
     """
 
     _init_choices: tuple[str, ...] = ("random",)
@@ -115,6 +124,9 @@ class BaseMixture(EstimatorMixin, ABC):
         n_init: int,
         init_params: str,
         random_state: RandomStateLike,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
     ) -> None:
         self.n_components = n_components
         self.tol = tol
@@ -122,6 +134,9 @@ class BaseMixture(EstimatorMixin, ABC):
         self.n_init = n_init
         self.init_params = init_params
         self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
 
     # ------------------------------------------------------------------ subclass hooks
     @abstractmethod
@@ -195,6 +210,10 @@ class BaseMixture(EstimatorMixin, ABC):
         check_int(self.n_init, "n_init", minimum=1)
         _check_init_params_choice(self.init_params, self._init_choices)
         check_random_state(self.random_state)  # type check only; the generator is created in fit
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be a bool, got {type(self.warm_start).__name__}")
+        check_int(int(self.verbose) if isinstance(self.verbose, (bool, np.bool_)) else self.verbose, "verbose", minimum=0)
+        check_int(self.verbose_interval, "verbose_interval", minimum=1)
 
     def _e_pass(self, X: np.ndarray, with_stats: bool = True) -> tuple[float, dict[str, np.ndarray] | None]:
         """One pass over X in blocks: total log-likelihood and the statistics for the next M-step."""
@@ -238,21 +257,32 @@ class BaseMixture(EstimatorMixin, ABC):
             If the kept initialisation ran ``max_iter >= 1`` M-steps without meeting ``tol``
             (``max_iter=0`` asks for the initial parameters and does not warn, as in scikit-learn).
         """
+        # scikit-learn's warm start: continue from the fitted parameters, one run, no initialisation.
+        warm = bool(self.warm_start) and hasattr(self, "converged_")
+        Xin = X
         X = self._validate_X(X)
         self._check_common_parameters(X)
         self._check_parameters(X)
-        self.n_features_in_ = X.shape[1]
+        if warm:
+            self._check_n_features(X, reset=False)
+        self._check_feature_names(Xin, reset=True)
+        self._check_n_features(X, reset=True)
         rng = check_random_state(self.random_state)
         n = X.shape[0]
+        verbose = int(self.verbose)
 
         best = None
-        for _ in range(self.n_init):
-            with warnings.catch_warnings():
-                # A k-means initialisation warns when the data have fewer distinct points than
-                # components; EM handles that (such components keep a tiny weight), so the warning,
-                # worded for KMeans's n_clusters, is not passed on.
-                warnings.filterwarnings("ignore", message="Number of distinct clusters", category=ConvergenceWarning)
-                self._initialize(X, rng)
+        for init in range(1 if warm else self.n_init):
+            if verbose:
+                print(f"Initialization {init}")
+                t_init = t_iter = perf_counter()
+            if not warm:
+                with warnings.catch_warnings():
+                    # A k-means initialisation warns when the data have fewer distinct points than
+                    # components; EM handles that (such components keep a tiny weight), so the
+                    # warning, worded for KMeans's n_clusters, is not passed on.
+                    warnings.filterwarnings("ignore", message="Number of distinct clusters", category=ConvergenceWarning)
+                    self._initialize(X, rng)
             total, stats = self._e_pass(X)
             ll = total / n
             obj = ll + self._log_prior() / n
@@ -268,9 +298,22 @@ class BaseMixture(EstimatorMixin, ABC):
                 obj_hist.append(new_obj)
                 change = new_obj - obj
                 obj = new_obj
+                if verbose and n_iter % self.verbose_interval == 0:
+                    if verbose == 1:
+                        print(f"  Iteration {n_iter}")
+                    else:
+                        now = perf_counter()
+                        print(f"  Iteration {n_iter}\t time lapse {now - t_iter:.5f}s\t ll change {change:.5f}")
+                        t_iter = now
                 if abs(change) < self.tol:
                     converged = True
                     break
+            if verbose:
+                msg = "converged" if converged else "did not converge"
+                if verbose == 1:
+                    print(f"Initialization {msg}.")
+                else:
+                    print(f"Initialization {msg}. time lapse {perf_counter() - t_init:.5f}s\t lower bound {obj:.5f}.")
             if best is None or obj > best[0]:
                 best = (obj, self._get_parameters(), n_iter, converged, ll_hist, obj_hist)
 
@@ -288,19 +331,16 @@ class BaseMixture(EstimatorMixin, ABC):
                 f"{type(self).__name__}: the best initialisation did not converge within "
                 f"max_iter={self.max_iter} iterations (tol={self.tol}); increase max_iter or tol, "
                 "or check the data for degeneracies.",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=2,
             )
         return self
 
     def _check_fitted_X(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "n_features_in_")
+        self._check_fitted("n_features_in_")
+        self._check_feature_names(X, reset=False)
         X = self._validate_X(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input (as in fit)"
-            )
+        self._check_n_features(X, reset=False)
         return X
 
     def _blockwise(self, X: np.ndarray, fun) -> np.ndarray:
@@ -380,5 +420,5 @@ class BaseMixture(EstimatorMixin, ABC):
         return float(-2.0 * self.score(X) * X.shape[0] + 2 * self._n_parameters())
 
     def _check_n_samples(self, n_samples: Any) -> int:
-        check_is_fitted(self, "n_features_in_")
+        self._check_fitted("n_features_in_")
         return check_int(n_samples, "n_samples", minimum=1)

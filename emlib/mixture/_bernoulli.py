@@ -55,9 +55,11 @@ class BernoulliMixture(BaseMixture):
         parameters (``n_iter_ = 0``, ``converged_ = False``, no ``ConvergenceWarning``).
     n_init : int, default 1
         Number of initialisations; the highest final objective is kept.
-    init_params : {"kmeans", "random"}, default "kmeans"
-        Initial responsibilities: hard labels of :class:`emlib.kmeans.KMeans`, or random rows
-        (uniform draws, normalised); followed by one M-step.
+    init_params : {"kmeans", "random", "random_from_data"}, default "kmeans"
+        Initial responsibilities: hard labels of :class:`emlib.kmeans.KMeans`, random rows
+        (uniform draws, normalised), or ``n_components`` distinct random samples each alone in its
+        component (scikit-learn's ``"random_from_data"``: the initial means are those samples
+        pulled towards 1/2 by the prior, ``(x + alpha) / (1 + 2 alpha)``); followed by one M-step.
     weights_init : array_like of shape (n_components,), optional
         Initial weights (non-negative, summing to 1).
     means_init : array_like of shape (n_components, n_features), optional
@@ -65,6 +67,14 @@ class BernoulliMixture(BaseMixture):
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState
         Source of randomness for initialisation and :meth:`sample`. An int gives the same result on
         every call; a ``Generator`` or ``RandomState`` is advanced by each call.
+    warm_start : bool, default False
+        If True, a ``fit`` after the first continues EM from the fitted parameters (a single run:
+        ``n_init`` and the initialisation are skipped), as in scikit-learn.
+    verbose : int, default 0
+        Progress lines as scikit-learn prints them: 1 per initialisation and every
+        ``verbose_interval`` iterations, 2 with times and objective changes.
+    verbose_interval : int, default 10
+        Iterations between two progress lines.
 
     Attributes
     ----------
@@ -84,7 +94,7 @@ class BernoulliMixture(BaseMixture):
     fitted attribute and result is float64.
     """
 
-    _init_choices = ("kmeans", "random")
+    _init_choices = ("kmeans", "random", "random_from_data")
 
     def __init__(
         self,
@@ -98,6 +108,9 @@ class BernoulliMixture(BaseMixture):
         weights_init: Any = None,
         means_init: Any = None,
         random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
     ) -> None:
         super().__init__(
             n_components,
@@ -106,6 +119,9 @@ class BernoulliMixture(BaseMixture):
             n_init=n_init,
             init_params=init_params,
             random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            verbose_interval=verbose_interval,
         )
         self.alpha = alpha
         self.weights_init = weights_init
@@ -179,6 +195,9 @@ class BernoulliMixture(BaseMixture):
             if self.init_params == "random":
                 resp = rng.uniform(size=(n, K))
                 resp /= resp.sum(axis=1, keepdims=True)
+            elif self.init_params == "random_from_data":
+                resp = np.zeros((n, K))
+                resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1.0
             else:
                 labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
                 resp = np.zeros((n, K))

@@ -105,10 +105,12 @@ class GaussianMixture(BaseMixture):
         ``lower_bounds_`` empty, and no ``ConvergenceWarning``.
     n_init : int, default 1
         Number of initialisations; the best final log-likelihood is kept.
-    init_params : {"kmeans", "k-means++", "random"}, default "kmeans"
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default "kmeans"
         How to get initial responsibilities when parameters are not all given: hard labels of a
-        K-means fit (k-means++ seeding + Lloyd), hard labels of the nearest k-means++ seed, or random
-        responsibilities (rows of uniform draws, normalised). With ``"kmeans"`` and more than 10,000
+        K-means fit (k-means++ seeding + Lloyd), hard labels of the nearest k-means++ seed, random
+        responsibilities (rows of uniform draws, normalised), or (scikit-learn's
+        ``"random_from_data"``) ``n_components`` distinct random samples, each the only member of
+        its component (initial means at those samples, covariances ``reg_covar * I``). With ``"kmeans"`` and more than 10,000
         samples, K-means and the initial parameters use a random subsample of 10,000 of them; EM then
         runs on all the data (see Notes).
     weights_init : array_like of shape (n_components,), optional
@@ -122,6 +124,14 @@ class GaussianMixture(BaseMixture):
         Source of randomness for initialisation and :meth:`sample`. An int gives the same result on
         every call; a ``Generator`` or ``RandomState`` is advanced by each call (see
         :func:`emlib._validation.check_random_state`).
+    warm_start : bool, default False
+        If True, a ``fit`` after the first continues EM from the fitted parameters (a single run:
+        ``n_init`` and the initialisation are skipped), as in scikit-learn.
+    verbose : int, default 0
+        Progress lines as scikit-learn prints them: 1 per initialisation and every
+        ``verbose_interval`` iterations, 2 with times and objective changes.
+    verbose_interval : int, default 10
+        Iterations between two progress lines.
 
     Attributes
     ----------
@@ -163,7 +173,6 @@ class GaussianMixture(BaseMixture):
       E-step's quadratic expansion and the sufficient statistics summed over all samples need
       float64 to stay within ``tol`` of the exact EM update; the price is a float64 copy of float32
       data.
-    * ``init_params="random_from_data"`` and ``warm_start``/``verbose`` are not implemented.
     * The default initialisation (``init_params="kmeans"``) runs K-means on a uniform random
       subsample of 10,000 samples (drawn without replacement) when there are more, and estimates the
       initial weights, means and covariances from that subsample's K-means labels; scikit-learn runs
@@ -186,7 +195,7 @@ class GaussianMixture(BaseMixture):
     same update, emlib's result is sometimes the closer one.
     """
 
-    _init_choices = ("kmeans", "k-means++", "random")
+    _init_choices = ("kmeans", "k-means++", "random", "random_from_data")
 
     def __init__(
         self,
@@ -202,6 +211,9 @@ class GaussianMixture(BaseMixture):
         means_init: Any = None,
         precisions_init: Any = None,
         random_state: RandomStateLike = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
     ) -> None:
         super().__init__(
             n_components,
@@ -210,6 +222,9 @@ class GaussianMixture(BaseMixture):
             n_init=n_init,
             init_params=init_params,
             random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            verbose_interval=verbose_interval,
         )
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -317,6 +332,10 @@ class GaussianMixture(BaseMixture):
         if self.init_params == "random":
             resp = rng.uniform(size=(n, K))
             return resp / resp.sum(axis=1, keepdims=True)
+        if self.init_params == "random_from_data":  # scikit-learn's: K distinct samples, one per component
+            resp = np.zeros((n, K))
+            resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1.0
+            return resp
         if self.init_params == "kmeans":
             labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
         else:  # "k-means++": nearest seed
