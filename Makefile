@@ -10,7 +10,7 @@ PYTEST_FLAGS ?=
 # JupyterLab refuses to run as root unless told to (containers often are root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
-.PHONY: lab test site env notebooks check-notebooks bench clean help
+.PHONY: lab test site env notebooks check-notebooks bench clean help notes
 
 help:
 	@echo "make lab              set up .venv and open the notebooks in JupyterLab; saving keeps them normalised"
@@ -21,6 +21,7 @@ help:
 	@echo "make check-notebooks  fail if a notebook is not normalised"
 	@echo "make bench            time emlib against scikit-learn: EM per iteration, default fits end to end, K-means (~20 min; BENCH_ARGS, BENCH_FIT_ARGS, BENCH_KMEANS_ARGS=--help)"
 	@echo "make mutation         mutation analysis: each slip in emlib's formulas must fail a notebook check and a unit test (up to 1 h; MUTATION_ARGS=--help)"
+	@echo "make notes            check the source notes' printed chains (notes/*.md) line by line; broken steps are candidate errata"
 	@echo "make clean            remove .venv and caches"
 
 env: $(STAMP)
@@ -52,6 +53,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gmm.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/bench_default_fit.py $(BENCH_FIT_ARGS)
 	$(BIN)/python benchmarks/bench_kmeans.py $(BENCH_KMEANS_ARGS)
+
+# The notes' printed chains through the reader's checker (notes/README.md). A broken step is a candidate
+# erratum and an unreadable line is the reader's limit: neither stops the target. A file the checker cannot
+# read at all (a wrong declaration, an unclosed block: reported on stderr) or a crash fails it.
+NOTES_FILES := $(sort $(wildcard notes/[0-9][0-9][0-9]_*.md))
+notes: $(STAMP)
+	@fail=0; err=$$(mktemp); for f in $(NOTES_FILES); do \
+	  $(BIN)/python -m emlib.derivation check "$$f" 2>"$$err"; rc=$$?; cat "$$err" >&2; \
+	  if [ -s "$$err" ] || [ $$rc -gt 3 ]; then echo "make notes: $$f could not be read (exit $$rc)" >&2; fail=1; fi; \
+	done; rm -f "$$err"; exit $$fail
 
 .PHONY: mutation
 mutation: $(STAMP)
