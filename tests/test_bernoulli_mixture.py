@@ -274,3 +274,40 @@ def test_float32_and_bool_input_fit_in_float64():
         bm = BernoulliMixture(3, random_state=0).fit(Xc)
         assert bm.means_.dtype == np.float64 and bm.predict_proba(Xc).dtype == np.float64
         np.testing.assert_array_equal(bm.means_, ref.means_)
+
+
+# ----------------------------------------------------------------------------- issue 25: sklearn's parameters
+def test_warm_start_continues_em():
+    X, _ = binary_data(seed=3)
+    kw = dict(n_components=3, tol=0.0, random_state=0)
+    warm = BernoulliMixture(max_iter=4, warm_start=True, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.fit(X)
+        warm.fit(X)
+        once = BernoulliMixture(max_iter=8, **kw).fit(X)
+    np.testing.assert_allclose(warm.means_, once.means_, rtol=1e-12)
+    np.testing.assert_allclose(warm.weights_, once.weights_, rtol=1e-12)
+    assert warm.n_iter_ == 4
+
+
+def test_init_params_random_from_data():
+    X, _ = binary_data(seed=4)
+    alpha = 0.5
+    bm = BernoulliMixture(3, alpha=alpha, init_params="random_from_data", max_iter=0, random_state=1).fit(X)
+    # each component starts from one sample x, its MAP mean (x + alpha) / (1 + 2 alpha)
+    starts = bm.means_ * (1 + 2 * alpha) - alpha
+    np.testing.assert_allclose(starts, np.round(starts), atol=1e-9)
+    rows = [np.flatnonzero(np.all(X == np.round(s), axis=1)) for s in starts]
+    assert all(r.size >= 1 for r in rows)
+    np.testing.assert_allclose(bm.weights_, 1 / 3, rtol=1e-12)
+
+
+def test_verbose_prints_progress(capsys):
+    X, _ = binary_data(seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        BernoulliMixture(2, verbose=1, verbose_interval=1, tol=0.0, max_iter=3, random_state=0).fit(X)
+    assert capsys.readouterr().out.splitlines() == [
+        "Initialization 0", "  Iteration 1", "  Iteration 2", "  Iteration 3", "Initialization did not converge."
+    ]

@@ -589,3 +589,98 @@ def test_kmeans_init_warning_about_distinct_clusters_is_not_passed_on():
         gm = GaussianMixture(3, random_state=0).fit(X)
     assert not [w for w in caught if "distinct clusters" in str(w.message)]
     assert np.all(np.isfinite(gm.means_)) and np.all(np.isfinite(gm.score_samples(X)))
+
+
+# ----------------------------------------------------------------------------- issue 25: sklearn's parameters
+def _same_start(cov_type, X, K=3, seed=1):
+    rng = np.random.default_rng(seed)
+    return dict(
+        n_components=K,
+        covariance_type=cov_type,
+        tol=0.0,
+        weights_init=np.array([0.2, 0.5, 0.3]),
+        means_init=X[rng.choice(len(X), K, replace=False)] + 0.1,
+        precisions_init=init_precisions(cov_type, K, X.shape[1], rng),
+    )
+
+
+@pytest.mark.parametrize("cov_type", COV_TYPES)
+def test_warm_start_continues_em_as_sklearn_does(cov_type):
+    X = three_blobs(seed=4)
+    kw = _same_start(cov_type, X)
+    ours = GaussianMixture(max_iter=3, warm_start=True, **kw)
+    ref = SkGaussianMixture(max_iter=3, warm_start=True, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(3):
+            ours.fit(X)
+            fit_quiet(ref, X)
+            for name in ["weights_", "means_", "covariances_"]:
+                np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), rtol=1e-9, atol=1e-10, err_msg=name)
+        # three warm fits of 3 M-steps are one fit of 9 (independent of scikit-learn)
+        once = GaussianMixture(max_iter=9, **kw).fit(X)
+    for name in ["weights_", "means_", "covariances_"]:
+        np.testing.assert_allclose(getattr(ours, name), getattr(once, name), rtol=1e-12, atol=1e-13, err_msg=name)
+    assert ours.n_iter_ == 3
+    with pytest.raises(ValueError, match=f"X has 1 features, but GaussianMixture is expecting {X.shape[1]}"):
+        ours.fit(X[:, :1])
+
+
+def test_warm_start_false_or_unfitted_initialises():
+    X = three_blobs(seed=5)
+    a = GaussianMixture(3, warm_start=True, random_state=0).fit(X)  # first fit: initialised as usual
+    b = GaussianMixture(3, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    c = GaussianMixture(3, random_state=0, max_iter=1)
+    with pytest.warns(ConvergenceWarning):
+        b.set_params(max_iter=1).fit(X)  # warm_start=False: starts again from the initialisation
+    with pytest.warns(ConvergenceWarning):
+        c.fit(X)
+    np.testing.assert_array_equal(b.means_, c.means_)
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_prints_sklearns_lines(verbose, capsys):
+    X = three_blobs(seed=6)
+    kw = _same_start("full", X) | dict(max_iter=12, verbose=verbose, verbose_interval=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        GaussianMixture(**kw).fit(X)
+        ours = capsys.readouterr().out.splitlines()
+        fit_quiet(SkGaussianMixture(**kw), X)
+        theirs = capsys.readouterr().out.splitlines()
+    import re
+
+    def shape(line):  # numbers (times, changes, bounds) differ; the text must not
+        return re.sub(r"-?\d+\.\d+", "#", line)
+
+    assert [shape(v) for v in ours] == [shape(v) for v in theirs]
+    assert ours[0] == "Initialization 0" and ours[1].startswith("  Iteration 5")
+    # (with verbose=2 the printed lower bound is each library's lower_bound_, which differ by design:
+    # scikit-learn's is taken before its last M-step, emlib's after it; see the class Notes)
+
+
+@pytest.mark.parametrize("cov_type", COV_TYPES)
+def test_init_params_random_from_data(cov_type):
+    X = three_blobs(seed=7)
+    gm = GaussianMixture(3, covariance_type=cov_type, init_params="random_from_data", max_iter=0, random_state=0).fit(X)
+    ref = SkGaussianMixture(3, covariance_type=cov_type, init_params="random_from_data", max_iter=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.fit(X)
+    for est in (gm, ref):  # scikit-learn's start: K distinct samples, covariances reg_covar * I
+        rows = [np.flatnonzero(np.all(np.abs(X - m) <= 1e-12 * (1 + np.abs(m)), axis=1)) for m in est.means_]
+        assert all(r.size == 1 for r in rows) and len({int(r[0]) for r in rows}) == 3
+    # equal weights: emlib's sum to one; scikit-learn's initial ones are 1/n_samples each (sum K/n)
+    np.testing.assert_allclose(gm.weights_, 1 / 3, rtol=1e-12)
+    np.testing.assert_allclose(ref.weights_, 1 / len(X), rtol=1e-12)
+    if cov_type == "tied":
+        # scikit-learn's tied estimate sums x x^T over every sample whatever its responsibility
+        # (right only when each row of resp sums to one, which random_from_data's rows do not)
+        np.testing.assert_allclose(gm.covariances_, 1e-6 * np.eye(X.shape[1]), rtol=1e-6, atol=1e-20)
+    else:
+        np.testing.assert_allclose(gm.covariances_, ref.covariances_, rtol=1e-6, atol=1e-20)
+    a = GaussianMixture(3, covariance_type=cov_type, init_params="random_from_data", random_state=2).fit(X)
+    b = GaussianMixture(3, covariance_type=cov_type, init_params="random_from_data", random_state=2).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    assert np.all(np.isfinite(a.covariances_))

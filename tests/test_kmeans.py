@@ -235,3 +235,114 @@ def test_feature_count_error_wording():
     for method in (km.predict, km.transform, km.score):
         with pytest.raises(ValueError, match="X has 1 features, but KMeans is expecting 2 features as input"):
             method(X_OK[:, :1])
+
+
+# ----------------------------------------------------------------------------- issue 25: sklearn's parameters
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sample_weight_matches_sklearn_from_same_initial_centres(tol, seed):
+    X = blobs(seed)
+    rng = np.random.default_rng(seed + 20)
+    w = rng.uniform(0.1, 3.0, size=len(X))
+    w[rng.choice(len(X), 20, replace=False)] = 0.0
+    init = X[rng.choice(len(X), 4, replace=False)]
+    ours = KMeans(4, init=init, tol=tol).fit(X, sample_weight=w)
+    ref = SkKMeans(4, init=init, n_init=1, tol=tol, algorithm="lloyd").fit(X, sample_weight=w)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-12)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.score(X, sample_weight=w), ref.score(X, sample_weight=w), rtol=1e-12)
+    # the weighted centres are the weighted means of their clusters (independent of both libraries)
+    for k in range(4):
+        m = ours.labels_ == k
+        np.testing.assert_allclose(ours.cluster_centers_[k], w[m] @ X[m] / w[m].sum(), rtol=1e-12, atol=1e-12)
+
+
+def test_sample_weight_equals_repetition_from_the_same_centres():
+    """Integer weights are repeated rows and weight 0 is a removed row, from one explicit start.
+
+    (The probe behind the expected failure of scikit-learn's check_sample_weight_equivalence: there
+    the seeding draws differ between the weighted and the repeated data, here the start is shared.)
+    """
+    rng = np.random.RandomState(42)
+    X = rng.rand(15, 30)
+    sw = rng.randint(0, 5, size=15)
+    init = X[np.flatnonzero(sw)[:3]]
+    rep = KMeans(3, init=init).fit(X.repeat(sw, axis=0))
+    wtd = KMeans(3, init=init).fit(X, sample_weight=sw)
+    np.testing.assert_allclose(wtd.cluster_centers_, rep.cluster_centers_, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(wtd.predict(X), rep.predict(X))
+    np.testing.assert_allclose(wtd.inertia_, rep.inertia_, rtol=1e-12)
+    # with random seedings they differ, as the check reports (and as scikit-learn's KMeans does)
+    a = KMeans(3, random_state=0).fit(X.repeat(sw, axis=0))
+    b = KMeans(3, random_state=0).fit(X, sample_weight=sw)
+    assert not np.allclose(np.sort(a.cluster_centers_, axis=0), np.sort(b.cluster_centers_, axis=0))
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_weighted_seeding_never_picks_a_zero_weight_sample(init):
+    X = blobs(5)
+    w = np.zeros(len(X))
+    keep = np.arange(0, len(X), 7)
+    w[keep] = 1.0
+    for seed in range(5):
+        km = KMeans(4, init=init, max_iter=1, random_state=seed).fit(X, sample_weight=w)
+        # one iteration from seeds in `keep`: every centre is a weighted mean of kept points only
+        assert all(np.any(km.labels_[keep] == k) for k in range(4))
+    _, idx = kmeans_plusplus(X, 4, random_state=0, sample_weight=w)
+    assert set(idx) <= set(keep)
+
+
+def test_sample_weight_validation():
+    X = blobs(0)
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        KMeans(2).fit(X, sample_weight=-np.ones(len(X)))
+    with pytest.raises(ValueError, match="sample_weight must have a positive sum"):
+        KMeans(2).fit(X, sample_weight=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="sample_weight must have shape"):
+        KMeans(2).fit(X, sample_weight=np.ones(3))
+    a = KMeans(2, random_state=0).fit(X, sample_weight=2.5)  # a scalar weighs all samples alike
+    b = KMeans(2, random_state=0).fit(X, sample_weight=np.full(len(X), 2.5))
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    np.testing.assert_array_equal(KMeans(2, init=X[:2]).fit_predict(X, sample_weight=np.ones(len(X))),
+                                  KMeans(2, init=X[:2]).fit_predict(X))
+
+
+def test_n_init_auto_and_algorithm():
+    X = blobs(1)
+    for init, runs in (("random", 10), ("k-means++", 1)):
+        a = KMeans(4, init=init, n_init="auto", random_state=3).fit(X)
+        b = KMeans(4, init=init, n_init=runs, random_state=3).fit(X)
+        np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "auto" with an array init is one run, without a warning
+        KMeans(4, init=X[:4], n_init="auto").fit(X)
+    assert KMeans(4, algorithm="lloyd", init=X[:4]).fit(X).n_iter_ == KMeans(4, init=X[:4]).fit(X).n_iter_
+    with pytest.raises(ValueError, match="algorithm must be 'lloyd'"):
+        KMeans(4, algorithm="elkan").fit(X)
+    with pytest.raises(TypeError, match="n_init must be a positive int or 'auto'"):
+        KMeans(4, n_init="many").fit(X)
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-2])
+def test_verbose_prints_sklearns_lines(tol, capsys):
+    X = blobs(2)
+    init = X[[0, 80, 160, 240]]
+    KMeans(4, init=init, tol=tol, verbose=1).fit(X)
+    ours = capsys.readouterr().out.splitlines()
+    SkKMeans(4, init=init, n_init=1, tol=tol, verbose=1, algorithm="lloyd").fit(X)
+    theirs = capsys.readouterr().out.splitlines()
+    assert len(ours) == len(theirs) and ours[0] == theirs[0] == "Initialization complete"
+
+    def parts(line):
+        import re
+
+        return re.sub(r"-?\d+\.\d*(e-?\d+)?", "#", line), [float(v) for v in re.findall(r"-?\d+\.\d*(?:e-?\d+)?", line)]
+
+    for a, b in zip(ours[1:], theirs[1:]):
+        (ta, va), (tb, vb) = parts(a), parts(b)
+        assert ta == tb
+        np.testing.assert_allclose(va, vb, rtol=1e-9, atol=1e-12)
+    KMeans(4, init=init).fit(X)
+    assert capsys.readouterr().out == ""

@@ -261,10 +261,10 @@ class BaseMixture(EstimatorMixin, ABC):
         warm = bool(self.warm_start) and hasattr(self, "converged_")
         Xin = X
         X = self._validate_X(X)
-        self._check_common_parameters(X)
-        self._check_parameters(X)
         if warm:
             self._check_n_features(X, reset=False)
+        self._check_common_parameters(X)
+        self._check_parameters(X)
         self._check_feature_names(Xin, reset=True)
         self._check_n_features(X, reset=True)
         rng = check_random_state(self.random_state)

@@ -110,7 +110,9 @@ class GaussianMixture(BaseMixture):
         K-means fit (k-means++ seeding + Lloyd), hard labels of the nearest k-means++ seed, random
         responsibilities (rows of uniform draws, normalised), or (scikit-learn's
         ``"random_from_data"``) ``n_components`` distinct random samples, each the only member of
-        its component (initial means at those samples, covariances ``reg_covar * I``). With ``"kmeans"`` and more than 10,000
+        its component (initial means at those samples, covariances ``reg_covar * I`` and equal
+        weights ``1/K``; scikit-learn's initial weights are ``1/n_samples`` each, which do not sum to
+        one, so after ``max_iter=0`` the two differ in ``weights_``). With ``"kmeans"`` and more than 10,000
         samples, K-means and the initial parameters use a random subsample of 10,000 of them; EM then
         runs on all the data (see Notes).
     weights_init : array_like of shape (n_components,), optional
