@@ -2,18 +2,30 @@
 
 Syntax of WORK.md (see examples/working_example.md):
 
-* every ``$$ ... $$`` block is one chain; its lines are separated by ``\\\\`` or newlines, and a line may
-  start with its relation to the line before: ``=``, ``\\le``, ``\\ge``, ``<``, ``>``, ``\\Rightarrow``,
-  ``\\Leftrightarrow`` (none means ``=``). ``&`` and ``\\begin{aligned}`` are ignored;
-* ``<!-- domain: x positive; \\pi_k simplex; n integer -->`` declares the symbols of the blocks after it
-  (until the next ``domain`` comment);
+* every display block is one chain: ``$$ ... $$``, ``\\[ ... \\]``, or ``\\begin{align*} ... \\end{align*}``
+  (also ``align``, ``equation``, ``gather``, ``multline``, starred or not). Its lines are separated by
+  ``\\\\`` or newlines, and a line may start with its relation to the line before: ``=``, ``\\le``, ``\\ge``,
+  ``<``, ``>``, ``\\Rightarrow``, ``\\Leftrightarrow`` (none means ``=``). ``&``, ``\\nonumber`` and
+  ``\\begin{aligned}`` inside a block are ignored. Inline math ``$...$`` is prose, not a chain;
+* ``<!-- domain: x positive; \\pi_k simplex; n integer; f function -->`` declares the symbols (and
+  functions) of the blocks after it (until the next ``domain`` comment);
 * ``<!-- define: h_1 = \\tanh(w_i x_1); h_2 = \\tanh(w_i x_2 + w_h h_1) -->`` declares abbreviations
-  for the blocks after it (until the next ``define`` comment);
+  for the blocks after it (until the next ``define`` comment); derivatives see through them;
 * ``<!-- skip -->`` right before a block leaves it unchecked (a statement, not working);
 * code spans and fenced code blocks are not read.
 
-Exit status: 0 every step holds (or is undecided), 1 a step breaks, 3 a line cannot be read (4 with
-``--strict`` when a step is undecided and nothing breaks), 2 bad command-line arguments.
+Every step is printed with how its line was read (``read as: ...``, the typeset LaTeX of what was checked).
+
+Exit status (the first that applies):
+
+* 2 ``EXIT_UNREADABLE``: nothing could be checked as written: a line cannot be read, the file is empty or
+  holds no chain, every chain is marked skip, the file is not UTF-8, a declaration is wrong, or the command
+  line is wrong (argparse's usage errors exit 2 as well);
+* 1 ``EXIT_BREAKS``: a step breaks;
+* 3 ``EXIT_UNDECIDED``: with ``--strict``, a step is undecided;
+* 0 ``EXIT_HOLDS``: every step holds (without ``--strict``, undecided steps are reported but do not fail).
+
+Errors are printed as one message naming the file and line, never as a traceback.
 """
 
 from __future__ import annotations
@@ -24,35 +36,89 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._working import WorkingReport, check_working
+from ._latex import SymbolTable, WorkingParseError, parse_line, read_as
+from ._working import WorkingReport, check_working, parse_declarations
 
-EXIT_BREAKS, EXIT_USAGE, EXIT_UNPARSABLE, EXIT_UNDECIDED = 1, 2, 3, 4
+EXIT_HOLDS, EXIT_BREAKS, EXIT_UNREADABLE, EXIT_UNDECIDED = 0, 1, 2, 3
+EXIT_USAGE = EXIT_UNREADABLE  # argparse's own code for a wrong command line
+
+
+class InputError(ValueError):
+    """The file cannot be checked as written (the message names the line)."""
 
 
 @dataclass
 class Block:
-    start: int  # 1-based file line of the opening $$
+    start: int  # 1-based file line of the opening delimiter
     lines: list[str] = field(default_factory=list)  # file-aligned texts (columns as in the file)
     numbers: list[int] = field(default_factory=list)  # their file line numbers
     declare: str = ""
     define: list[tuple[str, str]] = field(default_factory=list)
     skip: bool = False
+    close: str = "$$"  # the delimiter that ends it
 
 
 _COMMENT = re.compile(r"<!--\s*(domain|define|skip)\s*:?\s*(.*?)\s*-->", re.S)
-_IGNORED = re.compile(r"\\(?:begin|end)\s*\{\s*(?:aligned|align\*?|split|gathered|equation\*?)\s*\}")
+_IGNORED = re.compile(r"\\(?:begin|end)\s*\{\s*(?:aligned|align\*?|split|gathered|equation\*?)\s*\}"
+                      r"|\\(?:nonumber|notag)\b")
+_ENVS = r"(?:align|equation|gather|multline|flalign)\*?"
+_OPEN = re.compile(r"\$\$|\\\[|\\begin\s*\{\s*(" + _ENVS + r")\s*\}")
 
 
 def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
+def _closer(opened: re.Match) -> str:
+    token = opened.group(0)
+    if token == "$$":
+        return "$$"
+    if token == "\\[":
+        return "\\]"
+    return "\\end{" + opened.group(1) + "}"
+
+
+def _find_close(line: str, close: str, pos: int) -> tuple[int, int]:
+    """(start, end) of the closing delimiter in ``line`` from ``pos``, or (-1, -1)."""
+    if close.startswith("\\end{"):
+        env = re.escape(close[5:-1])
+        m = re.compile(r"\\end\s*\{\s*" + env + r"\s*\}").search(line, pos)
+        return (m.start(), m.end()) if m else (-1, -1)
+    k = line.find(close, pos)
+    return (k, k + len(close)) if k >= 0 else (-1, -1)
+
+
+def _check_declarations(body: str, number: int) -> None:
+    try:
+        parse_declarations(body)
+    except ValueError as exc:
+        raise InputError(f"line {number}: in the domain comment: {exc}") from None
+
+
+def _check_definitions(define: list[tuple[str, str]], declare: str, number: int) -> None:
+    table = reading_table(declare, [])
+    for name, value in define:
+        if not re.fullmatch(r"\\?[A-Za-z]+(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?'*", name):
+            raise InputError(f"line {number}: in the define comment: cannot read the name {name!r} "
+                             "(write e.g. h_1 = ...)")
+        try:
+            parse_line(value, table, line=number)
+        except WorkingParseError as exc:
+            raise InputError(f"line {number}: in the define comment, the value of {name}: {exc.reason}") from None
+
+
 def read_blocks(text: str) -> list[Block]:
-    """The ``$$`` blocks of a Markdown text, with the declarations in force for each."""
+    """The display blocks of a Markdown text, with the declarations in force for each.
+
+    Raises
+    ------
+    InputError
+        A block is not closed, or a ``domain`` / ``define`` comment cannot be read (the message names the line).
+    """
     blocks: list[Block] = []
     declare, define, skip = "", [], False
     current: Block | None = None
-    file_lines = text.splitlines()
+    file_lines = text.replace("\r\n", "\n").split("\n")  # not splitlines: a form feed (\\f) is no line break
     fenced = False
     for number, raw in enumerate(file_lines, start=1):
         if current is None and raw.lstrip().startswith(("```", "~~~")):
@@ -65,39 +131,42 @@ def read_blocks(text: str) -> list[Block]:
             for m in _COMMENT.finditer(line):
                 kind, body = m.group(1), m.group(2)
                 if kind == "domain":
+                    _check_declarations(body, number)
                     declare = body
                 elif kind == "define":
                     define = []
                     for part in re.split(r";", body):
                         if part.strip():
                             if "=" not in part:
-                                raise ValueError(f"line {number}: a definition needs name = value, got {part.strip()!r}")
+                                raise InputError(f"line {number}: a definition needs name = value, got {part.strip()!r}")
                             name, value = part.split("=", 1)
                             define.append((name.strip(), value.strip()))
+                    _check_definitions(define, declare, number)
                 else:
                     skip = True
+            line = _COMMENT.sub(lambda m: " " * len(m.group(0)), line)
         pos = 0
         while True:
             if current is None:
-                k = line.find("$$", pos)
-                if k < 0:
+                opened = _OPEN.search(line, pos)
+                if opened is None:
                     break
-                current = Block(number, declare=declare, define=list(define), skip=skip)
+                current = Block(number, declare=declare, define=list(define), skip=skip, close=_closer(opened))
                 skip = False
-                line = _blank(line, 0, k + 2)
-                pos = k + 2
+                line = _blank(line, 0, opened.end())
+                pos = opened.end()
                 continue
-            k = line.find("$$", pos)
-            segment = line if k < 0 else _blank(line, k, len(line))
+            a, b = _find_close(line, current.close, pos)
+            segment = line if a < 0 else _blank(line, a, len(line))
             _add(current, segment, number)
-            if k < 0:
+            if a < 0:
                 break
             blocks.append(current)
             current = None
-            line = _blank(line, 0, k + 2)
-            pos = k + 2
-        if current is not None and number == len(file_lines):
-            raise ValueError(f"line {current.start}: a $$ block is not closed")
+            line = _blank(line, 0, b)
+            pos = b
+    if current is not None:
+        raise InputError(f"line {current.start}: a display block is not closed (expected {current.close})")
     return blocks
 
 
@@ -116,37 +185,115 @@ def _add(block: Block, segment: str, number: int) -> None:
             block.numbers.append(number)
 
 
+def reading_table(declare: str, define: list[tuple[str, str]]) -> SymbolTable:
+    """A symbol table with a block's declarations and abbreviations, as the checker reads its lines."""
+    table = SymbolTable()
+    for name, family, decl in parse_declarations(declare):
+        if decl.kind == "function":
+            table.functions.add(name)
+        elif family:
+            table.families[name] = decl.assumptions
+        else:
+            table.assumptions[name] = decl.assumptions
+            if name == "sigma":
+                table.functions_as_symbols.add("sigma")
+    for name, value in define:
+        try:
+            table.definitions[name] = parse_line(value, table, line=0)
+        except WorkingParseError:
+            pass  # reported by the checker
+    return table
+
+
+def read_text(path: Path) -> str:
+    """The file's text; a file that is not UTF-8 is refused with the line of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"line {line}, column {column}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                         "save it as UTF-8") from None
+
+
 def check_file(path: str | Path, *, seed: int = 0, diagnose: bool = True) -> list[tuple[Block, WorkingReport | None]]:
-    text = Path(path).read_text(encoding="utf-8")
+    """Check every chain of a Markdown file: [(block, report or None when skipped)].
+
+    Raises
+    ------
+    InputError
+        The file cannot be read as UTF-8, holds no chain, or a block or declaration is malformed.
+    """
+    text = read_text(Path(path))
+    blocks = read_blocks(text)
+    if not blocks:
+        inline = " (inline math $...$ is prose, not a chain)" if "$" in text else ""
+        raise InputError("no chains found: write each chain in a $$ ... $$, \\[ ... \\] or "
+                         f"\\begin{{align*}} ... \\end{{align*}} block{inline}")
     out = []
-    for block in read_blocks(text):
+    for block in blocks:
         if block.skip or not block.lines:
             out.append((block, None))
             continue
-        report = check_working(block.lines, declare=block.declare, define=block.define or None, seed=seed,
-                               diagnose_slips=diagnose, line_numbers=block.numbers)
+        try:
+            report = check_working(block.lines, declare=block.declare, define=block.define or None, seed=seed,
+                                   diagnose_slips=diagnose, line_numbers=block.numbers)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"block at line {block.start}: {exc}") from None
         out.append((block, report))
+    if all(report is None for _, report in out):
+        raise InputError("nothing to check: every block is marked skip or empty")
     return out
 
 
+def _print_report(report: WorkingReport, block: Block) -> None:
+    try:
+        table = reading_table(block.declare, block.define)
+    except ValueError:
+        table = None
+    for v in report.verdicts:
+        lines = v.lines()
+        print("  " + lines[0])
+        if table is not None and v.status not in ("unparsable", "unchecked"):
+            try:
+                print("      read as: " + read_as(v.text, table, line=v.line).latex)
+            except (ValueError, TypeError, RecursionError):
+                pass  # the verdict itself says why the line was not read
+        for t in lines[1:]:
+            print("  " + t)
+    print("  " + report.summary_line())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emlib.derivation",
-                                     description="Check the working in a Markdown file, line by line.")
+    parser = argparse.ArgumentParser(
+        prog="python -m emlib.derivation",
+        description="Check the working in a Markdown file, line by line.",
+        epilog=f"exit status: {EXIT_HOLDS} every step holds, {EXIT_BREAKS} a step breaks, {EXIT_UNREADABLE} "
+               f"unreadable input or usage error, {EXIT_UNDECIDED} a step is undecided (with --strict)")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="check every $$ ... $$ chain of a Markdown file")
+    check = sub.add_parser("check", help="check every display-math chain of a Markdown file")
     check.add_argument("file", help="a Markdown file (see examples/working_example.md)")
     check.add_argument("--seed", type=int, default=0, help="seed of the checker's random points (default 0)")
     check.add_argument("--no-diagnose", action="store_true", help="do not look for typical slips")
     check.add_argument("--strict", action="store_true", help=f"exit {EXIT_UNDECIDED} when a step is undecided")
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")  # a terminal without UTF-8 never raises
     path = Path(args.file)
     if not path.is_file():
         parser.error(f"no such file: {args.file}")
+    if args.seed < 0:
+        parser.error(f"--seed must be non-negative, got {args.seed}")
     try:
         results = check_file(path, seed=args.seed, diagnose=not args.no_diagnose)
-    except ValueError as exc:
+    except InputError as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
-        return EXIT_UNPARSABLE
+        return EXIT_UNREADABLE
+    except Exception as exc:  # noqa: BLE001  (an engine failure is reported in one line, never a traceback)
+        print(f"{args.file}: cannot be checked: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
     statuses = []
     for block, report in results:
         if report is None:
@@ -154,22 +301,19 @@ def main(argv: list[str] | None = None) -> int:
             print()
             continue
         print(f"{args.file}: block at line {block.start}")
-        for v in report.verdicts:
-            for t in v.lines():
-                print("  " + t)
-        print("  " + report.summary_line())
+        _print_report(report, block)
         print()
         statuses.append(report.status)
     counts = {s: statuses.count(s) for s in ("holds", "breaks", "undecided", "unparsable")}
     print(f"{len(statuses)} chain{'s' if len(statuses) != 1 else ''} checked: "
           + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if counts["unparsable"]:
-        return EXIT_UNPARSABLE
+        return EXIT_UNREADABLE
     if counts["breaks"]:
         return EXIT_BREAKS
     if counts["undecided"] and args.strict:
         return EXIT_UNDECIDED
-    return 0
+    return EXIT_HOLDS
 
 
 if __name__ == "__main__":

@@ -1,0 +1,136 @@
+"""``python -m emlib.derivation check``: every exit code, run as a user runs it (a subprocess), never a traceback.
+
+Exit codes (emlib/derivation/__main__.py): 0 every step holds, 1 a step breaks, 2 unreadable input or a
+usage error, 3 a step is undecided under --strict.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emlib.derivation.__main__ import EXIT_BREAKS, EXIT_HOLDS, EXIT_UNDECIDED, EXIT_UNREADABLE, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """The command as a user runs it."""
+    out = subprocess.run([sys.executable, "-m", "emlib.derivation", *args], cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
+    assert "Traceback" not in out.stdout + out.stderr, out.stdout + out.stderr
+    return out
+
+
+def run_here(capsys, *args: str) -> subprocess.CompletedProcess:
+    """The same entry point in this process (the variants of one exit code; a subprocess costs seconds)."""
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_the_codes_are_distinct_and_documented():
+    codes = (EXIT_HOLDS, EXIT_BREAKS, EXIT_UNREADABLE, EXIT_UNDECIDED)
+    assert codes == (0, 1, 2, 3)
+    from emlib.derivation import __main__ as cli
+
+    for code in codes:
+        assert f"* {code} " in cli.__doc__
+
+
+def test_every_step_holds_exits_0_and_shows_how_each_line_was_read(tmp_path):
+    f = write(tmp_path, "good.md", "<!-- domain: x positive; f function -->\n"
+                                   "$$\n\\log(x^2) \\\\\n= 2\\log x\n$$\n\n"
+                                   "\\[ f(x) + x(x+2) = x^2 + 2x + f(x) \\]\n\n"
+                                   "\\begin{align*}\n\\frac{\\partial x^3}{\\partial x} &= 3x^2 \\nonumber \\\\\n"
+                                   "&= 3 x \\cdot x\n\\end{align*}\n")
+    out = run("check", f)
+    assert out.returncode == EXIT_HOLDS, out.stdout + out.stderr
+    assert "3 chains checked: 3 holds" in out.stdout
+    assert r"read as: 2 \log{\left(x \right)}" in out.stdout
+    assert r"read as: x \left(x + 2\right) + f{\left(x \right)}" in out.stdout
+    assert "read as: 3 x^{2}" in out.stdout  # the Leibniz fraction, carried out
+
+
+def test_a_broken_step_exits_1(tmp_path):
+    out = run("check", write(tmp_path, "breaks.md", "$$ (a+b)^2 = a^2 + b^2 $$\n"))
+    assert out.returncode == EXIT_BREAKS, out.stdout + out.stderr
+    assert "[BREAKS]" in out.stdout and "read as: a^{2} + b^{2}" in out.stdout
+
+
+def test_undecided_exits_3_only_under_strict(tmp_path):
+    f = write(tmp_path, "undecided.md", "<!-- domain: x real -->\n$$\n\\sin x = 0 \\Rightarrow x = 0\n$$\n")
+    assert run("check", f).returncode == EXIT_HOLDS
+    out = run("check", "--strict", f)
+    assert out.returncode == EXIT_UNDECIDED, out.stdout + out.stderr
+    assert "undecided" in out.stdout
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("unreadable.md", "$$ x = \\log(x $$\n", "line 1, column 14"),
+    ("ambiguous.md", "$$ f(x + y) = f(x) + f(y) $$\n", r"write f \cdot (x + y) for a product"),
+    ("deep.md", "$$ " + "\\left(" * 150 + "x" + "\\right)" * 150 + " = x $$\n", "deep"),
+    ("tower.md", "$$ 10^{10^{10}} = 1 $$\n", "digits"),
+    ("formfeed.md", "$$ \x0crac{1}{2} = 0.5 $$\n", 'raw string r"..."'),
+])
+def test_an_unreadable_line_exits_2_with_line_and_column(tmp_path, capsys, name, content, message):
+    out = (run if name in ("unreadable.md", "deep.md") else lambda *a: run_here(capsys, *a))(
+        "check", write(tmp_path, name, content))
+    assert out.returncode == EXIT_UNREADABLE, out.stdout + out.stderr
+    assert message in out.stdout
+    assert "cannot be read" in out.stdout
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.md", "", "no chains found"),
+    ("prose.md", "Only prose and inline math $x + 1$.\n", "inline math"),
+    ("skipped.md", "<!-- skip -->\n$$ a = b $$\n", "every block is marked skip"),
+    ("fenced.md", "```\n$$ x = x $$\n```\n", "no chains found"),
+    ("unclosed.md", "text\n\n$$ x \\\\\n= x\n", "line 3: a display block is not closed"),
+    ("unclosed_align.md", "\\begin{align*}\nx &= x\n", "line 1: a display block is not closed (expected \\end{align*})"),
+    ("latin1.md", "$$ x = x $$\n\ncaf\xe9 $$ y $$\n".encode("latin-1"), "line 3, column 4: the file is not UTF-8"),
+    ("declaration.md", "prose\n<!-- domain: x positve -->\n$$ x = x $$\n", "line 2: in the domain comment"),
+    ("definition.md", "<!-- define: h = \\log( -->\n$$ h = h $$\n", "line 1: in the define comment, the value of h"),
+    ("definition_form.md", "<!-- define: h \\tanh(x) -->\n$$ h = h $$\n", "line 1: a definition needs name = value"),
+])
+def test_a_file_that_cannot_be_checked_exits_2_naming_the_line(tmp_path, capsys, name, content, message):
+    out = (run if name in ("empty.md", "latin1.md") else lambda *a: run_here(capsys, *a))(
+        "check", write(tmp_path, name, content))
+    assert out.returncode == EXIT_UNREADABLE, out.stdout + out.stderr
+    assert message in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("check",), ("check", "no/such/file.md"), ("check", "--seed", "x", "f.md"),
+                                  ("frobnicate", "f.md")])
+def test_usage_errors_exit_2(capsys, args):
+    out = run(*args) if args == ("check", "no/such/file.md") else run_here(capsys, *args)
+    assert out.returncode == EXIT_UNREADABLE
+    assert "usage:" in out.stderr
+
+
+def test_a_directory_is_a_usage_error(tmp_path, capsys):
+    out = run_here(capsys, "check", str(tmp_path))
+    assert out.returncode == EXIT_UNREADABLE and "no such file" in out.stderr
+
+
+def test_an_unreadable_chain_wins_over_a_broken_one(tmp_path, capsys):
+    f = write(tmp_path, "both.md", "$$ (a+b)^2 = a^2 + b^2 $$\n\n$$ x = \\log(x $$\n")
+    out = run_here(capsys, "check", f)
+    assert out.returncode == EXIT_UNREADABLE
+    assert "2 chains checked: 1 breaks, 1 unparsable" in out.stdout
