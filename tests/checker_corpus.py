@@ -515,6 +515,135 @@ def _(d):
     return d.holds(np.exp(v) >= 1 + v, "exp >= 1 + x")
 
 
+# ======================================================================== certified verdicts (issue 21)
+# Classes of claims that a sampling checker with a tolerance gets wrong. Each class has false and true
+# members; most were written for this corpus, not taken from the issue.
+w = sp.Symbol("w", real=True)
+p = sp.Symbol("p", real=True)
+kk = sp.Symbol("kk", integer=True, positive=True)
+
+G = "cancellation"  # no tolerance relative to cancelling terms
+eq("10^40 sin^2 + 10^40 cos^2 - 10^40 = 1", 10**40 * sp.sin(x) ** 2 + 10**40 * sp.cos(x) ** 2 - 10**40, 1, False, G)
+eq("10^30 (cosh^2 - sinh^2) - 10^30 = 10^-5", 10**30 * (sp.cosh(x) ** 2 - sp.sinh(x) ** 2) - 10**30, sp.Rational(1, 10**5), False, G)
+eq("10^50 e^x e^-x - 10^50 = 1/2", 10**50 * sp.exp(x) * sp.exp(-x) * sp.cos(w) ** 2 + 10**50 * sp.sin(w) ** 2 - 10**50, sp.Rational(1, 2), False, G)
+eq("(10^20 + sin x)^2 - 10^40 - 2 10^20 sin x = sin^2 x + 1", (10**20 + sp.sin(x)) ** 2 - 10**40 - 2 * 10**20 * sp.sin(x), sp.sin(x) ** 2 + 1, False, G)
+eq("10^40 sin^2 + 10^40 cos^2 - 10^40 = 0", 10**40 * sp.sin(x) ** 2 + 10**40 * sp.cos(x) ** 2 - 10**40, 0, True, G)
+eq("(10^20 + sin x)^2 - 10^40 - 2 10^20 sin x = sin^2 x", (10**20 + sp.sin(x)) ** 2 - 10**40 - 2 * 10**20 * sp.sin(x), sp.sin(x) ** 2, True, G)
+eq("10^30 atan(t) + 10^30 atan(1/t) = 10^30 pi/2", 10**30 * sp.atan(t) + 10**30 * sp.atan(1 / t), 10**30 * sp.pi / 2, True, G)
+
+G = "constants"  # constants without free symbols, real and complex, get the enclosure route
+eq("(4 sqrt3 i + 4)^(1/5) = 8^(1/5) (cos pi/15 + i sin pi/15)", (4 * sp.sqrt(3) * sp.I + 4) ** sp.Rational(1, 5),
+   8 ** sp.Rational(1, 5) * (sp.cos(sp.pi / 15) + sp.I * sp.sin(sp.pi / 15)), True, G)
+eq("(4 sqrt3 i + 4)^(1/5) = 8^(1/5) (cos pi/15 - i sin pi/15)", (4 * sp.sqrt(3) * sp.I + 4) ** sp.Rational(1, 5),
+   8 ** sp.Rational(1, 5) * (sp.cos(sp.pi / 15) - sp.I * sp.sin(sp.pi / 15)), False, G)
+eq("(1 + i)^(1/3) = 2^(1/6) exp(i pi/12)", (1 + sp.I) ** sp.Rational(1, 3), 2 ** sp.Rational(1, 6) * (sp.cos(sp.pi / 12) + sp.I * sp.sin(sp.pi / 12)), True, G)
+eq("(1 + i)^(1/3) = 2^(1/6) exp(i pi/11)", (1 + sp.I) ** sp.Rational(1, 3), 2 ** sp.Rational(1, 6) * (sp.cos(sp.pi / 11) + sp.I * sp.sin(sp.pi / 11)), False, G)
+eq("sqrt(2 + sqrt 3) = (sqrt 6 + sqrt 2)/2", sp.sqrt(2 + sp.sqrt(3)), (sp.sqrt(6) + sp.sqrt(2)) / 2, True, G)
+eq("sqrt(2 + sqrt 3) = (sqrt 6 + sqrt 3)/2", sp.sqrt(2 + sp.sqrt(3)), (sp.sqrt(6) + sp.sqrt(3)) / 2, False, G)
+eq("exp(pi sqrt 67) = 5280^3 + 744", sp.exp(sp.pi * sp.sqrt(67)), 5280**3 + 744, False, G)
+eq("gamma(1/2)^2 = pi", sp.gamma(sp.Rational(1, 2)) ** 2, sp.pi, True, G)
+eq("gamma(1/3) gamma(2/3) = 2 pi/sqrt 3", sp.gamma(sp.Rational(1, 3)) * sp.gamma(sp.Rational(2, 3)), 2 * sp.pi / sp.sqrt(3), True, G)
+eq("gamma(1/3) gamma(2/3) = 2 pi/sqrt 3 + 10^-40", sp.gamma(sp.Rational(1, 3)) * sp.gamma(sp.Rational(2, 3)), 2 * sp.pi / sp.sqrt(3) + sp.Rational(1, 10**40), False, G)
+eq("log(-1) = i pi", sp.log(-1), sp.I * sp.pi, True, G)
+
+G = "integrals and series"  # rigorous or symbolic, never a quadrature value
+m1, m2 = sp.symbols("m1 m2", real=True)
+s1, s2 = sp.symbols("s1 s2", positive=True)
+_N1 = sp.exp(-((u - m1) ** 2) / (2 * s1**2)) / sp.sqrt(2 * sp.pi * s1**2)
+_N2 = sp.exp(-((u - m2) ** 2) / (2 * s2**2)) / sp.sqrt(2 * sp.pi * s2**2)
+_kl = sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
+eq("Basel: sum 1/k^2 = pi^2/6", sp.Sum(1 / kk**2, (kk, 1, sp.oo)), sp.pi**2 / 6, True, G)
+eq("sum 1/k^4 = pi^4/90", sp.Sum(1 / kk**4, (kk, 1, sp.oo)), sp.pi**4 / 90, True, G)
+eq("sum 2^-k, k >= 0 = 2", sp.Sum(sp.Rational(1, 2) ** kk, (kk, 0, sp.oo)), 2, True, G)
+eq("Basel off by 10^-30", sp.Sum(1 / kk**2, (kk, 1, sp.oo)), sp.pi**2 / 6 + sp.Rational(1, 10**30), False, G)
+eq("sum 1/k^4 = pi^4/91", sp.Sum(1 / kk**4, (kk, 1, sp.oo)), sp.pi**4 / 91, False, G)
+eq("Gaussian KL as an Integral over R", sp.Integral(_N1 * sp.log(_N1 / _N2), (u, -sp.oo, sp.oo)), _kl, True, G)
+eq("Gaussian KL as an Integral over R, sign slip", sp.Integral(_N1 * sp.log(_N1 / _N2), (u, -sp.oo, sp.oo)), _kl + sp.log(s2 / s1) * 0 - 2 * sp.log(s2 / s1), False, G)
+eq("second moment of N(m, s^2) = m^2 + s^2", sp.Integral(u**2 * _N1, (u, -sp.oo, sp.oo)), m1**2 + s1**2, True, G)
+eq("second moment of N(m, s^2) = m^2", sp.Integral(u**2 * _N1, (u, -sp.oo, sp.oo)), m1**2, False, G)
+eq("Gaussian entropy = log(s sqrt(2 pi e))", -sp.Integral(_N1 * sp.log(_N1), (u, -sp.oo, sp.oo)), sp.log(s1 * sp.sqrt(2 * sp.pi * sp.E)), True, G)
+eq("int_0^1 u^2 du = 1/3", sp.Integral(u**2, (u, 0, 1)), sp.Rational(1, 3), True, G)
+eq("int_0^1 sqrt(u) du = 0.6667", sp.Integral(sp.sqrt(u), (u, 0, 1)), sp.Float("0.6667"), False, G)
+eq("int_0^x exp(-u^2) du = sqrt(pi)/2 erf(x)", sp.Integral(sp.exp(-(u**2)), (u, 0, x)), sp.sqrt(sp.pi) / 2 * sp.erf(x), True, G, Real(x, low=-5, high=5))
+eq("int_0^x exp(-u^2) du = erf(x)", sp.Integral(sp.exp(-(u**2)), (u, 0, x)), sp.erf(x), False, G, Real(x, low=-5, high=5))
+eq("int_0^1 |u - 1/3| du = 5/18", sp.Integral(sp.Abs(u - sp.Rational(1, 3)), (u, 0, 1)), sp.Rational(5, 18), True, G)
+eq("int_0^1 |u - 1/3| du = 1/4", sp.Integral(sp.Abs(u - sp.Rational(1, 3)), (u, 0, 1)), sp.Rational(1, 4), False, G)
+eq("narrow peak: int_-1000^1000 exp(-10^6 (u - 1/3)^2) du = 0", sp.Integral(sp.exp(-(10**6) * (u - sp.Rational(1, 3)) ** 2), (u, -1000, 1000)), 0, False, G)
+
+G = "edges"  # sampling reaches the edges users meet
+nn = sp.Symbol("nn", integer=True, nonnegative=True)
+pos("n^2 < 10^15 for integers n >= 0", 10**15 - nn**2, False, G)
+eq("floor(n/10^6) = 0 for integers n >= 0", sp.floor(nn / 10**6), 0, False, G)
+eq("n mod 2^53 exactness: (n + 1) - n = 1 for huge n", (nn + 1) - nn, 1, True, G)
+pos("log p > -25 on (0, 1)", sp.log(p) + 25, False, G, Interval(p, low=0, high=1))
+pos("p (1 - p) > 10^-14 on [0, 1]", p * (1 - p) - sp.Rational(1, 10**14), False, G, Interval(p, low=0, high=1), strict=False)
+pos("-log(1 - p) > 10^-14 on [0, 1/2]", -sp.log(1 - p) - sp.Rational(1, 10**14), False, G, Interval(p, low=0, high=sp.Rational(1, 2)))
+pos("p (1 - p) >= 0 on [0, 1]", p * (1 - p), True, G, Interval(p, low=0, high=1), strict=False)
+pos("1/(1 + x^2) > 10^-30", 1 / (1 + x**2) - sp.Rational(1, 10**30), False, G)
+pos("x^2 + 1 > 10^-30 x^4", x**2 + 1 - x**4 / 10**30, False, G)
+pos("|x| > 10^-15 or x = 0: x^2 + 10^-40 > 10^-30", x**2 + sp.Rational(1, 10**40) - sp.Rational(1, 10**30), False, G)
+pos("det S > 10^-12 on SPD", S2.det() - sp.Rational(1, 10**12), False, G, SPD(S2))
+pos("trace(S^-1) < 10^12 on SPD", 10**12 - S2.inv().trace(), False, G, SPD(S2))
+pos("det S < 10^10 on SPD", 10**10 - S2.det(), False, G, SPD(S2))
+_P3 = symmetric_matrix("P", 3)
+eq("S^-1 S = I on SPD (3x3), condition to 1e24", _P3.inv() * _P3, sp.eye(3), True, G, SPD(_P3))
+pos("log det S < 30 on SPD", 30 - sp.log(S2.det()), False, G, SPD(S2))
+
+G = "polynomial inequalities"  # decided exactly by real-root isolation
+pos("(x^2 - 2)^2 > 0", (x**2 - 2) ** 2, False, G)
+pos("(x^3 - 3)^2 > 0", (x**3 - 3) ** 2, False, G)
+pos("(x^2 - x - 1)^2 > 0", (x**2 - x - 1) ** 2, False, G)
+pos("x^4 - 2x^2 + 1 > 0", x**4 - 2 * x**2 + 1, False, G)
+pos("x^2 - 3 > 0 on [3/2, 3]", x**2 - 3, False, G, Interval(x, low=1.5, high=3))
+pos("x^2 - x + 1 > 0", x**2 - x + 1, True, G)
+pos("x^6 - x^3 + 1 > 0", x**6 - x**3 + 1, True, G)
+pos("(x^2 - 2)^2 + 10^-30 > 0", (x**2 - 2) ** 2 + sp.Rational(1, 10**30), True, G)
+pos("x^2 - 2 > 0 on [3/2, 3]", x**2 - 2, True, G, Interval(x, low=1.5, high=3))
+pos("(x - 3)^2 > 0 on [0, 2]", (x - 3) ** 2, True, G, Interval(x, low=0, high=2))
+
+G = "assumptions"  # every assumption that contradicts a declared domain is refused
+
+
+def _contradiction_case(id, symbol, domain, truth):
+    CASES.append(Case(id, "equal", truth, lambda d: d.equal(symbol + 1, 1 + symbol, id, domain=domain(symbol)), G))
+
+
+_contradiction_case("an even symbol declared over Integer", sp.Symbol("e", even=True), lambda s_: Integer(s_), False)
+_contradiction_case("an odd symbol declared over Integer", sp.Symbol("o", odd=True), lambda s_: Integer(s_), False)
+_contradiction_case("a nonzero symbol declared over Real", sp.Symbol("nz", nonzero=True), lambda s_: Real(s_), False)
+_contradiction_case("a rational symbol declared over Real", sp.Symbol("rq", rational=True), lambda s_: Real(s_), False)
+_contradiction_case("a prime symbol declared over Integer(low=2)", sp.Symbol("pr", prime=True), lambda s_: Integer(s_, low=2), False)
+_contradiction_case("a nonpositive symbol declared over Positive", sp.Symbol("np_", nonpositive=True), lambda s_: Positive(s_), False)
+_contradiction_case("a positive symbol declared over Positive", sp.Symbol("pp", positive=True), lambda s_: Positive(s_), True)
+_contradiction_case("a nonnegative integer declared over Integer(low=0)", sp.Symbol("ni", integer=True, nonnegative=True), lambda s_: Integer(s_, low=0), True)
+_contradiction_case("a real symbol declared over Integer", sp.Symbol("ri", real=True), lambda s_: Integer(s_), True)
+_contradiction_case("a positive diagonal entry of an SPD matrix", sp.Symbol("dg", positive=True), lambda s_: SPD(sp.Matrix([[s_, 0], [0, 1]])), True)
+_contradiction_case("a positive off-diagonal entry of an SPD matrix", sp.Symbol("od", positive=True), lambda s_: SPD(sp.Matrix([[2, s_], [s_, 2]])), False)
+pos("SPD [[1, p], [p, 2]] keeps its constants: 2 - p^2 > 0", 2 - p**2, True, G, SPD(sp.Matrix([[1, p], [p, 2]])))
+pos("SPD [[1, p], [p, 2]] keeps its constants: 1 - p^2 > 0", 1 - p**2, False, G, SPD(sp.Matrix([[1, p], [p, 2]])))
+pos("SPD [[3, p], [p, 3]] keeps its constants: p < 3", 3 - p, True, G, SPD(sp.Matrix([[3, p], [p, 3]])))
+pos("SPD [[3, p], [p, 3]] keeps its constants: p < 2", 2 - p, False, G, SPD(sp.Matrix([[3, p], [p, 3]])))
+
+G = "written decimals"  # a decimal means the decimal written
+eq("0.1 x = x/10", sp.Float(0.1) * x, x / 10, True, G)
+eq("5.1e-2 = 51/1000", sp.Float("5.1e-2"), sp.Rational(51, 1000), True, G)
+eq("0.25 + 0.5 x = (1 + 2x)/4", 0.25 + 0.5 * x, (1 + 2 * x) / 4, True, G)
+eq("1e-3 t = t/1000", 1e-3 * t, t / 1000, True, G)
+eq("0.3 x = 3x/10 (0.3 is not a binary number)", 0.3 * x, 3 * x / 10, True, G)
+eq("0.142857142857143 = 1/7", sp.Float("0.142857142857143"), sp.Rational(1, 7), False, G)
+eq("0.1 x = x/9", sp.Float(0.1) * x, x / 9, False, G)
+eq("1.41421356 = sqrt 2", sp.Float("1.41421356"), sp.sqrt(2), False, G)
+eq("2.718281828 t = e t", 2.718281828 * t, sp.E * t, False, G)
+
+G = "bounded cost"  # towers and huge sums end (decided or undecided), never hang
+eq("x^(x^(x^x)) = exp(x^(x^x) log x)", t ** (t ** (t**t)), sp.exp(t ** (t**t) * sp.log(t)), True, G)
+eq("x^(x^(x^x)) = exp(x^(x^x) log x) + 1", t ** (t ** (t**t)), sp.exp(t ** (t**t) * sp.log(t)) + 1, False, G)
+eq("sum_{k=1}^{n} k = n(n+1)/2 + (n-2)(n-3)", sp.Sum(k, (k, 1, n)), n * (n + 1) / 2 + (n - 2) * (n - 3), False, G)
+eq("2^(2^(2^n)) mod nothing: 2^(2^(2^n)) = 4^(2^(2^n - 1))", 2 ** (2 ** (2**n)), 4 ** (2 ** (2**n - 1)), True, G, Integer(n, low=1))
+eq("factorial(n) = gamma(n + 1) for integers n >= 0", sp.factorial(n), sp.gamma(n + 1), True, G)
+eq("factorial(n) = n^n for integers n >= 0", sp.factorial(n), n**n, False, G)
+
+
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]
 

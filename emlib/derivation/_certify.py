@@ -18,7 +18,7 @@ capped at :data:`MAX_PREC` bits; integer exponents are evaluated by ball arithme
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import sympy as sp
 from flint import acb, arb, ctx, fmpq, fmpz
@@ -98,21 +98,8 @@ def _finite(z: acb) -> acb:
     return z
 
 
-_NAN = None
-
-
 def _nan() -> acb:
     return acb(arb.nan())
-
-
-# unary functions: name -> (method, has_analytic_flag, holomorphic)
-def _unary(name: str, analytic_kw: bool = False, nonanalytic: bool = False) -> Callable:
-    def fn(z: acb, an: bool) -> acb:
-        if nonanalytic and an:
-            return _nan()
-        method = getattr(z, name)
-        return method(analytic=an) if analytic_kw else method()
-    return fn
 
 
 def _log(z: acb, an: bool) -> acb:
@@ -503,7 +490,11 @@ class Enclosure:
                     return _nan()
 
             am, cm = acb(a.real.mid()), acb(c.real.mid())
-            value = acb.integral(f, am, cm, eval_limit=INTEGRAL_EVALS, depth_limit=ctx.prec * 2)
+            # the goal is a quarter of the working precision: enough for a radius that shrinks as the
+            # precision rises, without an evaluation count that explodes at kinks
+            goal = arb(2) ** (-(ctx.prec // 4))
+            value = acb.integral(f, am, cm, rel_tol=goal, abs_tol=goal, eval_limit=INTEGRAL_EVALS,
+                                 depth_limit=ctx.prec)
             if not value.is_finite():
                 raise NoEnclosure("the integral could not be enclosed")
             # a real integrand on the real segment has a real integral: drop the imaginary noise

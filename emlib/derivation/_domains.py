@@ -65,10 +65,14 @@ def _exact(value: float | int | Fraction) -> int | Fraction:
 def _bound(value: float | int | Fraction | None, name: str) -> Fraction | None:
     if value is None:
         return None
+    if isinstance(value, sp.Rational):
+        return Fraction(int(value.p), int(value.q))
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not np.isfinite(float(value)):
         raise ValueError(f"{name} must be finite, got {value}")
+    if isinstance(value, (float, np.floating)):
+        return Fraction(repr(float(value)))  # the decimal written: 0.1 is 1/10
     return Fraction(value) if not isinstance(value, Fraction) else value
 
 
@@ -510,7 +514,10 @@ class SPD(Domain):
         diag = [[Fraction(1, 10 ** (decades * i // max(n - 1, 1))) if i == j else Fraction(0) for j in range(n)]
                 for i in range(n)] if n > 1 else [[Fraction(3)]]
         ones = [[Fraction(1) if i == j else Fraction(1, 2) for j in range(n)] for i in range(n)]
-        points = [self._values(m) for m in (eye, diag, ones)]
+        mats = [eye, diag, ones]
+        for scale in (Fraction(10**12), Fraction(1, 10**12)):  # determinants far beyond 1e+-8
+            mats += [[[v * scale for v in row] for row in m] for m in (eye, ones)]
+        points = [self._values(m) for m in mats]
         return [p for p in points if p is not None]
 
     def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
@@ -525,10 +532,38 @@ class SPD(Domain):
                 logs[0], logs[-1] = centre + log_cond / 2, centre - log_cond / 2
             eig = [_grid(10.0 ** v) for v in logs]
             # V is invertible (close to orthogonal) and every eigenvalue is > 0: V diag V^T is exactly SPD
-            point = self._values(self._exact_spd(q, eig))
+            m = self._exact_spd(q, eig)
+            if self.constants:  # put the free entries on the scale of the constants, then near the boundary
+                size = max(abs(c) for c in self.constants.values()) or Fraction(1)
+                factor = size * _grid(10.0 ** rng.uniform(-3, 1)) / max(abs(m[0][0]), Fraction(1, 10**30))
+                m = [[v * factor for v in row] for row in m]
+            point = self._values(m)
             if point is not None:
-                return point
+                return self._towards_boundary(point, rng) if self.constants and rng.random() < 0.5 else point
         return None  # type: ignore[return-value]  # only with constants that leave no completion
+
+    def _towards_boundary(self, point: dict[sp.Symbol, int | Fraction], rng: np.random.Generator) -> dict:
+        """Scale the free entries of a positive-definite completion towards the boundary of the set of
+        completions (bisection in exact arithmetic), stopping at a random relative distance 1e-1..1e-12."""
+        def at(scale: Fraction) -> dict | None:
+            n = self.matrix.rows
+            m = [[Fraction(0)] * n for _ in range(n)]
+            for s_, i, j in self.positions:
+                m[i][j] = m[j][i] = Fraction(point[s_]) * scale
+            return self._values(m)
+
+        lo, hi = Fraction(1), Fraction(2)
+        for _ in range(60):
+            if at(hi) is None:
+                break
+            lo, hi = hi, hi * 2
+        else:
+            return point
+        for _ in range(48):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if at(mid) is not None else (lo, mid)
+        target = lo * (1 - _grid(10.0 ** -rng.uniform(1, 12)))
+        return at(target) or point
 
     def reduction(self) -> dict[sp.Symbol, sp.Expr]:
         return dict(self._mirror)
