@@ -311,3 +311,26 @@ def test_verbose_prints_progress(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "Initialization 0", "  Iteration 1", "  Iteration 2", "  Iteration 3", "Initialization did not converge."
     ]
+
+
+def test_default_init_runs_kmeans_on_a_subsample_of_large_data():
+    from emlib.kmeans import KMeans
+
+    rng = np.random.default_rng(9)
+    mu = rng.uniform(0.1, 0.9, size=(3, 8))
+    z = rng.integers(3, size=25_000)
+    X = (rng.uniform(size=(25_000, 8)) < mu[z]).astype(float)
+    bm = BernoulliMixture(3, alpha=0.5, max_iter=0, random_state=4).fit(X)
+    # the same draws by hand: a sorted subsample of 10,000 rows, k-means on it, one MAP M-step
+    r = np.random.default_rng(4)
+    sub = X[np.sort(r.choice(len(X), 10_000, replace=False))]
+    labels = KMeans(3, n_init=1, random_state=r).fit(sub).labels_
+    counts = np.bincount(labels, minlength=3)
+    ones = np.array([sub[labels == k].sum(axis=0) for k in range(3)])
+    np.testing.assert_allclose(bm.means_, (ones + 0.5) / (counts[:, None] + 1.0), rtol=1e-13)
+    np.testing.assert_allclose(bm.weights_, counts / 10_000, rtol=1e-12)
+    # up to 10,000 samples k-means runs on all of them (the default fits of the notebooks)
+    small = X[:10_000]
+    a = BernoulliMixture(3, max_iter=0, random_state=4).fit(small)
+    labels = KMeans(3, n_init=1, random_state=np.random.default_rng(4)).fit(small).labels_
+    np.testing.assert_allclose(a.weights_, np.bincount(labels, minlength=3) / 10_000, rtol=1e-12)

@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import RandomStateLike, check_array, check_probabilities, check_random_state, check_real
 from ..kmeans import KMeans
 from ._base import BaseMixture
-from ._gaussian import _check_finite_blockwise
+from ._gaussian import _KMEANS_INIT_MAX_SAMPLES, _check_finite_blockwise
 
 __all__ = ["BernoulliMixture"]
 
@@ -56,7 +56,9 @@ class BernoulliMixture(BaseMixture):
     n_init : int, default 1
         Number of initialisations; the highest final objective is kept.
     init_params : {"kmeans", "random", "random_from_data"}, default "kmeans"
-        Initial responsibilities: hard labels of :class:`emlib.kmeans.KMeans`, random rows
+        Initial responsibilities: hard labels of :class:`emlib.kmeans.KMeans` (with more than
+        10,000 samples, of k-means on a uniform random subsample of 10,000, from which the initial
+        parameters are then estimated, as :class:`GaussianMixture` does), random rows
         (uniform draws, normalised), or ``n_components`` distinct random samples each alone in its
         component (scikit-learn's ``"random_from_data"``: the initial means are those samples
         pulled towards 1/2 by the prior, ``(x + alpha) / (1 + 2 alpha)``); followed by one M-step.
@@ -199,6 +201,11 @@ class BernoulliMixture(BaseMixture):
                 resp = np.zeros((n, K))
                 resp[rng.choice(n, size=K, replace=False), np.arange(K)] = 1.0
             else:
+                if n > _KMEANS_INIT_MAX_SAMPLES:
+                    # As GaussianMixture does: k-means on a uniform subsample (kept in data order) and
+                    # the initial parameters from it; EM then runs on all the data.
+                    X = X[np.sort(rng.choice(n, _KMEANS_INIT_MAX_SAMPLES, replace=False))]
+                    n = X.shape[0]
                 labels = KMeans(K, n_init=1, random_state=rng).fit(X).labels_
                 resp = np.zeros((n, K))
                 resp[np.arange(n), labels] = 1.0
