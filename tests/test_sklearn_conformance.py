@@ -3,8 +3,14 @@
 ``parametrize_with_checks`` runs scikit-learn's own API checks (cloning, ``get_params``/``set_params``,
 pickling, input validation, invariances, ...) on each estimator. A check that fails by design is listed
 in :func:`expected_failed_checks` with the reason; it is run as a strict xfail, so a listed check that
-starts to pass fails the suite and the list has to be updated. scikit-learn is a test-only dependency:
-emlib never imports it.
+starts to pass fails the suite and the list has to be updated; every reason is confirmed by a probe
+test (here or in the estimator's own test file). scikit-learn is a test-only dependency: emlib never
+imports it.
+
+Issue 25 adds what a scikit-learn user meets beyond the checks: ``feature_names_in_`` checked as
+scikit-learn's ``validate_data`` checks it, scikit-learn's exception classes, ``set_output`` and
+``get_feature_names_out`` in pipelines, binary ``decision_function`` for ``roc_auc`` and calibration,
+``predict_proba`` of the stump for one-vs-rest, and scikit-learn's refusal of a continuous target.
 """
 
 from __future__ import annotations
@@ -436,3 +442,18 @@ def test_boosting_column_vector_y_is_refused():
             cls().fit(X, y[:, None])
         with pytest.raises(TypeError, match="y must"):
             cls().fit(X, None)
+
+
+def test_stump_is_too_weak_for_the_three_blob_check_and_boosting_refuses_one_sample():
+    from sklearn.datasets import make_blobs
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import shuffle
+
+    X, y = make_blobs(n_samples=300, random_state=0)  # check_classifiers_train's data
+    X, y = shuffle(X, y, random_state=7)
+    X = StandardScaler().fit_transform(X)
+    acc = np.mean(emlib.WeightedDecisionStump().fit(X, y).predict(X) == y)
+    assert acc < 0.83  # one split leaves one of the three blobs to the wrong side
+    assert np.mean(emlib.MulticlassExpBoost(10).fit(X, y).predict(X) == y) > 0.83  # boosting it passes
+    with pytest.raises(ValueError, match="y must contain at least 2 classes"):
+        emlib.MulticlassExpBoost().fit(X[:1], y[:1])
