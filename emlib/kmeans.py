@@ -622,7 +622,6 @@ class KMeans(TransformerOutputMixin, EstimatorMixin):
                 best = run
         self.cluster_centers_, self.labels_, self.inertia_, self.n_iter_, self.converged_ = best
         self._check_n_features(X, reset=True)
-        self._n_features_out = self.n_clusters
         n_distinct = int(np.count_nonzero(np.bincount(self.labels_, minlength=self.n_clusters)))
         if n_distinct < self.n_clusters:
             warnings.warn(
@@ -632,6 +631,11 @@ class KMeans(TransformerOutputMixin, EstimatorMixin):
                 stacklevel=2,
             )
         return self
+
+    @property
+    def _n_features_out(self) -> int:
+        """Number of transform outputs (scikit-learn's name; absent before fit)."""
+        return self.cluster_centers_.shape[0]
 
     def _check_X(self, X: Any) -> np.ndarray:
         self._check_fitted("cluster_centers_")

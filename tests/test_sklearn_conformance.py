@@ -188,6 +188,12 @@ def test_feature_names_are_set_and_checked_as_scikit_learn_does(est, X, y, metho
         with pytest.raises(ValueError) as ours:
             call(bad)
         assert str(ours.value) == str(theirs.value)
+    # every public method that takes X checks the names once (no warning from a nested call)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for other in ("predict", "score", "bic", "aic", "transform", "predict_proba", "score_samples"):
+            if hasattr(est, other):
+                getattr(est, other)(df) if other not in ("score",) or y is None else est.score(df, y)
     # fitted with names, called with an array: scikit-learn's warning, with the class name in it
     with pytest.warns(UserWarning, match=f"X does not have valid feature names, but {type(est).__name__} was fitted with"):
         call(X)

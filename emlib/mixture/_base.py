@@ -412,12 +412,16 @@ class BaseMixture(EstimatorMixin, ABC):
         """Bayesian information criterion ``-2 log L + p log N`` (lower is better)."""
         X = self._check_fitted_X(X)
         n = X.shape[0]
-        return float(-2.0 * self.score(X) * n + self._n_parameters() * np.log(n))
+        return float(-2.0 * self._total_log_likelihood(X) + self._n_parameters() * np.log(n))
 
     def aic(self, X: Any) -> float:
         """Akaike information criterion ``-2 log L + 2 p`` (lower is better)."""
         X = self._check_fitted_X(X)
-        return float(-2.0 * self.score(X) * X.shape[0] + 2 * self._n_parameters())
+        return float(-2.0 * self._total_log_likelihood(X) + 2 * self._n_parameters())
+
+    def _total_log_likelihood(self, X: np.ndarray) -> float:
+        """``N * score(X)`` for an already checked X (checked once: no second feature-name check)."""
+        return float(np.mean(self._blockwise(X, _logsumexp_cols))) * X.shape[0]
 
     def _check_n_samples(self, n_samples: Any) -> int:
         self._check_fitted("n_features_in_")
