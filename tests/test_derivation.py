@@ -387,7 +387,8 @@ def test_gradient_detects_relative_error_1e7(d):
         d.gradient(lambda w: float(np.sum(np.sin(w))), lambda w: np.cos(w) * (1 + 1e-7), v, "1e-7 off")
     rec = d.gradient(lambda w: float(np.sum(np.sin(w))), np.cos, v, "right")
     # the printed route states the bound, never the machine-dependent difference found (kept in measured)
-    assert rec.route == "finite differences (Ridders): every entry within 4 x its error estimate + 1e-9 x scale"
+    assert rec.route == ("finite differences (Ridders, agreeing step sequences): every entry within "
+                         "4 x its error estimate + 1e-9 x its own scale")
     assert not re.search(r"\d\.\de-\d", rec.line())
     exact = np.cos(v)
     fd, _ = richardson_gradient(lambda w: float(np.sum(np.sin(w))), v)
@@ -407,3 +408,117 @@ def test_records_carry_structured_data():
     data = d.records[-1].as_dict()
     assert data["status"] == "refuted" and data["sources"] == ["002-06"] and data["printed_latex"] == r"\alpha"
     assert data["where"] == "note 002, p. 3"
+
+
+# ---------------------------------------------------------------- certified verdicts (issue 21)
+from fractions import Fraction  # noqa: E402
+
+import mpmath  # noqa: E402
+
+from emlib.derivation import CheckError, DomainError, NotACertificateError  # noqa: E402
+from emlib.derivation._certify import Enclosure, NoEnclosure, Undefined  # noqa: E402
+from emlib.derivation._compare import Outcome  # noqa: E402
+
+
+def test_error_hierarchy_has_one_root():
+    for cls in (StepError, UndecidedError, ExpectedFalseError, NotACertificateError, DomainError):
+        assert issubclass(cls, CheckError)
+    assert issubclass(StepError, AssertionError) and not issubclass(UndecidedError, AssertionError)
+    assert issubclass(DomainError, ValueError)
+
+
+@pytest.mark.parametrize("expr", [
+    sp.exp(x) * sp.sin(x) ** 2 / (1 + x**2), sp.log(1 + x**2) - sp.atan(x), sp.gamma(x**2 + 1), sp.erf(x) * sp.cosh(x),
+    sp.sqrt(x**2 + 3) ** 3 - x, sp.besselj(2, x) + sp.digamma(x**2 + 1), sp.tanh(x) ** 5, (x**2 + 2) ** sp.Rational(1, 3),
+])
+@pytest.mark.parametrize("value", [Fraction(3, 2), Fraction(-7, 3), Fraction(1, 10**9), 10**6])
+def test_enclosure_contains_an_independent_high_precision_value(expr, value):
+    # mpmath at 150 digits (no error bound, but far more digits than the ball's radius) must lie in the ball
+    ball = Enclosure(expr, [x])({x: value}, 128)
+    with mpmath.workdps(150):
+        ref = sp.lambdify(x, expr, "mpmath")(mpmath.mpf(value.numerator) / value.denominator
+                                              if isinstance(value, Fraction) else mpmath.mpf(value))
+        mid, rad = mpmath.mpf(ball.real.mid().str(60, radius=False)), mpmath.mpf(ball.real.rad().str(5, radius=False))
+        assert abs(ref - mid) <= rad + abs(mid) * mpmath.mpf(10) ** -58
+
+
+def test_enclosure_undefined_and_unsupported():
+    with pytest.raises(Undefined):
+        Enclosure(1 / x, [x])({x: 0}, 128)
+    with pytest.raises(NoEnclosure):  # an infinite sum's tail is not bounded: no enclosure
+        Enclosure(sp.Sum(1 / sp.Symbol("k", integer=True, positive=True) ** 2,
+                         (sp.Symbol("k", integer=True, positive=True), 1, sp.oo)), [])({}, 128)
+    with pytest.raises(NoEnclosure):  # an exponent tower ends with no enclosure, quickly
+        Enclosure(x ** (x ** (x**x)), [x])({x: 10**6}, 128)
+
+
+def test_cancellation_is_refuted_with_an_enclosure(d):
+    with pytest.raises(StepError, match=r"refuted: enclosure\): the enclosure of left - right is -1\.0+.*excludes 0 at x = "):
+        d.equal(10**40 * sp.sin(x) ** 2 + 10**40 * sp.cos(x) ** 2 - 10**40, 1, "cancellation")
+    rec = d.equal(10**40 * sp.sin(x) ** 2 + 10**40 * sp.cos(x) ** 2 - 10**40, 0, "cancellation, right")
+    assert rec.route.startswith(("symbolic", "certified: enclosure of left - right contains 0"))
+
+
+def test_written_decimals_mean_the_decimal_written(d):
+    assert d.equal(0.1 * x, x / 10, "0.1 x").route == "symbolic: direct"
+    assert d.equal(sp.Float("5.1e-2"), sp.Rational(51, 1000), "5.1e-2").status == "ok"
+    with pytest.raises(StepError, match="refuted: exact residual"):
+        d.equal(sp.Float("0.333333333333333"), sp.Rational(1, 3), "a third")
+    with pytest.raises(StepError, match="refuted: enclosure"):
+        d.equal(sp.pi, sp.Float("3.14159265358979"), "pi")
+
+
+def test_polynomial_inequalities_are_exact(d):
+    with pytest.raises(StepError, match="real root in"):
+        d.positive((x**2 - 2) ** 2, "fails at sqrt 2")
+    assert d.positive(x**2 - x + 1, "no real root").route == "symbolic: real-root isolation"
+    with pytest.raises(StepError, match="the polynomial is -3/4 at x = 3/2"):
+        d.positive(x**2 - 3, "fails on [3/2, 3]", domain=Real(x, low=1.5, high=3))
+    with pytest.raises(StepError, match="real root in"):
+        d.positive((x**2 - 3) ** 2, "fails at sqrt 3 inside [3/2, 3]", domain=Real(x, low=1.5, high=3))
+    w = sp.Symbol("w", negative=True)
+    assert d.positive(w**2 - w, "negative w").status == "ok"  # 0 is outside the domain (w < 0)
+
+
+def test_every_contradicting_assumption_is_refused(d):
+    for sym, dom in [(sp.Symbol("e", even=True), Integer), (sp.Symbol("o", odd=True), Integer),
+                     (sp.Symbol("nz", nonzero=True), Real), (sp.Symbol("q", rational=True), Real),
+                     (sp.Symbol("pr", prime=True), lambda s: Integer(s, low=2))]:
+        with pytest.raises(DomainError, match=f"symbol {sym} was created"):
+            d.equal(sym + 1, 1 + sym, "contradiction", domain=dom(sym))
+
+
+def test_spd_keeps_constant_entries(d):
+    p = sp.Symbol("p", real=True)
+    S = sp.Matrix([[1, p], [p, 2]])
+    d.positive(2 - p**2, "det > 0", domain=SPD(S))
+    with pytest.raises(StepError, match="exactly at p = "):
+        d.positive(1 - p**2, "not implied", domain=SPD(S))
+    with pytest.raises(DomainError, match="constant diagonal entry"):
+        SPD(sp.Matrix([[-1, p], [p, 2]]))
+
+
+def test_expect_false_accepts_only_certificates(d):
+    with pytest.raises(NotACertificateError):
+        with d.expect_false(source="000-01"):
+            d._finish("gradient", "fd mismatch", None, Outcome(False, "finite differences", "finite-difference",
+                                                               "differs", certified=False), lambda: "")
+    assert d.records[-1].status == "failed"
+    with d.expect_false(source="000-01"):
+        rec = d.equal(10**40 * sp.sin(x) ** 2 + 10**40 * sp.cos(x) ** 2 - 10**40, 1, "certificate")
+    assert rec.status == "refuted" and "excludes 0" in rec.detail
+
+
+def test_integrals_and_series_hold_symbolically_or_rigorously(d):
+    k = sp.Symbol("k", integer=True, positive=True)
+    u = sp.Symbol("u", real=True)
+    assert d.equal(sp.Sum(1 / k**2, (k, 1, sp.oo)), sp.pi**2 / 6, "Basel").route.startswith("symbolic")
+    m1, m2 = sp.symbols("m1 m2", real=True)
+    s1, s2 = sp.symbols("s1 s2", positive=True)
+    n1 = sp.exp(-((u - m1) ** 2) / (2 * s1**2)) / sp.sqrt(2 * sp.pi * s1**2)
+    n2 = sp.exp(-((u - m2) ** 2) / (2 * s2**2)) / sp.sqrt(2 * sp.pi * s2**2)
+    kl = sp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - sp.Rational(1, 2)
+    rec = d.equal(sp.Integral(n1 * sp.log(n1 / n2), (u, -sp.oo, sp.oo)), kl, "KL")
+    assert "Gaussian integrals over R in closed form" in rec.route
+    rec = d.equal(sp.Integral(sp.Abs(u - sp.Rational(1, 3)), (u, 0, 1)), sp.Rational(5, 18), "kink")
+    assert rec.status == "ok"

@@ -232,7 +232,17 @@ UNARY: dict[type, Callable[[acb, bool], acb]] = {
     sp.Ci: lambda z, an: _nan() if an else z.ci(),
     sp.Ei: lambda z, an: _nan() if an else z.ei(),
     sp.LambertW: lambda z, an: _nan() if an else z.lambertw(),
+    sp.harmonic: lambda z, an: (z + 1).digamma() + acb(arb.const_euler()),
+    sp.erfinv: lambda z, an: _erfinv(z),
+    sp.expint: None,  # two arguments: handled with the special functions
 }
+del UNARY[sp.expint]
+
+
+def _erfinv(z: acb) -> acb:
+    if not is_real(z):
+        raise NoEnclosure("erfinv of a value that is not certainly real")
+    return acb(z.real.erfinv())
 
 
 def _constant(e: sp.Basic) -> Callable[[], acb] | None:
@@ -335,6 +345,16 @@ class Enclosure:
                     out = out.real_max(v, analytic=an) if is_max else out.real_min(v, analytic=an)
                 return out
             return extremum
+        if isinstance(e, sp.Heaviside) and len(e.args) == 2:  # Heaviside(x, H0): H0 is its value at 0
+            arg, at_zero = self._compile(e.args[0]), self._compile(e.args[1])
+
+            def heaviside(env: dict, an: bool, b: _Budget) -> acb:
+                b.spend()
+                z = arg(env, an, b)
+                if z.is_zero():
+                    return at_zero(env, an, b)
+                return _heaviside(z, an)
+            return heaviside
         if type(e) in UNARY or e.func in UNARY:
             fn = UNARY.get(type(e)) or UNARY[e.func]
             if len(e.args) != 1:
@@ -346,8 +366,11 @@ class Enclosure:
                 return fn(arg(env, an, b), an)
             return unary
         if isinstance(e, (sp.factorial, sp.binomial, sp.beta, sp.polygamma, sp.besselj, sp.bessely, sp.besseli,
-                          sp.besselk, sp.zeta, sp.uppergamma, sp.lowergamma, sp.RisingFactorial)):
+                          sp.besselk, sp.zeta, sp.uppergamma, sp.lowergamma, sp.RisingFactorial, sp.atan2,
+                          sp.polylog)):
             return self._compile_special(e)
+        if isinstance(e, sp.Piecewise):
+            return self._compile_piecewise(e)
         if isinstance(e, (sp.Sum, sp.Product)):
             return self._compile_sum(e)
         if isinstance(e, sp.Integral):
@@ -429,14 +452,73 @@ class Enclosure:
                 return v[1].gamma_lower(v[0])
             if kind is sp.RisingFactorial:
                 return v[0].rising(v[1])
+            if kind is sp.atan2:
+                if not (is_real(v[0]) and is_real(v[1])):
+                    raise NoEnclosure("atan2 of values that are not certainly real")
+                if v[0].is_zero() and v[1].is_zero():
+                    raise Undefined("atan2(0, 0)")
+                return acb(arb.atan2(v[0].real, v[1].real))
+            if kind is sp.polylog:
+                return v[1].polylog(v[0])
             raise NoEnclosure(str(kind))
         return special
+
+    def _compile_condition(self, c: sp.Basic) -> Callable[[dict, _Budget], bool]:
+        """A condition decided with certainty at the point, or NoEnclosure when the balls cannot tell."""
+        if c is sp.true or c is True:
+            return lambda env, b: True
+        if c is sp.false or c is False:
+            return lambda env, b: False
+        if isinstance(c, (sp.And, sp.Or)):
+            parts = [self._compile_condition(a) for a in c.args]
+            if isinstance(c, sp.And):
+                return lambda env, b: all(p(env, b) for p in parts)
+            return lambda env, b: any(p(env, b) for p in parts)
+        if isinstance(c, sp.Not):
+            inner = self._compile_condition(c.args[0])
+            return lambda env, b: not inner(env, b)
+        if isinstance(c, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan, sp.Eq, sp.Ne)):
+            diff = self._compile(c.lhs - c.rhs)
+            kind = type(c)
+
+            def rel(env: dict, b: _Budget) -> bool:
+                z = diff(env, False, b)
+                if not is_real(z):
+                    raise NoEnclosure("a condition on a value that is not certainly real")
+                x = z.real
+                if x.is_zero():
+                    sign = 0
+                elif x > 0:
+                    sign = 1
+                elif x < 0:
+                    sign = -1
+                else:
+                    raise NoEnclosure("a condition that the enclosure cannot decide")
+                return {sp.StrictLessThan: sign < 0, sp.LessThan: sign <= 0, sp.StrictGreaterThan: sign > 0,
+                        sp.GreaterThan: sign >= 0, sp.Eq: sign == 0, sp.Ne: sign != 0}[kind]
+            return rel
+        raise NoEnclosure(f"no rigorous decision of the condition {type(c).__name__}")
+
+    def _compile_piecewise(self, e: sp.Piecewise) -> _Fn:
+        branches = [(self._compile(expr), self._compile_condition(cond)) for expr, cond in e.args]
+
+        def piecewise(env: dict, an: bool, b: _Budget) -> acb:
+            if an:
+                return _nan()
+            b.spend(len(branches))
+            for value, cond in branches:
+                if cond(env, b):
+                    return value(env, an, b)
+            raise Undefined("no branch of the Piecewise applies")
+        return piecewise
 
     def _compile_sum(self, node: sp.Basic) -> _Fn:
         *inner_limits, last = node.limits
         if len(last) != 3:
             raise NoEnclosure("an indefinite sum has no value at a point")
         var, lo, hi = last
+        if lo.has(sp.oo, -sp.oo) or hi.has(sp.oo, -sp.oo):
+            raise NoEnclosure("an infinite sum or product (its tail cannot be bounded in general)")
         inner = type(node)(node.function, *inner_limits) if inner_limits else node.function
         body, low, high = self._compile(inner), self._compile(lo), self._compile(hi)
         is_sum = isinstance(node, sp.Sum)

@@ -359,8 +359,12 @@ def draw_points(domains: Sequence[Domain], rng: np.random.Generator, n_random: i
     return sorted(specials + randoms, key=_integer_size), False
 
 
-def _integer_size(point: dict) -> int:
-    return max((abs(v) for v in point.values() if isinstance(v, int)), default=0).bit_length()
+def _integer_size(point: dict) -> tuple[int, int]:
+    """Cheap points first: small integers (sums cost a term per unit), then short rationals, so that
+    a refutation is reported at the simplest refuting point drawn."""
+    ints = max((abs(v) for v in point.values() if isinstance(v, int)), default=0).bit_length()
+    bits = sum(Fraction(v).numerator.bit_length() + Fraction(v).denominator.bit_length() for v in point.values())
+    return ints, bits
 
 
 def _fmt_value(v: int | Fraction) -> str:
@@ -692,10 +696,11 @@ def _poly_sign(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome 
         return None
     dom = used[0]
     lo, hi = dom.low, dom.high
-    lo_open = getattr(dom, "_open_at_zero", False)
+    lo_open, hi_open = dom.open_low, dom.open_high
 
     def inside(v: Fraction) -> bool:
-        return (lo is None or v > lo or (v == lo and not lo_open)) and (hi is None or v <= hi)
+        return ((lo is None or v > lo or (v == lo and not lo_open))
+                and (hi is None or v < hi or (v == hi and not hi_open)))
 
     def value(v: Fraction) -> Fraction:
         return Fraction(str(poly.eval(sp.Rational(v.numerator, v.denominator))))
