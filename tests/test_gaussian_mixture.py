@@ -684,3 +684,21 @@ def test_init_params_random_from_data(cov_type):
     b = GaussianMixture(3, covariance_type=cov_type, init_params="random_from_data", random_state=2).fit(X)
     np.testing.assert_array_equal(a.means_, b.means_)
     assert np.all(np.isfinite(a.covariances_))
+
+
+def test_warm_start_on_other_data_equals_a_fresh_fit_from_the_same_parameters():
+    """A warm fit on other data (shifted, rescaled, at extreme scale) equals a fresh fit from the same parameters."""
+    X = three_blobs(seed=8)
+    kw = dict(n_components=3, tol=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gm = GaussianMixture(max_iter=30, warm_start=True, **kw).fit(X)
+        start = (gm.weights_.copy(), gm.means_.copy(), gm.precisions_.copy())
+        for other in (X * 1.5 + 4.0, X * 40.0 + 1e5, X * 1e140):
+            gm.set_params(max_iter=5).fit(other)
+            fresh = GaussianMixture(weights_init=start[0], means_init=start[1], precisions_init=start[2],
+                                    max_iter=5, **kw).fit(other)
+            np.testing.assert_allclose(gm.means_, fresh.means_, rtol=1e-12)
+            np.testing.assert_allclose(gm.covariances_, fresh.covariances_, rtol=1e-10)
+            assert np.all(np.isfinite(gm.covariances_))
+            start = (fresh.weights_, fresh.means_, fresh.precisions_)

@@ -183,6 +183,9 @@ class BaseMixture(EstimatorMixin, ABC):
     def _n_parameters(self) -> int:
         """Number of free parameters of the model (for BIC/AIC)."""
 
+    def _prepare_warm_start(self, X: np.ndarray) -> None:
+        """Refresh data-dependent caches before a warm-started fit on ``X`` (none by default)."""
+
     def _log_prior(self) -> float:
         """Log prior density of the current parameters (0 for maximum likelihood)."""
         return 0.0
@@ -276,7 +279,9 @@ class BaseMixture(EstimatorMixin, ABC):
             if verbose:
                 print(f"Initialization {init}")
                 t_init = t_iter = perf_counter()
-            if not warm:
+            if warm:
+                self._prepare_warm_start(X)
+            else:
                 with warnings.catch_warnings():
                     # A k-means initialisation warns when the data have fewer distinct points than
                     # components; EM handles that (such components keep a tiny weight), so the
