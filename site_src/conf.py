@@ -3,8 +3,8 @@
 tools/build_site.py copies this directory and the notebooks into a staging directory, generates the
 index, errata and coverage pages from the notebooks' check records, and runs Sphinx on it. Notebooks are
 rendered by myst-nb from their stored outputs (nothing is executed), with the sphinx-book-theme, and the
-math is typeset by the local copy of MathJax 2.7 that build_site.py puts in _static/mathjax (taken from
-the jupyter-server-mathjax package): nothing is fetched from the network, at build or at read time.
+math is typeset at build time into SVG by MathJax 4 run in Python (_ext/emlib_math.py, the quickjax
+package): nothing is fetched from the network, at build or at read time, and no page typesets in the browser.
 """
 
 import sys
@@ -18,7 +18,7 @@ copyright = "emlib contributors (MIT licence)"
 html_title = "emlib: derivations you can run"
 language = "en"
 
-extensions = ["myst_nb", "sphinx.ext.mathjax", "emlib_sphinx"]
+extensions = ["myst_nb", "emlib_math", "emlib_search", "emlib_sphinx"]
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md"]
 
@@ -40,29 +40,8 @@ nb_mime_priority_overrides = [
     ("html", "application/vnd.emlib.coverage+json", None),
 ]
 
-# --- math: MathJax 2.7 from _static/mathjax, typesetting only Sphinx's math elements, so that TeX
-# that escaped the markdown parser stays visible (and tests/test_site.py notices it)
-mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
-_MML_FONTS = ['[class="MJX-tex-oldstyle"]', '[class="MJX-tex-oldstyle-bold"]', '[class="MJX-tex-caligraphic"]',
-              '[class="MJX-tex-caligraphic-bold"]', '[mathvariant="double-struck"]', '[mathvariant="script"]',
-              '[mathvariant="fraktur"]', '[mathvariant="bold-script"]', '[mathvariant="bold-fraktur"]']
-mathjax2_config = {
-    "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": False,
-                "processEnvironments": True, "processRefs": False,
-                "ignoreClass": "tex2jax_ignore|mathjax_ignore|bd-container",
-                "processClass": "tex2jax_process|mathjax_process|math"},
-    "TeX": {"equationNumbers": {"autoNumber": "none"}},
-    # STIX-Web is the one web font jupyter-server-mathjax ships; the hidden MathML for screen readers
-    # names MathJax's TeX fonts, which it does not ship: point those at ordinary fonts
-    # typeset in larger chunks with short pauses (the defaults, 50 formulas and 100 ms, are slow on long pages)
-    "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None,
-                 "EqnChunk": 100, "EqnChunkFactor": 2, "EqnChunkDelay": 10},
-    "NativeMML": {"styles": {sel: {"font-family": "serif"} for sel in _MML_FONTS}},
-    "displayAlign": "center",
-    "messageStyle": "none",
-    "fast-preview": {"disabled": True},
-    "menuSettings": {"CHTMLpreview": False},
-}
+# --- math: typeset at build time into SVG by MathJax 4 (_ext/emlib_math.py); the pages load no math script
+html_math_renderer = "emlib_svg"
 
 # --- HTML
 html_theme = "sphinx_book_theme"

@@ -13,8 +13,9 @@ glossary. This script
 2. stages a copy of site_src/ with the notebooks (records shown as their printed lines only: the JSON
    is shown through the generated pages; a label ``(nbXX-cell-NN)=`` in front of each markdown cell),
    generated ``index.md``,
-   ``errata.md`` and ``coverage.md``, and MathJax 2.7 from the ``jupyter-server-mathjax`` package;
-3. runs Sphinx (warnings are errors) into ``site/``.
+   ``errata.md`` and ``coverage.md``;
+3. runs Sphinx (warnings are errors) into ``site/``; the math is typeset during the build, into SVG, by
+   MathJax 4 run in Python (site_src/_ext/emlib_math.py), so the pages load no math script.
 
 Nothing is fetched from the network at build or read time (tests/test_site.py checks both).
 (The module is not called ``site.py``: that name shadows Python's own ``site`` module.)
@@ -23,7 +24,6 @@ Nothing is fetched from the network at build or read time (tests/test_site.py ch
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import shutil
@@ -42,10 +42,13 @@ SITE_SRC = ROOT / "site_src"
 DEFAULT_OUT = ROOT / "site"
 MARKER = ".emlib-site"  # a build directory carries it, so a rebuild may safely empty that directory
 CATEGORIES = ("symbolic", "numeric", "finite-difference")
-MIME_CHECK = "application/vnd.emlib.check+json"
-MIME_SUMMARY = "application/vnd.emlib.summary+json"
-MIME_COVERAGE = "application/vnd.emlib.coverage+json"
-RECORD_MIMES = (MIME_CHECK, MIME_SUMMARY, MIME_COVERAGE)
+# the record schema (MIME types, reading a stored output) is emlib.derivation.records, shared with the
+# hygiene test and tools/mutation.py
+from emlib.derivation.records import CHECK_MIME as MIME_CHECK  # noqa: E402
+from emlib.derivation.records import COVERAGE_MIME as MIME_COVERAGE  # noqa: E402
+from emlib.derivation.records import RECORD_MIMES  # noqa: E402
+from emlib.derivation.records import SUMMARY_MIME as MIME_SUMMARY  # noqa: E402
+from emlib.derivation.records import record_data as _record_data  # noqa: E402
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 NOTEBOOK_NUMBER = re.compile(r"^(\d\d)_")
@@ -70,12 +73,19 @@ class CheckRecord:
     correct_latex: str = ""
     where: str = ""
     severity: str = ""
+    why: str = ""  # why the severity (an optional field of the record)
     cell: int = -1  # position in the notebook of the code cell that holds the record
     explanation: int = -1  # position of the nearest non-empty markdown cell above it
+    anchor: str = ""  # the stable anchor of its code cell, from the notebook and the label (check_anchor)
+
+    @property
+    def explanation_anchor(self) -> str:
+        return self.anchor + "-explained"
 
     @classmethod
     def from_json(cls, data: dict, cell: int, explanation: int) -> "CheckRecord":
-        known = {k: data.get(k) for k in cls.__dataclass_fields__ if k not in ("cell", "explanation") and k in data}
+        known = {k: data.get(k) for k in cls.__dataclass_fields__
+                 if k not in ("cell", "explanation", "anchor") and k in data}
         known["sources"] = tuple(str(s) for s in (known.get("sources") or ()))
         for k, v in list(known.items()):
             if k != "sources":
@@ -93,6 +103,7 @@ class NotebookInfo:
     coverage: list[tuple[str, str, str]]  # (item, where, how)
     n_figures: int
     headings: list[tuple[int, str, int]] = field(default_factory=list)  # (level, text, cell)
+    figure_cells: list[tuple[int, str]] = field(default_factory=list)  # (cell, first line of its source)
 
     @property
     def docname(self) -> str:
@@ -117,13 +128,6 @@ class NotebookInfo:
     @property
     def refuted(self) -> list[CheckRecord]:
         return [c for c in self.checks if c.status == "refuted"]
-
-
-def _record_data(output: dict, mime: str) -> dict | None:
-    data = output.get("data", {}).get(mime)
-    if data is None:
-        return None
-    return json.loads(data) if isinstance(data, str) else dict(data)
 
 
 def is_record_output(output: dict) -> bool:
@@ -171,6 +175,7 @@ def analyse(path: Path) -> NotebookInfo:
     coverage: list[tuple[str, str, str]] = []
     found_headings: list[tuple[int, str, int]] = []
     n_figures = 0
+    figure_cells: list[tuple[int, str]] = []
     explanation = -1
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
@@ -187,9 +192,14 @@ def analyse(path: Path) -> NotebookInfo:
                 summaries.append(data)
             if (data := _record_data(output, MIME_COVERAGE)) is not None:
                 coverage += [(str(r.get("item", "")), str(r.get("where", "")), str(r.get("how", ""))) for r in data.get("rows", [])]
-            if not is_record_output(output):
-                n_figures += any(k in output.get("data", {}) for k in ("image/png", "image/jpeg"))
-    return NotebookInfo(path, title, intro, checks, summaries, coverage, n_figures, found_headings)
+            if not is_record_output(output) and any(k in output.get("data", {}) for k in ("image/png", "image/jpeg")):
+                n_figures += 1
+                if not figure_cells or figure_cells[-1][0] != index:
+                    figure_cells.append((index, first_line(cell.source)))
+    seen: set[str] = set()
+    for rec in checks:
+        rec.anchor = check_anchor(path.stem, rec.label, seen)
+    return NotebookInfo(path, title, intro, checks, summaries, coverage, n_figures, found_headings, figure_cells)
 
 
 # ---------------------------------------------------------------------------------------------- staging
@@ -198,6 +208,24 @@ def cell_label(docname: str, index: int) -> str:
     m = NOTEBOOK_NUMBER.match(docname)
     stem = m[1] if m else re.sub(r"[^a-z0-9]+", "-", docname.lower()).strip("-")
     return f"nb{stem}-cell-{index:02d}"
+
+
+def slug(text: str, limit: int = 60) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+
+
+def check_anchor(docname: str, label: str, seen: set[str]) -> str:
+    """The anchor of a check's cell, made from the notebook's number and the check's label (not from the
+    cell's position, so links to it survive cells moving); the second check of the same label gets ``-2``."""
+    m = NOTEBOOK_NUMBER.match(docname)
+    stem = m[1] if m else slug(docname)
+    base = f"nb{stem}-check-{slug(label) or 'unnamed'}"
+    anchor, n = base, 1
+    while anchor in seen:
+        n += 1
+        anchor = f"{base}-{n}"
+    seen.add(anchor)
+    return anchor
 
 
 def shown_outputs(outputs: list) -> list:
@@ -228,14 +256,53 @@ def shown_outputs(outputs: list) -> list:
     return shown
 
 
-def staged_notebook(path: Path) -> nbformat.NotebookNode:
-    """The notebook as the site renders it: check records as text, a label in front of each markdown cell."""
+def first_line(source: str) -> str:
+    return next((line.strip() for line in source.splitlines() if line.strip()), "")
+
+
+#: Caption and alt text of each figure: site_src/figures.json, keyed by notebook and the first line of the
+#: code cell that draws the figure (cells move; their first lines rarely change).
+FIGURES = SITE_SRC / "figures.json"
+
+
+def figure_texts(path: Path = FIGURES) -> dict[tuple[str, str], dict]:
+    """(notebook, first line of the cell) -> {"caption", "alt", "wide"?}."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {(f["notebook"], f["cell_starts"].strip()): f for f in data.get("figures", [])}
+
+
+def figure_metadata(docname: str, index: int, figure: dict) -> dict:
+    """myst-nb's cell metadata for a figure: a caption, an anchor and alt text; a wide one at full size."""
+    wide = ["emlib-wide-figure"] if figure.get("wide") else []
+    stem = cell_label(docname, index).rsplit("-cell-", 1)[0]
+    return {"figure": {"caption": figure["caption"], "name": f"{stem}-figure-{slug(figure['caption'], 40)}",
+                       "classes": " ".join(["emlib-figure", *wide])},
+            "image": {"alt": " ".join(figure["alt"].split()), **({"classes": "emlib-full-size"} if wide else {})}}
+
+
+def staged_notebook(path: Path, checks: list[CheckRecord] = (), figures: dict | None = None) -> nbformat.NotebookNode:
+    """The notebook as the site renders it: check records as text, labels in front of each markdown cell.
+
+    Every markdown cell gets its position label (``nbXX-cell-NN``) and, when it explains checks, their
+    ``...-explained`` labels; every code cell that runs checks lists their anchors in its metadata
+    (``emlib_anchors``, which site_src/_ext/emlib_sphinx.py turns into anchors and labels).
+    """
     nb = nbformat.read(path, as_version=4)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown" and cell.source.strip():
-            cell.source = f"({cell_label(path.stem, index)})=\n{cell.source}"
+            labels = [cell_label(path.stem, index)]
+            labels += list(dict.fromkeys(c.explanation_anchor for c in checks if c.explanation == index))
+            cell.source = "".join(f"({label})=\n" for label in labels) + cell.source
         elif cell.cell_type == "code":
             cell.outputs = shown_outputs(cell.outputs)
+            anchors = [c.anchor for c in checks if c.cell == index]
+            if anchors:
+                cell.metadata["emlib_anchors"] = anchors
+            figure = (figures or {}).get((path.stem, first_line(cell.source)))
+            if figure and any("image/png" in o.get("data", {}) for o in cell.outputs):
+                cell.metadata["mystnb"] = figure_metadata(path.stem, index, figure)
     return nb
 
 
@@ -288,10 +355,11 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "[glossary](glossary.md) explains the notation, the [errata](errata.md) list every printed result of",
         "the notes that a check refutes, the [coverage](coverage.md) page says which notebook checks each",
         "outline item of the notes, and the [outline items](items.md) page lists, for each item, its checks and",
-        "what the notes print where a check refutes it."
-        + (" The [mutation analysis](mutation.md) shows which checks and tests catch deliberate slips in emlib."
-           if MUTATION_REPORT.exists() else ""),
+        "what the notes print where a check refutes it. For maintainers: [how a derivation is checked](checker.md),",
+        "the [guarantees](guarantees.md) of the library, its [performance](performance.md) and the",
+        "[mutation analysis](mutation.md), which shows which checks and tests catch deliberate slips in emlib.",
         "",
+        *notes_intro(NotesOutline.load()),
         f"{plural(len(infos), 'notebook')}, {plural(total, 'check')} ("
         + ", ".join(f"{counts.get(c, 0)} {c}" for c in CATEGORIES)
         + f"), {plural(len(items), 'outline item')} covered, "
@@ -328,7 +396,14 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "coverage",
         "items",
         "glossary",
-        *(["mutation"] if MUTATION_REPORT.exists() else []),
+        "```",
+        "",
+        "```{toctree}",
+        ":hidden:",
+        ":maxdepth: 1",
+        ":caption: For maintainers",
+        "",
+        *MAINTAINER_PAGES,
         "```",
         "",
     ]
@@ -401,47 +476,161 @@ def ordered_errata(errata: list[Erratum]) -> list[tuple[str, str, list[Erratum]]
     return out
 
 
-def errata_md(infos: list[NotebookInfo], errata: list[Erratum]) -> str:
+# ---------------------------------------------------------------------------------------------- the notes
+#: The five study documents ("the notes") and the titles of their outline items: site_src/notes_outline.json,
+#: taken from the headings of the outline of the notes (shared/source-notes/OUTLINE.md).
+NOTES_OUTLINE = SITE_SRC / "notes_outline.json"
+
+
+@dataclass(frozen=True)
+class NotesOutline:
+    documents: dict[str, dict]  # "003" -> {"id", "title", "about"}
+    items: dict[str, dict]  # "003-12" -> {"id", "type", "title", "part"?}
+
+    @classmethod
+    def load(cls, path: Path = NOTES_OUTLINE) -> "NotesOutline":
+        if not path.is_file():
+            return cls({}, {})
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls({d["id"]: d for d in data.get("documents", [])}, {i["id"]: i for i in data.get("items", [])})
+
+    def document(self, doc: str) -> str:
+        """'003' -> 'document 003, “Expectation Maximization” (English, typed)', as markdown."""
+        d = self.documents.get(doc)
+        if d is None:
+            return f"document {esc(doc)}" if doc else "not tied to an outline item"
+        return f"document {esc(doc)}, “{esc(d['title'])}” ({esc(d['about'])})"
+
+    def item_title(self, item: str) -> str:
+        """The item's title from the outline, as markdown with its math ('' when the outline lacks it)."""
+        it = self.items.get(item)
+        if it is None:
+            return ""
+        title = md_with_math(it["title"])
+        return f"{title} ({esc(it['part'])})" if it.get("part") else title
+
+
+def outline_from_markdown(text: str) -> dict:
+    """The documents and item titles of the outline of the notes (shared/source-notes/OUTLINE.md), in the form
+    of site_src/notes_outline.json, which was written from it (tests/test_site.py keeps the two in step)."""
+    documents, items, part = [], [], ""
+    for line in text.splitlines():
+        if m := re.match(r"^## (\d{3})_[0-9a-f]+\.txt — (.*)$", line):
+            mm = re.match(r'^"?(.*?)"?\s*\(([^()]*)\)$', m[2].strip())
+            documents.append({"id": m[1], "title": (mm[1] if mm else m[2]).strip(), "about": mm[2] if mm else ""})
+            part = ""
+        elif m := re.match(r"^### (.*)$", line):
+            part = m[1].strip()
+        elif m := re.match(r"^\*\*(\d{3}-\d{2}) \[([^\]]+)\] (.*?)\*\*", line):
+            items.append({"id": m[1], "type": m[2], "title": m[3].strip().rstrip(".").strip(), **({"part": part} if part else {})})
+    return {"documents": documents, "items": items}
+
+
+def md_with_math(text: str) -> str:
+    """Text with ``$...$`` math: the text between the formulas escaped for MyST, the formulas kept."""
+    def text_piece(piece: str) -> str:  # esc() trims; the spaces next to a formula stay
+        return (" " if piece[:1].isspace() else "") + esc(piece) + (" " if piece[-1:].isspace() and piece.strip() else "")
+
+    pieces = re.split(r"(\$[^$]+\$)", text)
+    return "".join(piece if piece.startswith("$") and piece.endswith("$") and len(piece) > 1 else text_piece(piece)
+                   for piece in pieces).strip()
+
+
+def notes_intro(outline: NotesOutline) -> list[str]:
+    """What "the notes" are: the five study documents, with their titles and languages."""
+    if not outline.documents:
+        return []
+    out = ["“The notes” are the five study documents these notebooks re-derive; their outline numbers each",
+           "topic, definition, derivation and exercise `<document>-<item>` (`003-12` is item 12 of document 003):", ""]
+    out += [f"* **{esc(d['id'])}**: “{esc(d['title'])}” ({esc(d['about'])})" for d in outline.documents.values()]
+    return out + [""]
+
+
+def erratum_anchor(e: "Erratum", seen: set[str]) -> str:
+    """A stable anchor for an erratum: its outline items and its check's label, not its place in the list."""
+    rec = e.first
+    base = "erratum-" + (slug("-".join(rec.sources), 30) + "-" if rec.sources else "") + (slug(_short_label(rec)) or "entry")
+    anchor, n = base, 1
+    while anchor in seen:
+        n += 1
+        anchor = f"{base}-{n}"
+    seen.add(anchor)
+    return anchor
+
+
+def _short_label(rec: CheckRecord) -> str:
+    label = rec.label
+    if rec.sources and label.startswith(rec.sources[0] + " "):
+        label = label[len(rec.sources[0]) + 1:]  # labels often begin with their outline id
+    return label
+
+
+def _severity_line(rec: CheckRecord) -> str:
+    if not rec.severity:
+        return ""
+    meaning = {"error": "the printed result is wrong", "slip": "an intermediate line is wrong, the final result stands"}
+    line = f"**{esc(rec.severity)}**" + (f": {meaning[rec.severity]}" if rec.severity in meaning else "")
+    return line + (f". Why: {esc(rec.why)}" if rec.why else "")
+
+
+def errata_md(infos: list[NotebookInfo], errata: list[Erratum], outline: NotesOutline | None = None) -> str:
+    outline = outline if outline is not None else NotesOutline.load()
     n_checks = sum(len(e.checks) for e in errata)
     out = [
         "# Errata: where the notes go wrong",
         "",
+        *notes_intro(outline),
         f"{plural(len(errata), 'result')} printed in the notes {'is' if len(errata) == 1 else 'are'} refuted by "
-        f"{plural(n_checks, 'check')} (a result that several checks refute is listed once). The entries are",
-        "grouped by the document of the notes they come from; each gives the printed result, the correct one",
-        "and the evidence, and links to the notebook cell that explains it and to the cell that runs the check.",
-        "The list is generated from the check records stored in the notebooks.",
+        f"{plural(n_checks, 'check')} (a result that several checks refute is listed once). The table says",
+        "where each one is; below it, grouped by document and severity, each entry gives the printed result,",
+        "the correct one and the evidence, and links to the notebook cell that explains it and to the cell that",
+        "runs the check. Severity follows the notebooks' rule: an *error* changes a result the notes state, a",
+        "*slip* is a wrong intermediate line whose final result stands. The list is generated from the check",
+        "records stored in the notebooks.",
         "",
     ]
     if not errata:
         out.append("No check refutes a printed result.")
-    numbers: dict[int, int] = {}  # id(erratum) -> its number on the page
     ordered = ordered_errata(errata)
-    any_severity = any(severity for _, severity, _ in ordered)
+    anchors: dict[int, str] = {}  # id(erratum) -> its anchor
+    seen: set[str] = set()
+    for _, _, entries in ordered:
+        for e in entries:
+            anchors[id(e)] = erratum_anchor(e, seen)
+    if errata:
+        out += ["(errata-summary)=", "## Summary", "",
+                "| document | item | severity | what the check refutes |", "|---|---|---|---|"]
+        for doc, severity, entries in ordered:
+            for e in entries:
+                rec = e.first
+                items = ", ".join(rec.sources)
+                title = " · ".join(t for t in (outline.item_title(i) for i in rec.sources) if t)
+                item = f"{{ref}}`{esc_ref(items or 'entry')} <{anchors[id(e)]}>`" + (f" {title}" if title else "")
+                out.append(f"| {esc(doc) or '—'} | {item} | {esc(severity) or '—'} | {esc(_short_label(rec))} |")
+        out.append("")
     current_doc = None
     for doc, severity, entries in ordered:
         if doc != current_doc:
             current_doc = doc
-            out += [f"(errata-doc-{doc or 'none'})=", f"## {'Notes document ' + doc if doc else 'Not tied to an outline item'}", ""]
-        if any_severity:
-            out += [f"### {severity_title(severity)}", ""]
+            heading = outline.document(doc) if doc else "Not tied to an outline item"
+            out += [f"(errata-doc-{doc or 'none'})=", f"## {heading[0].upper() + heading[1:]}", ""]
+        out += [f"### {severity_title(severity)}", ""]
         for e in entries:
-            number = numbers[id(e)] = len(numbers) + 1
             rec = e.first
             ids = ", ".join(rec.sources)
-            level = "####" if any_severity else "###"
-            label = rec.label
-            if ids and label.startswith(rec.sources[0] + " "):
-                label = label[len(rec.sources[0]) + 1:]  # labels often begin with their outline id
-            out += [f"(erratum-{number})=", f"{level} {esc(ids) + ' · ' if ids else ''}{esc(label)}", ""]
+            titles = " · ".join(t for t in (outline.item_title(i) for i in rec.sources) if t)
+            heading = " · ".join(x for x in (esc(ids), titles) if x) or esc(_short_label(rec))
+            out += [f"({anchors[id(e)]})=", f"#### {heading}", ""]
             if rec.sources:
                 out += ["Outline " + ("items " if len(rec.sources) > 1 else "item ")
-                        + ", ".join(item_ref(i) for i in rec.sources), ""]
+                        + ", ".join(item_ref(i) for i in rec.sources) + f"; the check: {esc(_short_label(rec))}", ""]
             out.append(":::{container} emlib-erratum")
             if rec.printed or rec.printed_latex:
                 out += ["The notes print", f":  {math_or_text(rec.printed_latex, rec.printed)}", ""]
             if rec.correct or rec.correct_latex:
                 out += ["Correct", f":  {math_or_text(rec.correct_latex, rec.correct)}", ""]
+            if rec.severity:
+                out += ["Severity", f":  {_severity_line(rec)}", ""]
             out += ["Refuted by", f":  {esc(rec.route)}{': ' + esc(rec.detail) if rec.detail else ''}", ""]
             if rec.where:
                 out += ["Where", f":  {esc(rec.where)}", ""]
@@ -449,8 +638,8 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum]) -> str:
             for info, r in e.checks:
                 links = []
                 if r.explanation >= 0:
-                    links.append(f"{{ref}}`explanation <{cell_label(info.docname, r.explanation)}>`")
-                links.append(f"{{ref}}`the check <{cell_label(info.docname, r.cell)}>`")
+                    links.append(f"{{ref}}`explanation <{r.explanation_anchor}>`")
+                links.append(f"{{ref}}`the check <{r.anchor}>`")
                 section = f", in “{esc(r.section)}”" if r.section else ""
                 places.append(f"{{doc}}`{info.docname}`{section}: " + " and ".join(links))
             label = f"Checked in {len(places)} places" if len(places) > 1 else "Checked in"
@@ -460,9 +649,9 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum]) -> str:
         out += ["## By notebook", ""]
         for info in refuting:
             mine = [e for _, _, entries in ordered for e in entries if any(i is info for i, _ in e.checks)]
-            links = ", ".join(f"{{ref}}`{esc_ref(', '.join(e.first.sources) or e.first.label)} <erratum-{numbers[id(e)]}>`"
+            links = ", ".join(f"{{ref}}`{esc_ref(', '.join(e.first.sources) or e.first.label)} <{anchors[id(e)]}>`"
                               for e in mine)
-            out += [f"(errata-{info.docname})=", f"### {esc(info.title)}", "",
+            out += [f"(errata-{info.docname})=", f"### {md_with_math(info.title)}", "",
                     f"{plural(len(info.refuted), 'refuted check')}, {plural(len(mine), 'erratum', 'errata')}: {links}", ""]
     return "\n".join(out)
 
@@ -480,8 +669,10 @@ def item_ref(item: str) -> str:
     return f"{{ref}}`{esc_ref(item)} <item-{item}>`"
 
 
-def items_md(infos: list[NotebookInfo]) -> str:
-    """One entry per outline item: every check that names it, where it runs, and what the notes print."""
+def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None) -> str:
+    """One entry per outline item: its title, its coverage, every check that names it, where it runs, and
+    what the notes print where a check refutes it."""
+    outline = outline if outline is not None else NotesOutline.load()
     checks: dict[str, list[tuple[NotebookInfo, CheckRecord]]] = {}
     prose: dict[str, list[tuple[NotebookInfo, str, str]]] = {}
     for info in infos:
@@ -495,28 +686,50 @@ def items_md(infos: list[NotebookInfo]) -> str:
     out = [
         "# Outline items",
         "",
-        "The notes' items are numbered `<document>-<item>` as in the outline of the notes: `003-14` is item 14 of",
-        "notes document 003. Each entry lists the checks that name the item (with their verdict and a link to",
-        "the cell that runs them) and, where a check refutes what the notes print, the printed and the correct",
-        "result. Generated from the check records stored in the notebooks.",
+        *notes_intro(outline),
+        "Each entry below gives the item's title in the outline, how many checks name it and in which",
+        "notebooks, then every check (its verdict and a link to the cell that runs it) and, where a check refutes",
+        "what the notes print, the printed and the correct result. Generated from the check records stored in",
+        "the notebooks.",
         "",
     ]
+    current_doc = None
     for item in items:
-        out += [f"(item-{item})=", f"## {esc(item)}", ""]
-        for info, rec in checks.get(item, []):
+        doc = item.split("-")[0] if "-" in item else ""
+        if doc != current_doc:
+            current_doc = doc
+            heading = outline.document(doc) if doc else "Other"
+            out += [f"(items-doc-{doc or 'none'})=", f"## {heading[0].upper() + heading[1:]}", ""]
+        title = outline.item_title(item)
+        out += [f"(item-{item})=", f"### {esc(item)}{' · ' + title if title else ''}", ""]
+        mine = checks.get(item, [])
+        kind = outline.items.get(item, {}).get("type", "")
+        books = sorted({info.docname for info, _ in mine} | {info.docname for info, _, _ in prose.get(item, [])})
+        refuted = sum(rec.status == "refuted" for _, rec in mine)
+        coverage = (f"{'*' + esc(kind) + '*. ' if kind else ''}{plural(len(mine), 'check')}"
+                    + (f" ({refuted} refuting what the notes print)" if refuted else "")
+                    + (" in " + ", ".join(f"{{doc}}`{b}`" for b in books) if books else "") + ".")
+        out += [coverage, ""]
+        for info, rec in mine:
             verdict = {"refuted": "refutes what the notes print", "failed": "FAILED"}.get(rec.status, "holds")
             section = f" ({esc(rec.section)})" if rec.section else ""
-            out.append(f"* {{doc}}`{info.docname}`{section}: {esc(rec.label)}: {verdict}, "
-                       f"{{ref}}`{esc_ref(rec.route)} <{cell_label(info.docname, rec.cell)}>`")
+            out.append(f"* {notebook_link(info)}{section}: {esc(rec.label)}: {verdict}, "
+                       f"{{ref}}`{esc_ref(rec.route)} <{rec.anchor}>`")
             if rec.status == "refuted":
                 if rec.printed or rec.printed_latex:
                     out.append(f"  * the notes print {math_or_text(rec.printed_latex, rec.printed)}")
                 if rec.correct or rec.correct_latex:
                     out.append(f"  * correct: {math_or_text(rec.correct_latex, rec.correct)}")
         for info, where, how in prose.get(item, []):
-            out.append(f"* {{doc}}`{info.docname}` ({esc(where)}): {esc(how)}")
+            out.append(f"* {notebook_link(info)} ({esc(where)}): {esc(how)}")
         out.append("")
     return "\n".join(out)
+
+
+def notebook_link(info: NotebookInfo) -> str:
+    """A short link to a notebook: "notebook 03" (its title for a notebook without a number)."""
+    m = NOTEBOOK_NUMBER.match(info.docname)
+    return f"{{doc}}`notebook {m[1]} <{info.docname}>`" if m else f"{{doc}}`{info.docname}`"
 
 
 def coverage_md(infos: list[NotebookInfo]) -> str:
@@ -541,16 +754,10 @@ def coverage_md(infos: list[NotebookInfo]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- build
-def mathjax_source() -> Path:
-    spec = importlib.util.find_spec("jupyter_server_mathjax")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the package jupyter-server-mathjax is missing (it ships MathJax): run `make env`")
-    static = Path(list(spec.submodule_search_locations)[0]) / "static"
-    if not (static / "MathJax.js").is_file():
-        raise RuntimeError(f"no MathJax.js in {static}")
-    return static
-
-
+#: Pages for maintainers, written in site_src/ (moved there from the README); the last two are developer
+#: pages, left out of the search (their metadata says ``nosearch``; tests/test_site.py checks it).
+MAINTAINER_PAGES = ("checker", "guarantees", "performance", "mutation")
+DEVELOPER_PAGES = ("performance", "mutation")
 #: The report of the last full mutation run (tools/mutation.py), published as the site's kill matrix.
 MUTATION_REPORT = Path(__file__).resolve().parent / "mutation_report.md"
 
@@ -564,18 +771,32 @@ def prepare_out(out: Path) -> None:
 
 
 def stage(stage_dir: Path, infos: list[NotebookInfo]) -> None:
-    """Write the Sphinx source tree: site_src/, the notebooks, the generated pages, MathJax."""
+    """Write the Sphinx source tree: site_src/, the notebooks, the generated pages."""
     shutil.copytree(SITE_SRC, stage_dir, ignore=shutil.ignore_patterns("__pycache__", "_build"))
-    shutil.copytree(mathjax_source(), stage_dir / "_static" / "mathjax")
+    figures = figure_texts()
     for info in infos:
-        nbformat.write(staged_notebook(info.path), stage_dir / info.path.name)
+        nbformat.write(staged_notebook(info.path, info.checks, figures), stage_dir / info.path.name)
     errata = collect_errata(infos)
     (stage_dir / "index.md").write_text(index_md(infos, errata), encoding="utf-8")
     (stage_dir / "errata.md").write_text(errata_md(infos, errata), encoding="utf-8")
     (stage_dir / "coverage.md").write_text(coverage_md(infos), encoding="utf-8")
     (stage_dir / "items.md").write_text(items_md(infos), encoding="utf-8")
-    if MUTATION_REPORT.exists():  # the kill matrix of the last full `make mutation` run
-        (stage_dir / "mutation.md").write_text(MUTATION_REPORT.read_text(encoding="utf-8"), encoding="utf-8")
+    if MUTATION_REPORT.exists():  # the kill matrix of the last full `make mutation` run, after the page's text
+        intro = (SITE_SRC / "mutation.md").read_text(encoding="utf-8")
+        (stage_dir / "mutation.md").write_text(intro.rstrip() + "\n\n" + demoted(MUTATION_REPORT.read_text(encoding="utf-8")),
+                                               encoding="utf-8")
+
+
+def demoted(markdown: str) -> str:
+    """``markdown`` with every ATX heading one level lower (outside code fences): a page appended to another."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if FENCE_RE.match(line):
+            fenced = not fenced
+        elif not fenced and HEADING_RE.match(line) and not line.startswith("######"):
+            line = "#" + line
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def run_sphinx(src: Path, out: Path, doctrees: Path, quiet: bool = True) -> None:

@@ -2,7 +2,9 @@
 
 * Every code cell of notebook XX gets the anchor and label ``nbXX-cell-NN`` (NN its position in the
   notebook), as the markdown cells do through the ``(nbXX-cell-NN)=`` labels that tools/build_site.py
-  puts in front of them, so the errata can link to the explanation and to the check.
+  puts in front of them; a code cell that runs checks also gets the stable anchors that build_site.py
+  made from the checks' labels (``nbXX-check-<label>``, in the cell's metadata ``emlib_anchors``), which
+  the errata and the items pages link to, so that their links survive cells moving.
 * "notebook 03", "notebooks 03 and 04" in the prose of a page become links to those notebooks.
 * The first mention of a glossary term in a page's prose links to the glossary (``NOTATION`` below lists
   the words it looks for), and every notebook page opens with a box "Notation on this page" that links
@@ -124,10 +126,12 @@ class CellAnchors(SphinxTransform):
         docname = self.env.docname
         for node in self.document.findall(nodes.container):
             if node.get("nb_element") == "cell_code" and "cell_index" in node:
-                label = cell_label(docname, node["cell_index"])
-                node["ids"].append(label)
-                std.anonlabels[label] = (docname, label)
-                std.labels[label] = (docname, label, f"code cell {node['cell_index']}")
+                # its position label, and the stable anchors of the checks it runs (from their labels)
+                stable = (node.get("cell_metadata") or {}).get("emlib_anchors", [])
+                for label in [cell_label(docname, node["cell_index"]), *stable]:
+                    node["ids"].append(label)
+                    std.anonlabels[label] = (docname, label)
+                    std.labels[label] = (docname, label, f"code cell {node['cell_index']}")
 
 
 class NotebookLinks(SphinxTransform):
@@ -223,15 +227,7 @@ class GlossaryLinks(SphinxTransform):
         section.insert(title_index + 1, box)
 
 
-def _math_on_search_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Load MathJax on the search page too: the text around a search hit holds math (site_src/_static/emlib.js
-    typesets it)."""
-    if pagename == "search":
-        context["has_maths_elements"] = True
-
-
 def setup(app: Sphinx) -> dict:
-    app.connect("html-page-context", _math_on_search_page, priority=400)  # before sphinx.ext.mathjax looks
     app.add_transform(CellAnchors)
     app.add_transform(NotebookLinks)
     app.add_transform(GlossaryLinks)

@@ -73,33 +73,24 @@
   window.addEventListener("hashchange", unfoldTarget);
 })();
 
-// emlib site: the text around each search hit is taken from the page's source, so its math arrives as TeX
-// between \( and \): typeset it as the hits appear (a formula cut off at the end of the excerpt is dropped).
+// emlib site: the text around each search hit. Sphinx's search page fetches each hit's page to cut the text
+// around the search words out of it, which a browser refuses for a site opened from file://. The build writes
+// the text of every searchable page into _static/emlib_search_text.js (loaded by the search page only, its
+// formulas in plain characters); Sphinx's fetch of a page is answered from it, from file:// and http alike.
 (function () {
   "use strict";
-  function dropCutFormula(p) {
-    var text = p.textContent, open = text.lastIndexOf("\\("), close = text.lastIndexOf("\\)");
-    if (open < 0 || close > open) { return; }
-    var walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT), nodes = [], node;
-    while ((node = walker.nextNode())) { nodes.push(node); }
-    var seen = 0, cut = false;
-    nodes.forEach(function (n) {
-      var start = seen;
-      seen += n.data.length;
-      if (cut) { n.data = ""; return; }
-      if (open >= start && open < seen) { n.data = n.data.slice(0, open - start) + "..."; cut = true; }
-    });
-  }
-  document.addEventListener("DOMContentLoaded", function () {
-    var results = document.getElementById("search-results");
-    if (!results || !window.MutationObserver) { return; }
-    var pending = false;
-    new MutationObserver(function () {
-      var fresh = results.querySelectorAll("p.context:not(.tex2jax_process)");
-      if (!fresh.length || pending || !window.MathJax || !MathJax.Hub) { return; }
-      pending = true;
-      Array.prototype.forEach.call(fresh, function (p) { dropCutFormula(p); p.classList.add("tex2jax_process"); });
-      setTimeout(function () { pending = false; MathJax.Hub.Queue(["Typeset", MathJax.Hub, results]); }, 50);
-    }).observe(results, {childList: true, subtree: true});
-  });
+  if (!window.fetch || !window.Response || !document.querySelector('script[src*="emlib_search_text.js"]')) { return; }
+  var realFetch = window.fetch.bind(window);
+  window.fetch = function (resource, options) {
+    var texts = window.EMLIB_SEARCH_TEXT || {};  // (its script comes after this one)
+    var root = document.documentElement.dataset.content_root || "";
+    var url = typeof resource === "string" ? resource : "";
+    if (url.indexOf(root) === 0 && /\.html$/.test(url)) {
+      var docname = decodeURIComponent(url.slice(root.length, -".html".length));
+      if (Object.prototype.hasOwnProperty.call(texts, docname)) {
+        return Promise.resolve(new Response(texts[docname], {status: 200, headers: {"Content-Type": "text/html"}}));
+      }
+    }
+    return realFetch(resource, options);
+  };
 })();
