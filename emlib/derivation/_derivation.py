@@ -16,6 +16,7 @@ from ._compare import (DIGITS, RANDOM_POINTS, Outcome, check_sign, compare, reso
                        to_sympy)
 from ._domains import Domain, normalise_domains
 from ._evaluate import Evaluator
+from .errata import erratum as lookup_erratum
 from .errors import ExpectedFalseError, NotACertificateError, StepError, UndecidedError
 from .records import CHECK_MIME, COVERAGE_MIME, SEVERITIES, SUMMARY_MIME, Check, log_record
 
@@ -119,9 +120,9 @@ class Derivation:
         self.citations.append((_sources(source), self._section, str(how)))
 
     @contextmanager
-    def expect_false(self, source: str | Sequence[str] | None = None, printed: str = "", correct: str = "", *,
-                     printed_latex: str = "", correct_latex: str = "", where: str = "",
-                     severity: str = "") -> Iterator[None]:
+    def expect_false(self, erratum: str | None = None, *, source: str | Sequence[str] | None = None,
+                     printed: str = "", correct: str = "", printed_latex: str = "", correct_latex: str = "",
+                     where: str = "", severity: str = "") -> Iterator[None]:
         """Wrap exactly one check that must fail: it records a printed result that the check refutes.
 
         The refutation is recorded only on definitive evidence: an exact nonzero residual, or a
@@ -132,8 +133,13 @@ class Derivation:
 
         Parameters
         ----------
+        erratum : str, optional
+            The id of an entry of the errata catalogue (``notes/errata.json``, see
+            :mod:`emlib.derivation.errata`), e.g. ``"002-06e"``: the entry gives the outline items,
+            ``printed``, ``correct``, their LaTeX, ``where``, ``severity`` and why that severity, so none
+            of the keywords below may be given with it. The notebooks use this form.
         source : str, optional
-            Outline id(s) of the printed result.
+            Outline id(s) of the printed result (keyword form, without a catalogue entry).
         printed, correct : str
             The printed claim and the correct result, in plain text (compared by nbval).
         printed_latex, correct_latex : str, optional
@@ -144,13 +150,24 @@ class Derivation:
             ``"error"``: the printed result is wrong; ``"slip"``: a wrong intermediate line whose final
             result stands. Used to group the errata.
         """
+        if erratum is not None:
+            given = [k for k, v in (("source", source), ("printed", printed), ("correct", correct),
+                                    ("printed_latex", printed_latex), ("correct_latex", correct_latex),
+                                    ("where", where), ("severity", severity)) if v]
+            if given:
+                raise TypeError(f"expect_false({erratum!r}) takes its fields from the errata catalogue; "
+                                f"do not also give {', '.join(given)}")
+            entry = lookup_erratum(erratum)
+            source, printed, correct, severity = list(entry.items), entry.printed, entry.correct, entry.severity
+            printed_latex, correct_latex, where = entry.printed_latex, entry.correct_latex, entry.where
         if severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {sorted(SEVERITIES)}, got {severity!r}")
         if self._expect is not None:
             raise RuntimeError("expect_false blocks cannot be nested")
         self._expect = {"source": source, "printed": str(printed), "correct": str(correct),
                         "printed_latex": str(printed_latex), "correct_latex": str(correct_latex),
-                        "where": str(where), "severity": severity}
+                        "where": str(where), "severity": severity,
+                        "erratum": erratum or "", "why": entry.why if erratum is not None else ""}
         self._expect_used = 0
         try:
             yield
@@ -176,7 +193,8 @@ class Derivation:
             if self._expect_used > 1:
                 raise ValueError("an expect_false block must contain exactly one check")
             src = _sources(expect["source"]) or _sources(source)
-            extra = {k: expect[k] for k in ("printed", "correct", "printed_latex", "correct_latex", "where", "severity")}
+            extra = {k: expect[k] for k in ("printed", "correct", "printed_latex", "correct_latex", "where", "severity",
+                                            "erratum", "why")}
             if outcome.status == "holds":
                 self._record(Check(label, kind, outcome.route, outcome.category, self._section, src, "failed",
                                    "expected to be false but it holds", **extra))

@@ -75,6 +75,10 @@ class Check:
     severity : str
         For refuted checks: ``"error"`` (the printed result is wrong: it changes a result) or
         ``"slip"`` (an intermediate line is wrong but the final result stands); empty if not given.
+    erratum : str
+        For refuted checks: the id of the erratum entry (``notes/errata.json``) the check refutes, if any.
+    why : str
+        Why that severity (from the erratum entry); empty if not given.
     """
 
     label: str
@@ -91,6 +95,8 @@ class Check:
     correct_latex: str = ""
     where: str = ""
     severity: str = ""
+    erratum: str = ""
+    why: str = ""
     #: What a numeric route measured (e.g. ``{"max_abs_diff": 3.1e-11}``): machine-dependent, so it is
     #: kept out of :meth:`line` and :meth:`as_dict` and shown only as output metadata (see ``_emit``).
     measured: dict = field(default_factory=dict, compare=False)
@@ -145,6 +151,8 @@ class Check:
             "detail": self.detail, "printed": self.printed, "correct": self.correct,
             "printed_latex": self.printed_latex, "correct_latex": self.correct_latex, "where": self.where,
             "severity": self.severity,
+            # written only when set, so that records without an erratum keep their stored form
+            **{k: v for k, v in (("erratum", self.erratum), ("why", self.why)) if v},
         }
 
     @classmethod
