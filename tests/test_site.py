@@ -190,6 +190,13 @@ def test_errata_count_a_result_refuted_twice_once():
     text = build_site.errata_md([nb_a, nb_b], errata)
     assert "2 results printed in the notes are refuted by 3 checks" in text
     assert "Checked in 2 places" in text
+    # checks that name the same entry of notes/errata.json are one erratum, whatever they print; its id is the anchor
+    named = {**rec, "erratum": "901-01b", "why": "the stated result changes"}
+    nb_c = build_site.NotebookInfo(Path("03_c.ipynb"), "C", "", [build_site.CheckRecord.from_json(named, 3, 2),
+                                   build_site.CheckRecord.from_json({**named, "printed": "a = e"}, 5, 4)], [], [], 0)
+    (entry,) = build_site.collect_errata([nb_c])
+    assert len(entry.checks) == 2 and entry.first.why == "the stated result changes"
+    assert "(erratum-901-01b)=" in build_site.errata_md([nb_c], [entry])
 
 
 def test_title_and_first_paragraph():

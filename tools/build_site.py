@@ -73,7 +73,8 @@ class CheckRecord:
     correct_latex: str = ""
     where: str = ""
     severity: str = ""
-    why: str = ""  # why the severity (an optional field of the record)
+    erratum: str = ""  # the id of its entry in notes/errata.json (refuted checks that name one)
+    why: str = ""  # why that severity (from the erratum entry)
     cell: int = -1  # position in the notebook of the code cell that holds the record
     explanation: int = -1  # position of the nearest non-empty markdown cell above it
     anchor: str = ""  # the stable anchor of its code cell, from the notebook and the label (check_anchor)
@@ -432,12 +433,13 @@ class Erratum:
 
 
 def collect_errata(infos: list[NotebookInfo]) -> list[Erratum]:
-    """Refuted checks, de-duplicated: checks of the same outline items and the same printed result are one erratum."""
+    """Refuted checks, de-duplicated: checks of the same erratum entry (notes/errata.json), or else of the same
+    outline items and the same printed result, are one erratum."""
     by_key: dict[tuple, Erratum] = {}
     for info in infos:
         for rec in info.refuted:
             what = " ".join((rec.printed_latex or rec.printed or rec.label).split())
-            key = (rec.sources, what)
+            key = ("erratum", rec.erratum) if rec.erratum else (rec.sources, what)
             by_key.setdefault(key, Erratum(key, [])).checks.append((info, rec))
     return list(by_key.values())
 
@@ -549,7 +551,10 @@ def notes_intro(outline: NotesOutline) -> list[str]:
 def erratum_anchor(e: "Erratum", seen: set[str]) -> str:
     """A stable anchor for an erratum: its outline items and its check's label, not its place in the list."""
     rec = e.first
-    base = "erratum-" + (slug("-".join(rec.sources), 30) + "-" if rec.sources else "") + (slug(_short_label(rec)) or "entry")
+    if rec.erratum:  # its id in notes/errata.json
+        base = "erratum-" + slug(rec.erratum)
+    else:
+        base = "erratum-" + (slug("-".join(rec.sources), 30) + "-" if rec.sources else "") + (slug(_short_label(rec)) or "entry")
     anchor, n = base, 1
     while anchor in seen:
         n += 1
