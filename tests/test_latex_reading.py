@@ -57,6 +57,11 @@ READ_RIGHT = [
     (r"ab", a * b, None),
     (r"2ab", 2 * a * b, None),
     (r"w_h(1 - h_2^2) h_1", w_h * (1 - h_2**2) * h_1, None),
+    (r"k(k+1)", k * (k + 1), None),
+    (r"x\left(x + 1\right)", x * (x + 1), None),
+    (r"2(x)", 2 * x, None),
+    (r"p(x)", sp.Function("p", real=True)(x), table(functions={"p"})),
+    (r"p_k(x)", sp.Function("p_k", real=True)(x), table(functions={"p"})),  # a declared family p_k
     # known functions
     (r"\Gamma(x)", sp.gamma(x), None),
     (r"\Phi(x)", (1 + sp.erf(x / sp.sqrt(2))) / 2, None),
@@ -92,6 +97,12 @@ READ_RIGHT = [
     (r"\frac{\partial h_2}{\partial w_h}", (1 - sp.tanh(w_h * h_1) ** 2) * h_1,
      table(definitions={"h_2": sp.tanh(w_h * h_1)})),
     (r"\frac{d}{2}", d / 2, None),  # not a derivative: the denominator is no differential
+    # a derivative by a member of a summed family: the Kronecker delta is carried out
+    (r"\frac{\partial}{\partial w_j} \sum_{i=1}^{n} w_i x_i", R("x_j"), None),
+    (r"\frac{\partial \sum_{i=1}^{n} w_i x_i}{\partial w_j}", R("x_j"), None),
+    (r"\frac{\partial}{\partial w_1} \sum_{i=1}^{n} w_i^2", 2 * R("w_1"), None),
+    (r"\frac{\partial}{\partial w_j} \left(w_j^2 + \sum_{i=1}^{n} w_i x_i\right)", 2 * R("w_j") + R("x_j"), None),
+    (r"\frac{\partial}{\partial x_{jk}} \sum_{i=1}^{n} \sum_{l=1}^{m} x_{il}^2", 2 * R("x_jk"), None),
     # integrals
     (r"\int_0^1 x^2 \, dx", sp.Integral(x**2, (x, 0, 1)), None),
     (r"\int_a^b x \,\mathrm{d}x", sp.Integral(x, (x, a, b)), None),
@@ -138,12 +149,18 @@ REFUSED = [
     (r"f'(x)", None, ["declare f as a function"]),
     (r"y'(x)", None, ["ambiguous"]),
     (r"\mathcal{L}(\theta)", None, ["ambiguous", "formula out"]),
-    (r"\mathrm{KL}(a, b)", None, ["ambiguous"]),
+    (r"\mathrm{KL}(a, b)", None, ["function applied to arguments"]),
+    (r"\log p(x)", None, [r"p \cdot (x)", "p function"]),  # a density, not p times x
+    (r"L(\theta)", None, ["L function"]),
+    (r"a(b, c)", None, ["function applied to arguments", "a function"]),
+    (r"p(x \mid z)", None, ["function applied to arguments"]),
+    (r"a\left(b\right)", None, ["ambiguous"]),
     # derivatives that would silently be 0 or are malformed
     (r"\frac{\partial h_2}{\partial w_h}", None, ["would be 0", "define"]),
     (r"\frac{dy}{dx}", None, ["would be 0"]),
     (r"\frac{d}{dx} y", None, ["would be 0"]),
     (r"\frac{d^2 y}{d x}", None, ["order"]),
+    (r"\frac{\partial}{\partial \pi_k} \sum_{k=1}^{K} r_k \log \pi_k", None, ["also a summation index"]),
     # notation outside the grammar
     (r"\mathbb{E}[x]", None, ["expectation", r"\sum"]),
     (r"\nabla f", None, ["partial derivative"]),
@@ -157,6 +174,8 @@ REFUSED = [
     (r"\dot x", None, [r"\frac{dx}{dt}"]),
     ("x ≤ y", None, [r"\le"]),
     ("∑ x", None, [r"\sum"]),
+    (r"x_1 + \cdots + x_n", None, ["ellipsis", r"\sum_{i=1}^{n}"]),
+    (r"x \in (0, 1)", None, ["declarations"]),
     # function names and words without a backslash
     (r"sin x", None, [r"write \sin"]),
     (r"2 log(x)", None, [r"write \log"]),
@@ -247,6 +266,16 @@ def test_leibniz_fractions_and_known_functions_in_the_checker():
     assert statuses(check_working([r"\frac{\partial x^3}{\partial x}", r"= 3x^2"]))[-1] == "holds"
     assert statuses(check_working([r"\Phi(x) + \Phi(-x)", r"= 1"]))[-1] == "holds"
     assert statuses(check_working([r"\sigma'(x)", r"= \sigma(x)(1 - \sigma(x))"]))[-1] == "holds"
+
+
+def test_softmax_gradients_need_the_kronecker_delta():
+    lse = r"\frac{\partial}{\partial w_j} \log \sum_{i=1}^{n} e^{w_i}"
+    r = check_working([lse, r"= \frac{e^{w_j}}{\sum_{i=1}^{n} e^{w_i}}"], declare="n integer")
+    assert statuses(r) == ["start", "holds"], r.text()
+    # the forgotten delta (every term differentiated as if it were w_j) must break
+    r = check_working([r"\frac{\partial}{\partial w_j} \sum_{i=1}^{n} w_i x_i", r"= \sum_{i=1}^{n} x_i"],
+                      declare="n integer")
+    assert statuses(r) == ["start", "breaks"], r.text()
 
 
 def test_a_derivative_of_a_defined_abbreviation_sees_through_it():

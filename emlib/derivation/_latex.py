@@ -21,10 +21,13 @@ Functions
     ``\\left| x \\right|``, ``\\lfloor x \\rfloor``, ``\\lceil x \\rceil``; and names declared with the kind
     ``function`` (``f, g function``). ``f'(x)``, ``\\sigma''(x)`` are derivatives of such functions.
     A letter declared as a symbol followed by ``(`` is a product (``\\sigma real`` makes ``\\sigma(a+b)``
-    a product). The conventional function names :data:`FUNCTION_LETTERS` (``f``, ``g``, ``h``, ``F``,
-    ``G``, ``H``, ``\\phi``, ``\\psi``, ``\\ell``) and any primed name followed by ``(`` are ambiguous
-    when undeclared and are refused with both rewrites. Every other letter followed by ``(`` is a product
-    (``x(x+2)``, ``q(1-q)``), shown as read.
+    a product). Undeclared, a name followed by ``(`` is refused as ambiguous, with both rewrites, when
+    it is one of the conventional function names :data:`FUNCTION_LETTERS` (``f``, ``g``, ``h``, ``F``,
+    ``G``, ``H``, ``\\phi``, ``\\psi``, ``\\ell``, with or without a subscript), a primed name
+    (``y'(x)``), a multi-letter name (``\\mathcal{L}(\\theta)``, ``\\mathrm{KL}(p, q)``), or when the
+    parentheses hold what reads as an argument: one symbol, a list or a condition (``p(x)``, ``a(b, c)``,
+    ``p(x \\mid z)``; nobody writes the product a*b as a(b)). Every other letter followed by ``(`` is a
+    product (``x(x+2)``, ``q(1-q)``, ``k(k+1)``), shown as read.
 Derivatives
     ``\\frac{d}{dx} F``, ``\\frac{\\partial^2}{\\partial x^2} F``, the Leibniz fractions ``\\frac{dy}{dx}``,
     ``\\frac{\\partial x^3}{\\partial x}``, ``\\frac{\\partial^2 F}{\\partial x \\partial y}`` (``d``,
@@ -132,6 +135,16 @@ HINTS = {
     "to": "limits are not read: write the limit's value",
     "lim": "limits are not read: write the limit's value",
     "mathrm": "\\mathrm{d} is read only in derivatives and integrals",
+    "dots": "an ellipsis is not read: write the sum or product with its limits, \\sum_{i=1}^{n} x_i",
+    "cdots": "an ellipsis is not read: write the sum or product with its limits, \\sum_{i=1}^{n} x_i",
+    "ldots": "an ellipsis is not read: write the sum or product with its limits, \\sum_{i=1}^{n} x_i",
+    "in": "conditions such as x \\in (0, 1) belong in the declarations (x interval(0, 1)), not in a line",
+    "forall": "conditions belong in the declarations (e.g. x positive), not in a line",
+    "propto": "\\propto is not checked: write the constant out",
+    "equiv": "\\equiv is not a step of a chain: write = (or define an abbreviation)",
+    "det": "LaTeX lines are scalar: use explicit sympy matrices for determinants",
+    "operatorname*": "use \\max or \\min; \\arg\\max is not read",
+    "arg": "\\arg\\max / \\arg\\min are not read: write the condition the maximiser satisfies",
 }
 _GENERIC_HINT = ("use plain symbols, +, -, \\cdot, \\frac, ^, \\log, \\exp, \\sqrt, \\tanh, \\sigma, \\sum, \\prod, "
                  "\\int and \\frac{d}{dx}")
@@ -278,19 +291,43 @@ def _read_group(text: str, pos: int) -> tuple[str, int]:
     raise IndexError(pos)
 
 
-def _var_name(var_text: str) -> str:
+def _var_name(var_text: str, table: SymbolTable) -> str:
     """The canonical name of a variable written in a differential (``w_h``, ``\\mu_{k}``, ``x'``)."""
     m = re.fullmatch(r"\\?([A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?('*)", var_text.strip())
     sub = m.group(2)
     if sub is not None:
         sub = sub[1:-1] if sub.startswith("{") else sub
-    return canonical_name(m.group(1), sub, m.group(3))
+    name = canonical_name(m.group(1), sub, m.group(3))
+    if sub is not None:  # as read_symbol does: inside a sum over j, w_j is the family member w[j]
+        clean = re.sub(r"\s+", "", _WRAPPED.sub(r"\1", sub)).replace("\\", "")
+        table.subscripts[name] = (canonical_name(m.group(1)), clean)
+    return name
 
 
 def _plain_var(var_text: str) -> bool:
     """A differential's variable is a letter or a Greek letter (never a command such as \\cdot)."""
     m = re.match(r"\\([A-Za-z]+)", var_text)
     return m is None or m.group(1) in GREEK
+
+
+_ONE_SYMBOL = re.compile(r"\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?'*\s*")
+
+
+def _looks_applied(text: str, j: int, n: int) -> bool:
+    """``p(x)``, ``L(\\theta)``, ``g(x, y)``, ``p(x | z)``: parentheses around one symbol, a list or a
+    condition read as an argument, never as a factor (nobody writes the product a*b as a(b))."""
+    k = text.index("(", j)
+    depth = 0
+    for q in range(k, n):
+        depth += {"(": 1, ")": -1}.get(text[q], 0)
+        if depth == 0:
+            inner = re.sub(r"\\right\s*$", "", text[k + 1 : q])
+            top = re.sub(r"\([^()]*\)|\{[^{}]*\}", "", inner)
+            if re.search(r",|\||\\mid\b|;", top):
+                return True
+            m = _ONE_SYMBOL.fullmatch(inner)
+            return bool(m) and not re.fullmatch(r"\s*\\(?:infty|pi)\s*", inner)
+    return False
 
 
 def _check_text(text: str, line: int) -> None:
@@ -318,7 +355,7 @@ def _check_text(text: str, line: int) -> None:
             depth -= 1
 
 
-def _find_differential(text: str, start: int, n: int) -> tuple[int, int, str] | None:
+def _find_differential(text: str, start: int, n: int, table: SymbolTable) -> tuple[int, int, str] | None:
     """The differential (``dx``, ``\\mathrm{d}x``) of the integral whose integrand starts at ``start``.
 
     Returns (position of the d, position after the variable, variable name); nested integrals take theirs
@@ -344,7 +381,7 @@ def _find_differential(text: str, start: int, n: int) -> tuple[int, int, str] | 
                     if nested:
                         nested -= 1
                     else:
-                        return i, found.end(), _var_name(found.group(1))
+                        return i, found.end(), _var_name(found.group(1), table)
                     i = found.end()
                     continue
             i += len(m.group(0)) if m else 1
@@ -355,7 +392,7 @@ def _find_differential(text: str, start: int, n: int) -> tuple[int, int, str] | 
                 if nested:
                     nested -= 1
                 else:
-                    return i, found.end(), _var_name(found.group(1))
+                    return i, found.end(), _var_name(found.group(1), table)
                 i = found.end()
                 continue
         i += 1
@@ -446,6 +483,8 @@ def _rewrite(text: str, line: int, table: SymbolTable
         how = (f"declare {bare} as a function to apply it (<!-- domain: {bare} function --> in a file, "
                f"declare=\"{bare} function\" in Python)" if declarable else
                "write the function's formula out instead")
+        if re.search(r",|\||\\mid\b", group):
+            fail(f"{shown}{group} reads as a function applied to arguments: {how}", at)
         fail(f"{shown}{group} is ambiguous: write {shown} \\cdot {group} for a product, or {how}", at)
 
     def symbol_or_call(name: str, base: str, primes: str, start: int, j: int, shown: str,
@@ -454,6 +493,8 @@ def _rewrite(text: str, line: int, table: SymbolTable
         if function_like is None:
             function_like = base in FUNCTION_LETTERS
         bare = name[: len(name) - len(primes)] if primes else name
+        if paren_after(j) and not function_like:
+            function_like = _looks_applied(text, j, n)
         if paren_after(j):
             if table.declared_function(bare):
                 out.add("\\" + function(bare, len(primes)) + " ", start)
@@ -521,11 +562,12 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 out.add("|", pos)
                 pos = end
                 continue
-            if cmd in ("frac", "dfrac", "tfrac") and _leibniz(text, pos, end, n, out, closers, placeholder, fail):
+            if cmd in ("frac", "dfrac", "tfrac") and _leibniz(text, pos, end, n, out, closers, placeholder, fail,
+                                                              table):
                 pos = out.resume
                 continue
             if cmd == "int":
-                found = _find_differential(text, end, n)
+                found = _find_differential(text, end, n, table)
                 if found is None:
                     fail("an integral needs its differential: write \\int_a^b f(x) \\, dx", pos)
                 differentials[found[0]] = (found[1], found[2])
@@ -656,7 +698,8 @@ def _display(written: str, name: str, word: str) -> str:
     return written + name[len(word):]
 
 
-def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, placeholder, fail) -> bool:
+def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, placeholder, fail,
+             table: SymbolTable) -> bool:
     """``\\frac{d^k F}{dx^k}``, ``\\frac{\\partial}{\\partial x}``: emit derivative operators.
 
     Returns False when the fraction is not a derivative (then nothing is emitted); on True, ``out.resume``
@@ -690,7 +733,7 @@ def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, pl
             if den[j:].strip():
                 return False
             break
-        variables.append((_var_name(dm.group(1)), int(dm.group(2) or dm.group(3) or 1)))
+        variables.append((_var_name(dm.group(1), table), int(dm.group(2) or dm.group(3) or 1)))
         j = dm.end()
     if not variables:
         return False
@@ -752,6 +795,10 @@ def _antlr(src: str) -> tuple[sp.Basic | None, int | None, str]:
         return backend.convert_relation(relation), None, ""
     except LaTeXParsingError as exc:
         return None, 0, str(exc).splitlines()[0]
+    except RecursionError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (the backend's conversion raises sympy's own errors too)
+        return None, 0, f"cannot read this line ({type(exc).__name__}: {str(exc)[:80]})"
 
 
 def logistic(x: sp.Basic) -> sp.Basic:
@@ -804,6 +851,9 @@ def parse_line(text: str, table: SymbolTable, *, line: int = 1, column_offset: i
                                 text=shown) from None
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise WorkingParseError(str(exc), line=line, column=column_offset + 1, text=shown) from None
+    except Exception as exc:  # noqa: BLE001  (sympy may refuse an operation: the line is unreadable, not a crash)
+        raise WorkingParseError(f"cannot read this line ({type(exc).__name__}: {str(exc)[:80]})", line=line,
+                                column=column_offset + 1, text=shown) from None
 
 
 def typeset(expr: sp.Basic, table: SymbolTable | None = None) -> str:
@@ -889,6 +939,51 @@ def _size_guard(e: sp.Basic, args: list[sp.Basic]) -> None:
             raise ValueError(f"a factorial of {value:.3g}: at most {MAX_DIGITS} digits are read")
 
 
+def _as_member(v: sp.Basic, body: sp.Basic, table: SymbolTable) -> sp.Indexed | None:
+    """``w_j`` as the family member ``w[j]`` when ``body`` holds the family ``w`` (a sum over ``w_i``)."""
+    if not isinstance(v, sp.Symbol) or v.name not in table.subscripts:
+        return None
+    base, sub = table.subscripts[v.name]
+    if not any(str(ib.label) == base for ib in body.atoms(sp.IndexedBase)):
+        return None
+    bound_vars = set().union(*(set(node.variables) for node in body.atoms(sp.Sum, sp.Product)))
+    letters = {c for c in sub if c.isalpha()} if sub.isalnum() else set(re.findall(r"[A-Za-z]+", sub))
+    if any(table.index(c) in bound_vars for c in letters):
+        raise ValueError(f"the index of the derivative's variable {v.name} is also a summation index: rename "
+                         f"the summation index (e.g. \\sum_{{i'}} becomes \\sum_{{l}})")
+    if re.fullmatch(r"\d+", sub):
+        idx = [sp.Integer(int(sub))]
+    else:
+        idx = _indices(sub, {c: table.index(c) for c in letters}, table)
+    return sp.IndexedBase(base)[tuple(idx)] if idx else None
+
+
+def _settle_deltas(expr: sp.Basic, table: SymbolTable, bound: dict[str, sp.Symbol]) -> sp.Basic:
+    """Carry out the Kronecker deltas of a derivative by a family member, then name free members again.
+
+    ``d/dw_j sum_i w_i x_i`` is ``sum_i delta_ij x_i = x_j``: the derivative's index is taken to lie in the
+    sum's range (as the reader means it); members left outside any sum become the symbols ``x_j``."""
+    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta), lambda e: e.doit())
+
+
+    def in_range(e: sp.Basic) -> bool:  # Piecewise((x_j, 1 <= j <= n), (0, True)): only a delta makes these
+        return (isinstance(e, sp.Piecewise) and len(e.args) == 2 and e.args[1].cond == sp.true
+                and e.args[1].expr == 0)
+
+    expr = expr.replace(in_range, lambda e: e.args[0].expr)
+    if bound:
+        return expr
+    summed = set().union(*(set(node.variables) for node in expr.atoms(sp.Sum, sp.Product)))
+    mapping = {}
+    for node in expr.atoms(sp.Indexed):
+        if set().union(*(i.free_symbols for i in node.indices)) & summed:
+            continue
+        idx = [sp.sstr(i).replace(" ", "") for i in node.indices]
+        sub = "".join(idx) if all(len(i) == 1 for i in idx) else ",".join(idx)
+        mapping[node] = table.make(canonical_name(str(node.base.label), sub))
+    return expr.xreplace(mapping)
+
+
 def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, int]],
              table: SymbolTable) -> sp.Basic:
     """Map placeholders back to symbols and functions, and apply the conventions of the module docstring."""
@@ -964,10 +1059,15 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
                 raise ValueError(f"the derivative of the plain symbol {full} with respect to "
                                  f"{', '.join(str(v) for v in variables)} would be 0: write out what {full} "
                                  f"stands for, or define it (<!-- define: {full} = ... -->)")
-            out = full
+            out, members = full, []
             for v in variables:
+                member = _as_member(v, out, table)
+                if member is not None:  # d/dw_j of a sum over w_i: differentiate the family member w[j]
+                    out, v = out.xreplace({v: member}), member
+                if isinstance(v, sp.Indexed):
+                    members.append(v)
                 out = sp.diff(out, v)
-            return out
+            return _settle_deltas(out, table, bound) if members else out
         if isinstance(e, sp.core.function.AppliedUndef):
             args = [walk(a, bound) for a in e.args]
             fname = e.func.__name__
