@@ -245,7 +245,7 @@ def check_random_state(random_state: Any, name: str = "random_state") -> np.rand
 
 def check_is_fitted(estimator: Any, attribute: str) -> None:
     """Raise ``NotFittedError`` if ``estimator`` has no ``attribute`` yet."""
-    from .exceptions import NotFittedError
+    from .exceptions import not_fitted_error
 
     if not hasattr(estimator, attribute):
-        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call fit first")
+        raise not_fitted_error(f"this {type(estimator).__name__} is not fitted yet; call fit first")

@@ -27,7 +27,7 @@ from ._validation import (
     check_random_state,
     check_real,
 )
-from .exceptions import ConvergenceWarning
+from .exceptions import convergence_warning
 
 __all__ = [
     "log_evidence",
@@ -354,7 +354,7 @@ class SymmetricMixture1D:
         if not converged:
             warnings.warn(
                 f"EM stopped at max_iter={self.max_iter} before the log-likelihood gain fell below tol={self.tol}",
-                ConvergenceWarning,
+                convergence_warning(),
                 stacklevel=2,
             )
         self.theta_ = theta
