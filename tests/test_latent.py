@@ -245,3 +245,14 @@ def test_mixture_bad_data_and_arguments():
         model.sample(0, 1.0)
     with pytest.raises(TypeError, match="random_state"):
         model.sample(3, 1.0, random_state="x")
+
+
+def test_convergence_warning_and_not_fitted_error_are_scikit_learns_when_it_is_imported():
+    sk_exceptions = pytest.importorskip("sklearn.exceptions")
+    from emlib._validation import check_is_fitted
+
+    with pytest.raises(sk_exceptions.NotFittedError):
+        check_is_fitted(SymmetricMixture1D(), "theta_")
+    x = np.random.default_rng(0).normal(size=50) + 1.0
+    with pytest.warns(sk_exceptions.ConvergenceWarning):
+        SymmetricMixture1D(max_iter=1).fit(x)
