@@ -391,6 +391,21 @@ def _size_symbols(exprs: Sequence[Any]) -> list[sp.Symbol]:
     return sorted(out, key=lambda s: s.name)
 
 
+_PARAM_TEXT = (
+    re.compile(_PARAM + r"\w+\s*=\s*[^,();]+(?:,\s*)?"),  # a point's coordinates
+    re.compile(r"(?:" + _PARAM + r"\w+,\s*)*" + _PARAM + r"\w+ in \[-2, 2\](?:;\s*)?"),  # their domain
+    re.compile(r"(?:,\s*)?" + _PARAM + r"\w+"),  # any other mention
+)
+
+
+def _scrub(text: str) -> str:
+    """The engine's text without the random sequences' parameters (the reader sees the members instead)."""
+    for pattern in _PARAM_TEXT:
+        text = pattern.sub("", text)
+    text = re.sub(r";\s*([,;)])", r"\1", text)
+    return re.sub(r"(of|at|\()\s*[;,]\s*", r"\1 ", text)
+
+
 class _Context:
     """Everything one chain shares: symbols, declarations, domains, definitions, seed.
 
@@ -527,8 +542,12 @@ class _Context:
             return None
         return member, tuple(params)
 
-    def engine_form(self, *exprs: Any) -> _Form:
-        """The claim as the engine receives it (definitions substituted, families modelled, sizes declared)."""
+    def engine_form(self, *exprs: Any, opaque: bool = False) -> _Form:
+        """The claim as the engine receives it (definitions substituted, families modelled, sizes declared).
+
+        ``opaque``: a family ``x_i`` becomes an undefined function ``x(i)`` instead of random sequences,
+        so that a symbolic proof holds for every sequence (the engine cannot evaluate it numerically).
+        """
         exprs = [self.expand_definitions(e) for e in exprs]
         exprs = [e if isinstance(e, sp.MatrixBase) else sp.sympify(e) for e in exprs]
         arity: dict[str, int] = {}
@@ -544,7 +563,7 @@ class _Context:
         by_name = {s.name: s for s in free}
         sizes = _size_symbols(exprs)
         for name in sorted(arity):
-            model = self._family_model(name, exprs, arity[name])
+            model = (sp.Function(name), ()) if opaque else self._family_model(name, exprs, arity[name])
             if model is None:
                 unmodelled.append(name)
                 continue
@@ -579,7 +598,8 @@ class _Context:
         domains = self._declared_domains(free - set(params))
         covered = {s for d in domains for s in d.symbols}
         for name, (_, ps) in families.items():
-            domains.append(Interval(*ps, low=-2, high=2))
+            if ps:
+                domains.append(Interval(*ps, low=-2, high=2))
         loose_sizes = [s for s in sorted(set(sizes) | index_symbols, key=lambda s: s.name)
                        if s in free and s not in covered and not s.is_integer and s.is_positive is not False]
         if loose_sizes:
@@ -593,7 +613,7 @@ class _Context:
         note = ""
         if families:
             names = ", ".join(f"{n}_i" for n in families)
-            note = f"; {names} taken as random sequences (evidence, not a proof for every sequence)"
+            note = f"; {names} taken as random sequences (evidence, not a proof for every sequence)" if not opaque else ""
         return _Form(exprs, domains, families, sizes, note, tuple(unmodelled))
 
     # -- showing a point of the engine's to the reader
@@ -633,9 +653,8 @@ class _Context:
     # -- engine calls
     def _decision(self, outcome: _compare.Outcome, form: _Form) -> _Decision:
         direct = outcome.route.endswith(": direct")  # the two sides are the same expression: no model involved
-        route = outcome.route + (form.note if outcome.status == "holds" and form.note and not direct else "")
-        # the engine names the sequences' parameters; the reader sees the family's members instead
-        detail = re.sub(_PARAM + r"\w+\s*=\s*[^,()]+(?:,\s*)?", "", outcome.detail or "")
+        route = _scrub(outcome.route) + (form.note if outcome.status == "holds" and form.note and not direct else "")
+        detail = _scrub(outcome.detail or "")
         if outcome.status == "undecided" and form.unmodelled:
             detail = (detail + "; " if detail else "") + "integer-valued families (" + ", ".join(
                 f"{n}_i" for n in form.unmodelled) + ") inside sums are not evaluated"
@@ -649,6 +668,10 @@ class _Context:
     def _compare(self, lhs: Any, rhs: Any, *, quick: bool = False) -> _Decision:
         form = self.engine_form(lhs, rhs)
         kw: dict[str, Any] = {"points": 4, "symbolic": False} if quick else {}
+        if form.families and not quick:
+            # families: the engine's numeric evidence on random sequences decides (its symbolic routes
+            # would only prove the claim for the model, at great cost); see _general_proof for proofs
+            kw = {"symbolic": False}
         try:
             outcome = _compare.compare(form.exprs[0], form.exprs[1], form.domains, seed=self.seed, **kw)
         except ValueError as exc:
@@ -658,6 +681,8 @@ class _Context:
         except Exception as exc:  # an expression the engine cannot handle
             return _Decision("undecided", "", f"the checker could not evaluate this step ({type(exc).__name__}: {exc})")
         d = self._decision(outcome, form)
+        if d.status == "holds" and form.families and not quick:
+            d = self._general_proof(lhs, rhs) or d
         if d.status == "fails" and not outcome.counterexample and not quick and not isinstance(form.exprs[0], sp.MatrixBase):
             # refuted exactly (no point given): ask the engine for a point where the two sides differ
             diff = sp.sympify(form.exprs[0] - form.exprs[1])
@@ -671,6 +696,20 @@ class _Context:
                 d.counterexample = self._shown_point(form, probe.counterexample)
                 d.values = self._values_at(form, form.exprs[:2], probe.counterexample)
         return d
+
+    def _general_proof(self, lhs: Any, rhs: Any) -> _Decision | None:
+        """A symbolic proof by the engine with every family an undefined function ``x(i)``: it holds for
+        every sequence. Asked only of claims the random sequences already support (the engine's symbolic
+        routes are the costly part, and a false claim never needs them)."""
+        general = self.engine_form(_linear_sums(lhs), _linear_sums(rhs), opaque=True)
+        try:
+            outcome = _compare.compare(general.exprs[0], general.exprs[1], general.domains, seed=self.seed, points=0)
+        except Exception:
+            return None
+        if outcome.status == "holds" and outcome.route.startswith("symbolic"):
+            names = ", ".join(f"{n}_i" for n in general.families)
+            return _Decision("holds", f"{outcome.route} (for every sequence {names})")
+        return None
 
     def _sign(self, expr: Any, strict: bool, form: _Form | None = None) -> _Decision:
         """``expr > 0`` (``>= 0``); ``form``: the engine form ``expr`` was built from (its domains apply)."""
@@ -724,8 +763,8 @@ def _implies(ctx: _Context, eq1: tuple[Any, Any], eq2: tuple[Any, Any]) -> tuple
     Anything else is undecided. Also returns the single solution of ``eq1`` for the unknown on the left
     of ``eq2`` when there is one (the diagnoses compare the reader's right-hand side with it).
     """
-    a1, b1 = (ctx.expand_definitions(x) for x in eq1)
-    a2, b2 = (ctx.expand_definitions(x) for x in eq2)
+    a1, b1 = (_linear_sums(ctx.expand_definitions(x)) for x in eq1)
+    a2, b2 = (_linear_sums(ctx.expand_definitions(x)) for x in eq2)
     f1, f2 = sp.sympify(a1 - b1), sp.sympify(a2 - b2)
     same = ctx._compare(a2, b2)
     if same.status == "holds":
@@ -776,6 +815,29 @@ def _implies(ctx: _Context, eq1: tuple[Any, Any], eq2: tuple[Any, Any]) -> tuple
     return _Decision("undecided", "", "no sound route shows that this equation follows from the previous one "
                                       "(it is not a multiple of it, and the previous one cannot be solved "
                                       "completely for one unknown)"), None
+
+
+def _linear_sums(expr: Any) -> Any:
+    """Sums split over the terms of their summand, with the factors that do not depend on the sum's
+    indices taken out (linearity, an identity: an equation keeps its solutions), so that an unknown such
+    as ``v`` in ``\\sum_n r_n (v - x_n) = 0`` can be solved for."""
+    if isinstance(expr, sp.MatrixBase) or not isinstance(expr, sp.Basic) or not expr.has(sp.Sum):
+        return expr
+
+    def split(node: sp.Sum) -> Any:
+        bound = set(node.variables)
+        total = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(node.function)):
+            inside, outside = [], []
+            for f in sp.Mul.make_args(term):
+                (inside if f.free_symbols & bound else outside).append(f)
+            total += sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *node.limits)
+        return total
+
+    try:
+        return expr.replace(lambda e: isinstance(e, sp.Sum), split)
+    except Exception:  # linearity is a convenience for solving; the claim itself is unchanged
+        return expr
 
 
 def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, s: sp.Symbol,
