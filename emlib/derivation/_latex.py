@@ -19,7 +19,8 @@ Functions
     ``\\exp``, ``\\sqrt``, ``\\max``, ... , ``\\Gamma(x)`` (the gamma function), ``\\Phi(x)`` (the standard
     normal CDF), ``\\sigma(x)`` (the logistic function), ``\\operatorname{erf}``, ``|x|`` /
     ``\\left| x \\right|``, ``\\lfloor x \\rfloor``, ``\\lceil x \\rceil``; and names declared with the kind
-    ``function`` (``f, g function``). ``f'(x)``, ``\\sigma''(x)`` are derivatives of such functions.
+    ``function`` (``f, g function``). ``f'(x)``, ``\\sigma''(x)``, ``\\tanh'(z)`` are derivatives of such
+    functions.
     A letter declared as a symbol followed by ``(`` is a product (``\\sigma real`` makes ``\\sigma(a+b)``
     a product). Undeclared, a name followed by ``(`` is refused as ambiguous, with both rewrites, when
     it is one of the conventional function names :data:`FUNCTION_LETTERS` (``f``, ``g``, ``h``, ``F``,
@@ -90,6 +91,8 @@ KNOWN_FUNCTIONS = {
 }
 _GREEK_FUNCTIONS = {"Gamma", "Phi", "sigma"}
 _OPERATOR_NAMES = {"erf", "erfc", "sgn"}
+#: commands whose derivative may be written with primes, \tanh'(x)
+_PRIMABLE = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "ln", "arctan"}
 #: Undeclared names that conventionally denote functions: ``f(x+y)`` with one of them is refused as ambiguous.
 FUNCTION_LETTERS = {"f", "g", "h", "F", "G", "H", "phi", "psi", "ell"}
 #: Letter runs that spell a function written without its backslash (``log x``): refused.
@@ -653,6 +656,13 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 symbol_or_call(name, base, primes, pos, j, "\\" + cmd)
                 pos = j
                 continue
+            if cmd in _PRIMABLE and text.startswith("'", end):
+                primes = re.match(r"'+", text[end:]).group(0)
+                if not paren_after(end + len(primes)):
+                    fail(f"write the argument of \\{cmd}{primes} in parentheses: \\{cmd}{primes}(x)", pos)
+                out.add("\\" + function(cmd, len(primes)) + " ", pos)  # \tanh'(x): the derivative, applied
+                pos = end + len(primes)
+                continue
             if cmd in PASS or cmd in RENAME:
                 out.add("\\" + RENAME.get(cmd, cmd) + (" " if cmd not in ("left", "right") else ""), pos)
                 pos = end
@@ -810,7 +820,8 @@ def normal_cdf(x: sp.Basic) -> sp.Basic:
 
 
 _KNOWN_APPLIED = {"sigma": logistic, "Phi": normal_cdf, "Gamma": sp.gamma, "erf": sp.erf, "erfc": sp.erfc,
-                  "sgn": sp.sign}
+                  "sgn": sp.sign, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
+                  "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "ln": sp.log, "arctan": sp.atan}
 
 
 def parse_line(text: str, table: SymbolTable, *, line: int = 1, column_offset: int = 0,
