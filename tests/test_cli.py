@@ -134,3 +134,15 @@ def test_an_unreadable_chain_wins_over_a_broken_one(tmp_path, capsys):
     out = run_here(capsys, "check", f)
     assert out.returncode == EXIT_UNREADABLE
     assert "2 chains checked: 1 breaks, 1 unparsable" in out.stdout
+
+
+def test_a_reader_that_stops_reading_changes_neither_the_code_nor_prints_a_traceback(tmp_path):
+    f = write(tmp_path, "two.md", "$$ (a+b)^2 = a^2 + b^2 $$\n\n$$ x = x $$\n")
+    with subprocess.Popen([sys.executable, "-m", "emlib.derivation", "check", f], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        first = proc.stdout.readline()  # like `| head -1`
+        proc.stdout.close()
+        err = proc.stderr.read()
+        code = proc.wait(timeout=600)
+    assert code == EXIT_BREAKS
+    assert "block at line 1" in first and "Traceback" not in err, err

@@ -31,10 +31,12 @@ Errors are printed as one message naming the file and line, never as a traceback
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from ._latex import SymbolTable, WorkingParseError, parse_line, read_as
 from ._working import WorkingReport, check_working, parse_declarations
@@ -217,13 +219,15 @@ def read_text(path: Path) -> str:
                          "save it as UTF-8") from None
 
 
-def check_file(path: str | Path, *, seed: int = 0, diagnose: bool = True) -> list[tuple[Block, WorkingReport | None]]:
-    """Check every chain of a Markdown file: [(block, report or None when skipped)].
+def iter_checks(path: str | Path, *, seed: int = 0, diagnose: bool = True
+                ) -> Iterator[tuple[Block, WorkingReport | None]]:
+    """Check the chains of a Markdown file one by one: (block, report or None when skipped).
 
     Raises
     ------
     InputError
-        The file cannot be read as UTF-8, holds no chain, or a block or declaration is malformed.
+        Before the first chain: the file cannot be read as UTF-8, holds no chain, only skipped ones, or a
+        block or declaration is malformed. Later: the checker refuses a chain's declarations.
     """
     text = read_text(Path(path))
     blocks = read_blocks(text)
@@ -231,20 +235,31 @@ def check_file(path: str | Path, *, seed: int = 0, diagnose: bool = True) -> lis
         inline = " (inline math $...$ is prose, not a chain)" if "$" in text else ""
         raise InputError("no chains found: write each chain in a $$ ... $$, \\[ ... \\] or "
                          f"\\begin{{align*}} ... \\end{{align*}} block{inline}")
-    out = []
+    if all(block.skip or not block.lines for block in blocks):
+        raise InputError("nothing to check: every block is marked skip or empty")
     for block in blocks:
         if block.skip or not block.lines:
-            out.append((block, None))
+            yield block, None
             continue
         try:
             report = check_working(block.lines, declare=block.declare, define=block.define or None, seed=seed,
                                    diagnose_slips=diagnose, line_numbers=block.numbers)
         except (ValueError, TypeError) as exc:
             raise InputError(f"block at line {block.start}: {exc}") from None
-        out.append((block, report))
-    if all(report is None for _, report in out):
-        raise InputError("nothing to check: every block is marked skip or empty")
-    return out
+        yield block, report
+
+
+def check_file(path: str | Path, *, seed: int = 0, diagnose: bool = True) -> list[tuple[Block, WorkingReport | None]]:
+    """Check every chain of a Markdown file: [(block, report or None when skipped)] (see :func:`iter_checks`)."""
+    return list(iter_checks(path, seed=seed, diagnose=diagnose))
+
+
+def _emit(text: str = "") -> None:
+    """Print to stdout; a reader that stops reading (``| head``) ends the output, not the check."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # later output (and exit's flush) vanish
 
 
 def _print_report(report: WorkingReport, block: Block) -> None:
@@ -254,15 +269,15 @@ def _print_report(report: WorkingReport, block: Block) -> None:
         table = None
     for v in report.verdicts:
         lines = v.lines()
-        print("  " + lines[0])
+        _emit("  " + lines[0])
         if table is not None and v.status not in ("unparsable", "unchecked"):
             try:
-                print("      read as: " + read_as(v.text, table, line=v.line).latex)
+                _emit("      read as: " + read_as(v.text, table, line=v.line).latex)
             except (ValueError, TypeError, RecursionError):
                 pass  # the verdict itself says why the line was not read
         for t in lines[1:]:
-            print("  " + t)
-    print("  " + report.summary_line())
+            _emit("  " + t)
+    _emit("  " + report.summary_line())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,26 +301,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such file: {args.file}")
     if args.seed < 0:
         parser.error(f"--seed must be non-negative, got {args.seed}")
+    statuses = []
     try:
-        results = check_file(path, seed=args.seed, diagnose=not args.no_diagnose)
+        for block, report in iter_checks(path, seed=args.seed, diagnose=not args.no_diagnose):
+            if report is None:
+                _emit(f"{args.file}: block at line {block.start}: skipped")
+                _emit()
+                continue
+            _emit(f"{args.file}: block at line {block.start}")  # each chain as soon as it is checked
+            _print_report(report, block)
+            _emit()
+            statuses.append(report.status)
     except InputError as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     except Exception as exc:  # noqa: BLE001  (an engine failure is reported in one line, never a traceback)
         print(f"{args.file}: cannot be checked: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    statuses = []
-    for block, report in results:
-        if report is None:
-            print(f"{args.file}: block at line {block.start}: skipped")
-            print()
-            continue
-        print(f"{args.file}: block at line {block.start}")
-        _print_report(report, block)
-        print()
-        statuses.append(report.status)
     counts = {s: statuses.count(s) for s in ("holds", "breaks", "undecided", "unparsable")}
-    print(f"{len(statuses)} chain{'s' if len(statuses) != 1 else ''} checked: "
+    _emit(f"{len(statuses)} chain{'s' if len(statuses) != 1 else ''} checked: "
           + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if counts["unparsable"]:
         return EXIT_UNREADABLE
