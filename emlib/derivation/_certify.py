@@ -412,6 +412,11 @@ class Enclosure:
                 if is_real(w) and w.real > 0:
                     return acb(0)
                 raise Undefined("0 to a power that is not positive")
+            if not an and z.real.contains(0) and z.imag.contains(0) and is_real(w) and w.real > 0:
+                # a ball around 0 (an end of an integral): |z^w| = |z|^w <= U^w for |z| <= U
+                upper = arb(abs(z).upper())
+                bound = upper ** (w.real.lower() if upper <= 1 else w.real.upper())
+                return acb(arb(0, bound.upper()), arb(0, bound.upper()))
             return z.pow(w, analytic=an)
         return gpow
 
@@ -499,8 +504,18 @@ class Enclosure:
             return rel
         raise NoEnclosure(f"no rigorous decision of the condition {type(c).__name__}")
 
+    def _lazy(self, expr: sp.Basic) -> _Fn:
+        """Compile on first use: a branch that is never taken may hold what has no enclosure."""
+        compiled: list[_Fn] = []
+
+        def run(env: dict, an: bool, b: _Budget) -> acb:
+            if not compiled:
+                compiled.append(self._compile(expr))
+            return compiled[0](env, an, b)
+        return run
+
     def _compile_piecewise(self, e: sp.Piecewise) -> _Fn:
-        branches = [(self._compile(expr), self._compile_condition(cond)) for expr, cond in e.args]
+        branches = [(self._lazy(expr), self._compile_condition(cond)) for expr, cond in e.args]
 
         def piecewise(env: dict, an: bool, b: _Budget) -> acb:
             if an:
@@ -568,15 +583,22 @@ class Enclosure:
                 calls[0] += 1
                 try:
                     return body({**env, var: z}, bool(analytic), b)
-                except Undefined:
+                except (Undefined, NoEnclosure):  # a non-finite value makes acb.integral subdivide or give up
                     return _nan()
 
+            if b.left <= 0:
+                raise NoEnclosure("more operations than the budget")
             am, cm = acb(a.real.mid()), acb(c.real.mid())
             # the goal is a quarter of the working precision: enough for a radius that shrinks as the
             # precision rises, without an evaluation count that explodes at kinks
             goal = arb(2) ** (-(ctx.prec // 4))
-            value = acb.integral(f, am, cm, rel_tol=goal, abs_tol=goal, eval_limit=INTEGRAL_EVALS,
-                                 depth_limit=ctx.prec)
+            try:
+                value = acb.integral(f, am, cm, rel_tol=goal, abs_tol=goal, eval_limit=INTEGRAL_EVALS,
+                                     depth_limit=ctx.prec)
+            except SystemError as exc:  # an exception inside the integrand (e.g. the budget ran out)
+                raise NoEnclosure("the integral could not be enclosed") from exc
+            if b.left < 0:
+                raise NoEnclosure("more operations than the budget")
             if not value.is_finite():
                 raise NoEnclosure("the integral could not be enclosed")
             # a real integrand on the real segment has a real integral: drop the imaginary noise

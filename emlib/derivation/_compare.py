@@ -169,19 +169,43 @@ def resolve_domains(symbols: set[sp.Symbol], domains: Sequence[Domain]) -> list[
     return used + [default_domain(s) for s in loose]
 
 
-def _with_assumptions(expr: sp.Basic, domains: Sequence[Domain]) -> sp.Basic:
-    """Replace symbols by dummies carrying their domain's assumptions, so that e.g. expand_log may split
-    log(a*b) only where a and b are declared positive."""
+def _assumption_map(expr: sp.Basic, domains: Sequence[Domain]) -> dict:
     mapping = {}
     for d in domains:
         for s in d.symbols:
             if d.assumptions and s in expr.free_symbols:
-                merged = {**s.assumptions0, **d.assumptions}
+                merged = {**s.assumptions0, **d.implied(s)}
                 try:
                     mapping[s] = sp.Dummy(s.name, **merged)
                 except Exception:  # inconsistent assumptions were already refused by resolve_domains
-                    mapping[s] = sp.Dummy(s.name, **d.assumptions)
+                    mapping[s] = sp.Dummy(s.name, **d.implied(s))
+    return mapping
+
+
+def _with_assumptions(expr: sp.Basic, domains: Sequence[Domain]) -> sp.Basic:
+    """Replace symbols by dummies carrying their domain's assumptions, so that e.g. expand_log may split
+    log(a*b) only where a and b are declared positive."""
+    mapping = _assumption_map(expr, domains)
     return expr.xreplace(mapping) if mapping else expr
+
+
+def _infinite_range(expr: sp.Basic) -> bool:
+    return any(isinstance(a, (sp.Sum, sp.Product, sp.Integral)) and any(
+        lim[1:] and (lim[1].has(sp.oo, -sp.oo) or lim[-1].has(sp.oo, -sp.oo)) for lim in a.limits)
+        for a in sp.preorder_traversal(expr))
+
+
+def _evaluate_infinite(expr: sp.Basic, domains: Sequence[Domain]) -> tuple[sp.Basic, bool]:
+    """Infinite sums and integrals have no enclosure: evaluate them symbolically with sympy's doit under
+    the domains' assumptions (within the size budget); the caller's enclosures then check the result."""
+    if not _infinite_range(expr) or _ops(expr) > EXPENSIVE_OPS_LIMIT:
+        return expr, False
+    mapping = _assumption_map(expr, domains)
+    try:
+        out = expr.xreplace(mapping).doit().xreplace({v: k for k, v in mapping.items()})
+    except Exception:  # sympy could not evaluate it: no evidence from this route
+        return expr, False
+    return (out, True) if out != expr else (expr, False)
 
 
 def _reduce(expr: sp.Basic, domains: Sequence[Domain]) -> sp.Basic:
@@ -297,7 +321,7 @@ def _bound_nodes(e: sp.Basic) -> bool:
     return any(isinstance(a, (sp.Sum, sp.Product, sp.Integral)) for a in sp.preorder_traversal(e))
 
 
-def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False) -> Any:
+def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False, doit: bool = True) -> Any:
     """The name of the first route that reduces ``diff`` to 0 (None if none does).
 
     With ``want_value``: ``(name, value)`` for the first route giving 0, else for the first route giving
@@ -314,7 +338,7 @@ def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False) -> Any:
         return None
     constant = None
     for name, fn in routes:
-        if name == "doit" and not _bound_nodes(diff):
+        if name == "doit" and (not doit or not _bound_nodes(diff)):
             continue
         try:
             out = fn(diff)
@@ -439,11 +463,9 @@ def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool
                 return _PointVerdict("outside", "neither side is real")
             if (is_real(a) and is_nonreal(b)) or (is_nonreal(a) and is_real(b)):
                 return _PointVerdict("differ", "one side is real and the other is not", ball_text(a), ball_text(b), prec)
-            if not (is_real(a) and is_real(b)):
-                last = "cannot tell whether the sides are real"
-                radii.append(None)
-                continue
-            d = acb(a.real - b.real)
+            # both certainly real: compare real numbers; otherwise (a side whose imaginary part is a
+            # small ball around 0) compare as complex numbers, which still proves left != right
+            d = acb(a.real - b.real) if is_real(a) and is_real(b) else a - b
         if excludes_zero(d):
             return _PointVerdict("differ", f"the enclosure of left - right is {ball_text(d)}, which excludes 0",
                                  ball_text(a), ball_text(b), prec)
@@ -517,9 +539,18 @@ def compare(
             rewritten = True
             pairs[i] = (sides[0][0], sides[1][0])
             diffs[i] = sp.sympify(pairs[i][0] - pairs[i][1])
+    evaluated = False
+    for i in pending:
+        sides = [_evaluate_infinite(side, used) for side in pairs[i]]
+        if sides[0][1] or sides[1][1]:
+            evaluated = True
+            pairs[i] = (sides[0][0], sides[1][0])
+            diffs[i] = sp.sympify(pairs[i][0] - pairs[i][1])
     outcome = _decide(pairs, diffs, pending, shape, used, seed, points, symbolic)
-    if rewritten:
-        outcome.route += " (Gaussian integrals over R in closed form)"
+    notes = [note for flag, note in ((rewritten, "Gaussian integrals over R in closed form"),
+                                     (evaluated, "infinite sums and integrals evaluated by sympy's doit")) if flag]
+    if notes:
+        outcome.route += f" ({'; '.join(notes)})"
     return outcome
 
 
@@ -606,7 +637,10 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
         for i in todo:
             if i not in assumed or (not symbols and evidence[i] > 0):
                 continue  # a constant with certified evidence needs no open-ended simplification
-            r = _symbolic(assumed[i], expensive=True, want_value=True)
+            if evidence[i] >= MIN_EVIDENCE and assumed[i].has(sp.Integral):
+                continue  # simplify would integrate symbolically (open-ended); the evidence is certified
+            # with enough certified evidence, sympy's open-ended integration (doit) is not attempted
+            r = _symbolic(assumed[i], expensive=True, want_value=True, doit=evidence[i] < MIN_EVIDENCE)
             if r is None:
                 continue
             name, value = r
