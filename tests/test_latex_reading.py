@@ -176,6 +176,8 @@ REFUSED = [
     (r"\dot x", None, [r"\frac{dx}{dt}"]),
     ("x ≤ y", None, [r"\le"]),
     (r"\tanh' x", None, [r"\tanh'(x)"]),
+    (r"x \, dx", None, [r"d \cdot x", r"\int_a^b"]),
+    (r"\left. x^2 \right|_{x=0}", None, ["value substituted"]),
     ("x²", None, ["LaTeX"]),
     ("∑ x", None, [r"\sum"]),
     (r"x_1 + \cdots + x_n", None, ["ellipsis", r"\sum_{i=1}^{n}"]),
@@ -280,6 +282,16 @@ def test_softmax_gradients_need_the_kronecker_delta():
     r = check_working([r"\frac{\partial}{\partial w_j} \sum_{i=1}^{n} w_i x_i", r"= \sum_{i=1}^{n} x_i"],
                       declare="n integer")
     assert statuses(r) == ["start", "breaks"], r.text()
+
+
+def test_the_hint_of_exercise_07_2_holds_with_its_abbreviations():
+    # Leibniz fractions of abbreviations are taken after substituting them (the exercise's own hint)
+    from emlib.exercises.nb07 import DECLARE, H
+
+    r = check_working([r"\frac{\partial h_3}{\partial w_h}",
+                       r"= (1 - h_3^2)\big(h_2 + w_h\frac{\partial h_2}{\partial w_h}\big)",
+                       r"= (1 - h_3^2)\left(h_2 + w_h(1 - h_2^2) h_1\right)"], declare=DECLARE, define=H)
+    assert statuses(r) == ["start", "holds", "holds"], r.text()
 
 
 def test_a_derivative_of_a_defined_abbreviation_sees_through_it():

@@ -555,6 +555,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 out.add("(" if cmd == "{" else ")", pos)  # \{ ... \} used as brackets
                 pos = end
                 continue
+            if cmd in ("left", "right") and re.match(r"\\(?:left|right)\s*\.", text[pos:]):
+                fail("evaluation bars \\left. ... \\right|_{x=a} are not read: write the expression with the "
+                     "value substituted", pos)
             if cmd in ("left", "right"):
                 bm = re.match(r"\\(?:left|right)\s*(\||\\vert\b|\\lvert\b|\\rvert\b)", text[pos:])
                 if bm:
@@ -676,6 +679,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
                         if (word in run) if len(word) > 2 else (run == word):
                             fail(f"'{word}' without a backslash is read as letters multiplied together: "
                                  f"write \\{word}", pos + run.index(word))
+                    if len(run) == 2 and run[0] == "d" and not differentials:
+                        fail(f"'{run}' outside an integral would be read as d times {run[1]}: write "
+                             f"d \\cdot {run[1]} for a product, or give the integral, \\int_a^b ... \\, {run}", pos)
                     if len(run) >= 4:
                         fail(f"'{run}' would be read as a product of {len(run)} one-letter symbols: write "
                              f"\\mathit{{{run}}} for one symbol named {run}, or separate the factors with "
