@@ -41,7 +41,7 @@ from ._gauss import gaussian_integrals
 from .errors import DomainError
 
 __all__ = ["Outcome", "to_sympy", "compare", "check_sign", "residual_text", "resolve_domains",
-           "written_decimals", "draw_points", "DIGITS", "MIN_EVIDENCE", "RANDOM_POINTS", "PRECISIONS"]
+           "written_decimals", "draw_points", "enclose_constant", "DIGITS", "MIN_EVIDENCE", "RANDOM_POINTS", "PRECISIONS"]
 
 #: Significant digits of the float-point checks of Derivation.stationary/lagrange (mpmath).
 DIGITS = 50
@@ -495,6 +495,21 @@ def _nonzero_constant(value: sp.Basic) -> str | None:
     except (Undefined, NoEnclosure):
         return None
     return ball_text(z) if excludes_zero(z) else None
+
+
+def enclose_constant(expr: sp.Basic) -> acb | None:
+    """A rigorous ball of a constant expression (the first finite one at 128, 256, 512 bits), or None."""
+    if expr.free_symbols:
+        raise ValueError(f"enclose_constant takes a constant, got free symbols {sorted(map(str, expr.free_symbols))}")
+    enc = Enclosure(written_decimals(expr), [])
+    for prec in PRECISIONS:
+        try:
+            return enc({}, prec)
+        except Undefined:
+            return None
+        except NoEnclosure:
+            continue
+    return None
 
 
 def _has_i(expr: sp.Basic) -> bool:

@@ -12,10 +12,9 @@ import sympy as sp
 
 from .._validation import check_array, check_int, check_real
 from ..gradcheck import GradientUndecided, check_gradient
-from ._compare import (DIGITS, RANDOM_POINTS, Outcome, check_sign, compare, resolve_domains, residual_text,
+from ._compare import (RANDOM_POINTS, Outcome, check_sign, compare, enclose_constant, resolve_domains, residual_text,
                        to_sympy)
 from ._domains import Domain, normalise_domains
-from ._evaluate import Evaluator
 from .errata import erratum as lookup_erratum
 from .errors import ExpectedFalseError, NotACertificateError, StepError, UndecidedError
 from .records import CHECK_MIME, COVERAGE_MIME, SEVERITIES, SUMMARY_MIME, Check, log_record
@@ -303,28 +302,39 @@ class Derivation:
             raise ValueError(f"a point with floats must give every symbol a value; missing {sorted(map(str, left))}")
         resolve_domains(set().union(*[e.free_symbols for e in conditions]), normalise_domains(domain))
         eps = float(np.finfo(np.float64).eps)
-        worst, worst_ratio, details = None, 0.0, []
+        worst, worst_ratio = None, 0.0
+        bound = 64 * eps
+        undecided = []
         for idx, c in enumerate(conditions):
-            value = Evaluator(c.xreplace(subs), [])({}, DIGITS)
+            # rigorous enclosures at the exact point (the floats' binary values), never a bare float
             terms = sp.Add.make_args(sp.expand(c)) if sp.count_ops(c) <= 2000 else (c,)
             sens = [sp.Abs(t) for t in terms] + [sp.Abs(sp.diff(c, v)) * sp.Abs(v) for v in variables]
-            scale_v = Evaluator(sp.Add(*sens).xreplace(subs), [])({}, DIGITS)
-            if value.kind != "real" or scale_v.kind != "real":
-                return (Outcome(False, "undecided", "numeric", f"condition {idx} is not a real number at the point",
-                                status="undecided"), lambda: "")
-            v, scale = abs(float(value.value)), float(scale_v.value)
-            ratio = v / scale if scale > 0 else (0.0 if v == 0 else np.inf)
-            if ratio > worst_ratio:
-                worst_ratio, worst = ratio, (idx, v, scale)
-        bound = 64 * eps
-        if worst is not None and worst_ratio > bound:
+            value, scale_b = enclose_constant(c.xreplace(subs)), enclose_constant(sp.Add(*sens).xreplace(subs))
+            if value is None or scale_b is None or not (value.imag.is_zero() and scale_b.imag.is_zero()):
+                return (Outcome(False, "undecided", "numeric", f"condition {idx} is not certainly a real number at "
+                                "the point", status="undecided", certified=False), lambda: "")
+            v_lo, v_hi = abs(value.real).lower(), abs(value.real).upper()
+            s_lo, s_hi = scale_b.real.lower(), scale_b.real.upper()
+            v, scale = float(value.real.mid()), float(scale_b.real.mid())
+            ratio = abs(v) / scale if scale > 0 else (0.0 if v == 0 else np.inf)
+            if v_lo > bound * s_hi:  # certainly beyond the bound
+                if ratio > worst_ratio or worst is None:
+                    worst_ratio, worst = ratio, (idx, abs(v), scale)
+            elif not v_hi <= bound * s_lo:
+                undecided.append(idx)
+            elif worst is None:
+                worst_ratio = max(worst_ratio, ratio)
+        if worst is not None:
             idx, v, scale = worst
             detail = (f"condition {idx} is {v:.6g} at the point, {worst_ratio:.3g} of its scale {scale:.3g} "
-                      f"(allowed: {bound:.2g}, what rounding the point's coordinates can cause)")
-            outcome = Outcome(False, "numeric", "numeric", detail, values=(f"{v:.6g}", "0"))
+                      f"(allowed: {bound:.2g}, what rounding the point's coordinates can cause; certified enclosures)")
+            outcome = Outcome(False, "refuted: enclosure", "numeric", detail, values=(f"{v:.6g}", "0"))
             return outcome, lambda: f"condition does not hold: {label}\n  {detail}"
+        if undecided:
+            return (Outcome(False, "undecided", "numeric", f"the enclosure of condition {undecided[0]} straddles the "
+                            "bound 64 eps x its scale", status="undecided", certified=False), lambda: "")
         # The route states the bound it was held to; the ratio reached depends on the point's last bits.
-        return (Outcome(True, f"numeric: zero within 64 eps of the terms' scale at a float point, {DIGITS} digits",
+        return (Outcome(True, "certified: zero within 64 eps of the terms' scale at a float point (enclosures)",
                         "numeric", measured={"max_ratio_to_scale": worst_ratio}), lambda: "")
 
     def stationary(self, expr: Any, wrt: Any, point: dict, label: str, *, source: Any = None,
