@@ -18,7 +18,7 @@ import pytest
 import sympy as sp
 
 from emlib.derivation import Derivation
-from emlib.derivation.errata import FIELDS, Erratum, erratum, load_errata
+from emlib.derivation.errata import FIELDS, Erratum, errata_markdown, erratum, load_errata
 from emlib.derivation.records import CHECK_MIME, notebook_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,3 +131,19 @@ def test_malformed_catalogues_are_refused_naming_the_entry(tmp_path):
         load_errata(_write(tmp_path, [good, good]))
     with pytest.raises(ValueError, match="no errata catalogue"):
         load_errata(tmp_path / "absent.json")
+
+
+def test_errata_markdown_lists_the_entries_typeset():
+    ids = list(CATALOGUE)[:2]
+    text = errata_markdown(ids + ids[:1])
+    assert text.count("* **") == 2  # each entry once
+    for i in ids:
+        e = CATALOGUE[i]
+        assert f"**{i}** ({e.severity})" in text and f"${e.printed_latex}$" in text and f"${e.correct_latex}$" in text
+    folded = errata_markdown(ids, fold="What the notes print")
+    assert folded.startswith("<details") and "<summary>What the notes print</summary>" in folded
+    assert folded.rstrip().endswith("</details>")
+    with pytest.raises(ValueError, match="999-99"):
+        errata_markdown(["999-99"])
+    with pytest.raises(TypeError, match="list"):
+        errata_markdown(ids[0])

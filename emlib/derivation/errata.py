@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
-__all__ = ["Erratum", "ERRATA_PATH", "ERRATA_ENV", "load_errata", "erratum"]
+__all__ = ["Erratum", "ERRATA_PATH", "ERRATA_ENV", "load_errata", "erratum", "errata_markdown"]
 
 #: The catalogue in the repository: beside the transcriptions of the notes it corrects.
 ERRATA_PATH = Path(__file__).resolve().parents[2] / "notes" / "errata.json"
@@ -150,3 +151,30 @@ def erratum(id: str, path: str | os.PathLike | None = None) -> Erratum:
         near = [k for k in catalogue if k[:6] == id[:6]]
         raise ValueError(f"no erratum {id!r} in the catalogue" + (f"; entries of that item: {near}" if near else ""))
     return catalogue[id]
+
+
+def errata_markdown(ids: Iterable[str], path: str | os.PathLike | None = None, *, fold: str = "") -> str:
+    """The entries ``ids`` as a Markdown list (for a notebook's summary of where the notes go wrong).
+
+    Each entry gives its id, severity, where, the printed and the correct result typeset, and why that
+    severity. With ``fold`` the list sits in an HTML ``<details>`` box whose summary is ``fold``.
+    """
+    if isinstance(ids, str):
+        raise TypeError("ids must be a list of erratum ids, not one string")
+    catalogue = load_errata(path)
+    ids = list(dict.fromkeys(ids))  # each entry once, in the order given
+    unknown = [i for i in ids if i not in catalogue]
+    if unknown:
+        raise ValueError(f"no errata entries {unknown} in the catalogue")
+    lines = []
+    for i in ids:
+        e = catalogue[i]
+        where, why = (t.replace("*", r"\*") for t in (e.where, e.why))  # plain text: no emphasis
+        lines += [f"* **{e.id}** ({e.severity}), {where}:  ",
+                  f"  printed ${e.printed_latex}$;  ",
+                  f"  correct ${e.correct_latex}$.  ",
+                  f"  *Why {'an error' if e.severity == 'error' else 'a slip'}:* {why}."]
+    body = "\n".join(lines)
+    if fold:
+        return f'<details class="emlib-notes">\n<summary>{fold}</summary>\n\n{body}\n\n</details>'
+    return body
