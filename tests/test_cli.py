@@ -108,6 +108,8 @@ def test_an_unreadable_line_exits_2_with_line_and_column(tmp_path, capsys, name,
     ("declaration.md", "prose\n<!-- domain: x positve -->\n$$ x = x $$\n", "line 2: in the domain comment"),
     ("definition.md", "<!-- define: h = \\log( -->\n$$ h = h $$\n", "line 1: in the define comment, the value of h"),
     ("definition_form.md", "<!-- define: h \\tanh(x) -->\n$$ h = h $$\n", "line 1: a definition needs name = value"),
+    ("misspelt.md", "text\n<!-- domian: x positive -->\n$$ x = x $$\n", "line 2: unknown directive 'domian'"),
+    ("open_comment.md", "$$ x = x $$\n<!-- domain: x positive\n", "line 2: an HTML comment <!-- is not closed"),
 ])
 def test_a_file_that_cannot_be_checked_exits_2_naming_the_line(tmp_path, capsys, name, content, message):
     out = (run if name in ("empty.md", "latin1.md") else lambda *a: run_here(capsys, *a))(
@@ -146,3 +148,11 @@ def test_a_reader_that_stops_reading_changes_neither_the_code_nor_prints_a_trace
         code = proc.wait(timeout=600)
     assert code == EXIT_BREAKS
     assert "block at line 1" in first and "Traceback" not in err, err
+
+
+def test_a_domain_comment_may_span_lines_and_comments_hide_their_dollars(tmp_path, capsys):
+    f = write(tmp_path, "multiline.md", "<!-- domain:\n     x positive -->\n$$ \\log(x^2) = 2 \\log x $$\n"
+                                        "<!-- an aside with $$ x = y $$ in it -->\n")
+    out = run_here(capsys, "check", f)
+    assert out.returncode == EXIT_HOLDS, out.stdout + out.stderr  # log(x^2) = 2 log x needs x > 0
+    assert "1 chain checked: 1 holds" in out.stdout

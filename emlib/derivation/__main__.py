@@ -12,6 +12,8 @@ Syntax of WORK.md (see examples/working_example.md):
 * ``<!-- define: h_1 = \\tanh(w_i x_1); h_2 = \\tanh(w_i x_2 + w_h h_1) -->`` declares abbreviations
   for the blocks after it (until the next ``define`` comment); derivatives see through them;
 * ``<!-- skip -->`` right before a block leaves it unchecked (a statement, not working);
+* a comment may span several lines; ``$$`` inside a comment opens no block; a misspelt directive
+  (``<!-- domian: ... -->``) and an unclosed ``<!--`` are errors, never silently ignored;
 * code spans and fenced code blocks are not read.
 
 Every step is printed with how its line was read (``read as: ...``, the typeset LaTeX of what was checked).
@@ -31,6 +33,7 @@ Errors are printed as one message naming the file and line, never as a traceback
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import re
 import sys
@@ -122,7 +125,42 @@ def read_blocks(text: str) -> list[Block]:
     current: Block | None = None
     file_lines = text.replace("\r\n", "\n").split("\n")  # not splitlines: a form feed (\\f) is no line break
     fenced = False
+    comment: tuple[int, list[str]] | None = None  # an HTML comment over several lines: (first line, texts)
+
+    def directives(line: str, number: int) -> None:
+        nonlocal declare, define, skip
+        for m in _COMMENT.finditer(line):
+            kind, body = m.group(1), m.group(2)
+            if kind == "domain":
+                _check_declarations(body, number)
+                declare = body
+            elif kind == "define":
+                define = []
+                for part in re.split(r";", body):
+                    if part.strip():
+                        if "=" not in part:
+                            raise InputError(f"line {number}: a definition needs name = value, got {part.strip()!r}")
+                        name, value = part.split("=", 1)
+                        define.append((name.strip(), value.strip()))
+                _check_definitions(define, declare, number)
+            else:
+                skip = True
+        for m in re.finditer(r"<!--\s*([A-Za-z]+)\s*:", line):  # a misspelt directive would be ignored silently
+            word = m.group(1)
+            close = difflib.get_close_matches(word.lower(), ["domain", "define", "skip"], n=1, cutoff=0.7)
+            if word not in ("domain", "define", "skip") and close:
+                raise InputError(f"line {number}: unknown directive {word!r} in a comment: did you mean {close[0]!r}?")
+
     for number, raw in enumerate(file_lines, start=1):
+        if comment is not None:
+            end = raw.find("-->")
+            if end < 0:
+                comment[1].append(raw)
+                continue
+            comment[1].append(raw[: end + 3])
+            directives(" ".join(comment[1]), comment[0])
+            raw = " " * (end + 3) + raw[end + 3 :]
+            comment = None
         if current is None and raw.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
             continue
@@ -130,23 +168,13 @@ def read_blocks(text: str) -> list[Block]:
             continue
         line = re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), raw) if current is None else raw
         if current is None:
-            for m in _COMMENT.finditer(line):
-                kind, body = m.group(1), m.group(2)
-                if kind == "domain":
-                    _check_declarations(body, number)
-                    declare = body
-                elif kind == "define":
-                    define = []
-                    for part in re.split(r";", body):
-                        if part.strip():
-                            if "=" not in part:
-                                raise InputError(f"line {number}: a definition needs name = value, got {part.strip()!r}")
-                            name, value = part.split("=", 1)
-                            define.append((name.strip(), value.strip()))
-                    _check_definitions(define, declare, number)
-                else:
-                    skip = True
+            directives(line, number)
             line = _COMMENT.sub(lambda m: " " * len(m.group(0)), line)
+            line = re.sub(r"<!--.*?-->", lambda m: " " * len(m.group(0)), line)
+            k = line.find("<!--")
+            if k >= 0:
+                comment = (number, [line[k:]])
+                line = line[:k]
         pos = 0
         while True:
             if current is None:
@@ -169,6 +197,8 @@ def read_blocks(text: str) -> list[Block]:
             pos = b
     if current is not None:
         raise InputError(f"line {current.start}: a display block is not closed (expected {current.close})")
+    if comment is not None:
+        raise InputError(f"line {comment[0]}: an HTML comment <!-- is not closed with -->")
     return blocks
 
 
