@@ -453,7 +453,7 @@ class Derivation:
         """
         try:
             worst = check_gradient(fun, grad, x, rtol=rtol, atol=atol)
-            bound = "4 x its error estimate + 1e-9 x its own scale"
+            bound = "4 x its error estimate + 1e-8 x its own scale"
             if rtol is not None or atol is not None:
                 bound += f" or rtol={rtol or 0:g}, atol={atol or 0:g}"
             outcome = Outcome(True, f"finite differences (Ridders, agreeing step sequences): every entry within {bound}",
