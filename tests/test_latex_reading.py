@@ -125,6 +125,11 @@ READ_RIGHT = [
     (r"x + 1 \notag", x + 1, None),
     (r"\displaystyle \frac{x}{2} \quad \text{(by symmetry)}", x / 2, None),
     (r"x + 1.", x + 1, None),
+    # a slash divides by the one factor after it when nothing is juxtaposed to that factor
+    (r"x/2 + 1", x / 2 + 1, None),
+    (r"a/b \cdot c", a * R("c") / b, None),
+    (r"x/\sigma^2", x / sigma**2, None),
+    (r"a/\log x", a / sp.log(x), None),
     # sums, numbers
     (r"\sum_{i=1}^{n} x_i", sp.Sum(sp.IndexedBase("x")[sp.Symbol("i", integer=True)],
                                    (sp.Symbol("i", integer=True), 1, n)), None),
@@ -177,6 +182,11 @@ REFUSED = [
     ("x ≤ y", None, [r"\le"]),
     (r"\tanh' x", None, [r"\tanh'(x)"]),
     (r"x \, dx", None, [r"d \cdot x", r"\int_a^b"]),
+    # a slash followed by juxtaposed factors: which ones are divided by?
+    (r"1/2 x", None, [r"\frac{...}{2} x", r"\frac{...}{2 x}"]),
+    (r"a/bc", None, [r"\frac{...}{b} c", r"\frac{...}{b c}"]),
+    (r"(a+b)/2\pi", None, [r"\frac{...}{2 \pi}"]),
+    (r"1/(1+x) y", None, ["ambiguous"]),
     (r"\left. x^2 \right|_{x=0}", None, ["value substituted"]),
     ("x²", None, ["LaTeX"]),
     ("∑ x", None, [r"\sum"]),

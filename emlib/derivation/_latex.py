@@ -14,6 +14,9 @@ Juxtaposed letters
     ``ab`` is the product ``a*b`` (shown as read: ``a b``). A run of letters spelling a function
     (``sin``, ``log``, ``exp``, ``max``, ...) is refused ("write \\log"), and so is a run of four or more
     letters (a word: write ``\\mathit{loss}`` for one symbol, or spaces / ``\\cdot`` for a product).
+    ``dx`` outside an integral is refused too (``d \\cdot x`` for a product). A slash divides by the one
+    factor after it; ``1/2 x``, ``a/bc``, ``(a+b)/2\\pi`` (a factor juxtaposed after the denominator) are
+    refused as ambiguous with both rewrites (``\\frac{...}{2} x`` or ``\\frac{...}{2 x}``).
 Functions
     Applied only when known or declared (see :data:`KNOWN_FUNCTIONS`): the commands ``\\sin``, ``\\log``,
     ``\\exp``, ``\\sqrt``, ``\\max``, ... , ``\\Gamma(x)`` (the gamma function), ``\\Phi(x)`` (the standard
@@ -331,6 +334,41 @@ def _looks_applied(text: str, j: int, n: int) -> bool:
             m = _ONE_SYMBOL.fullmatch(inner)
             return bool(m) and not re.fullmatch(r"\s*\\(?:infty|pi)\s*", inner)
     return False
+
+
+_ATOM = re.compile(r"\s*(?:\d+(?:\.\d+)?|(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?'*)"
+                   r"(?:\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
+_EXPLICIT = {"cdot", "times", "le", "ge", "leq", "geq", "lt", "gt", "right", "quad", "qquad", "text", "nonumber",
+             "notag", "Rightarrow", "Leftrightarrow", "implies", "iff", "to", "approx", "ne", "neq", "label"}
+
+
+def _implicit_denominator(text: str, start: int, n: int) -> tuple[str, str] | None:
+    """``1/2 x``, ``a/bc``: (the denominator, the juxtaposed factor after it), or None when none follows."""
+    k = start
+    while k < n and text[k] == " ":
+        k += 1
+    if k < n and text[k] in "({":
+        depth, end = 0, n
+        for q in range(k, n):
+            depth += {"(": 1, "{": 1, ")": -1, "}": -1}.get(text[q], 0)
+            if depth == 0:
+                end = q + 1
+                break
+        m = re.compile(r"\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9])").match(text, end)
+        end = m.end() if m else end
+    else:
+        m = _ATOM.match(text, k)
+        if not m or m.end() == k:
+            return None
+        word = re.match(r"\s*\\([A-Za-z]+)", m.group(0))
+        if word and word.group(1) not in GREEK:
+            return None  # a/\log x, a/\sqrt{b}: the function's argument belongs to it
+        end = m.end()
+    nxt = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z0-9(]|\\\{)", text[end:n])
+    if not nxt or (nxt.group(1).startswith("\\") and nxt.group(1)[1:] in _EXPLICIT):
+        return None
+    factor = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z0-9]+|\([^()]{0,20}\)|\()", text[end:n]).group(1)
+    return text[k:end].strip(), factor
 
 
 def _check_text(text: str, line: int) -> None:
@@ -699,6 +737,12 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 fail(HINTS["top"], pos + 1)
         if ch == "'":
             fail("a prime must follow a symbol", pos)
+        if ch == "/":
+            split = _implicit_denominator(text, pos + 1, n)
+            if split:
+                den, factor = split
+                fail(f"'/{den} {factor}' is ambiguous: write \\frac{{...}}{{{den}}} {factor} to divide by {den} "
+                     f"only, or \\frac{{...}}{{{den} {factor}}} to divide by the product", pos)
         out.add(ch, pos)
         pos += 1
     while closers:
