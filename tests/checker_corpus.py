@@ -644,6 +644,25 @@ eq("factorial(n) = gamma(n + 1) for integers n >= 0", sp.factorial(n), sp.gamma(
 eq("factorial(n) = n^n for integers n >= 0", sp.factorial(n), n**n, False, G)
 
 
+G = "integrals and series"
+eq("sum_{k>=0} x^k = 1/(1 - x) on [-0.9, 0.9]", sp.Sum(x**n, (n, 0, sp.oo)), 1 / (1 - x), True, G, Real(x, low=-0.9, high=0.9))
+eq("sum_{k>=0} x^k = 1/(1 - x) + x^7/10^12 on [-0.9, 0.9]", sp.Sum(x**n, (n, 0, sp.oo)), 1 / (1 - x) + x**7 / 10**12, False, G, Real(x, low=-0.9, high=0.9))
+eq("int_0^oo exp(-t u) du = 1/t", sp.Integral(sp.exp(-t * u), (u, 0, sp.oo)), 1 / t, True, G)
+eq("int_0^oo exp(-t u) du = 1/t^2", sp.Integral(sp.exp(-t * u), (u, 0, sp.oo)), 1 / t**2, False, G)
+eq("beta integral on [1, 5]^2", sp.Integral(u ** (a - 1) * (1 - u) ** (b - 1), (u, 0, 1)), sp.beta(a, b), True, G,
+   [Real(a, low=1, high=5), Real(b, low=1, high=5)])
+eq("beta integral with gamma(a + b + 1)", sp.Integral(u ** (a - 1) * (1 - u) ** (b - 1), (u, 0, 1)),
+   sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b + 1), False, G, [Real(a, low=1, high=5), Real(b, low=1, high=5)])
+
+G = "constants"
+eq("exp(i x) = cos x + i sin x", sp.exp(sp.I * x), sp.cos(x) + sp.I * sp.sin(x), True, G)
+eq("exp(i x) = cos x - i sin x", sp.exp(sp.I * x), sp.cos(x) - sp.I * sp.sin(x), False, G)
+
+G = "cancellation"
+eq("softplus(x) - softplus(-x) = x + 10^-30", sp.log(1 + sp.exp(x)) - sp.log(1 + sp.exp(-x)), x + sp.Rational(1, 10**30), False, G)
+eq("Vandermonde: sum binomial(n, k)^2 = binomial(2n, n)", sp.Sum(sp.binomial(n, k) ** 2, (k, 0, n)), sp.binomial(2 * n, n), True, "finite sums", Integer(n, low=0))
+
+
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]
 

@@ -277,8 +277,9 @@ def _rational_verdict(diff: sp.Basic, domains: Sequence[Domain]) -> tuple[str, s
 
 # ---------------------------------------------------------------- symbolic routes
 def _is_zero(expr: sp.Basic) -> bool:
-    # sympy's assumption queries on large expressions are slow; ask them only of constants
-    return expr == 0 or (not expr.free_symbols and expr.is_zero is True)
+    # sympy's assumption queries on large expressions are slow; ask them only of constants, and never of
+    # an integral (sympy would evaluate it by plain quadrature, which is not a proof)
+    return expr == 0 or (not expr.free_symbols and not expr.has(sp.Integral) and expr.is_zero is True)
 
 
 def _together_numer(e: sp.Basic) -> sp.Basic:
@@ -337,9 +338,12 @@ def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False, doit: b
     if expensive and (ops > EXPENSIVE_OPS_LIMIT or _nested_radicals(diff)):
         return None
     constant = None
+    integral = diff.has(sp.Integral)
     for name, fn in routes:
         if name == "doit" and (not doit or not _bound_nodes(diff)):
             continue
+        if integral and name in ("cancel", "together"):
+            continue  # their sign normalisation evaluates integrals numerically (mpmath quadrature)
         try:
             out = fn(diff)
             if _is_zero(out):
@@ -352,9 +356,16 @@ def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False, doit: b
 
 
 # ---------------------------------------------------------------- points
+def _text(e: Any) -> str:
+    """sstr, without sympy's term ordering where an integral is present (ordering would evaluate it)."""
+    if isinstance(e, (sp.Basic, sp.MatrixBase)) and e.has(sp.Integral):
+        return sp.sstr(e, order="none")
+    return sp.sstr(e)
+
+
 def _seed(seed: int, *parts: Any) -> np.random.Generator:
     """Points depend on the claim itself (and the notebook's seed), never on its label."""
-    text = "\x1f".join(sp.sstr(p) if isinstance(p, (sp.Basic, sp.MatrixBase)) else str(p) for p in parts)
+    text = "\x1f".join(_text(p) if isinstance(p, (sp.Basic, sp.MatrixBase)) else str(p) for p in parts)
     return np.random.default_rng([seed, zlib.crc32(text.encode("utf-8"))])
 
 
@@ -665,7 +676,7 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
             text = _nonzero_constant(value)
             if text is not None:
                 return Outcome(False, f"refuted: symbolic {name}", "symbolic",
-                               f"{where(i)}{name} reduces left - right to the constant {sp.sstr(value)[:200]}, "
+                               f"{where(i)}{name} reduces left - right to the constant {_text(value)[:200]}, "
                                f"whose enclosure {text} excludes 0")
         if len(routes) == len(pending):
             return _proved(routes)
@@ -857,7 +868,7 @@ def residual_text(lhs: Any, rhs: Any, limit: int = 600) -> str:
             not isinstance(diff, sp.MatrixBase) and (_nested_radicals(diff) or _bound_nodes(diff))
         ):
             diff = sp.simplify(diff)
-        text = sp.sstr(diff)
+        text = _text(diff)
     except Exception as exc:  # the residual is only a diagnostic
         text = f"<residual unavailable: {exc}>"
     return text if len(text) <= limit else text[:limit] + " ..."
