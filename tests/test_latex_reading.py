@@ -310,3 +310,24 @@ def test_a_derivative_of_a_defined_abbreviation_sees_through_it():
     assert statuses(r) == ["start", "holds"], r.text()
     r = check_working([r"\frac{\partial h_2}{\partial w_h}", r"= (1 - h_2^2)"], define={"h_2": r"\tanh(w_h h_1)"})
     assert statuses(r) == ["start", "breaks"], r.text()
+
+
+# ------------------------------------------------------------------ never a crash
+_TOKENS = [r"\frac", "{", "}", "(", ")", "x", "y", "d", r"\partial", "^", "_", "2", "+", "-", r"\cdot", r"\int",
+           r"\sum", r"\left(", r"\right)", r"\left|", r"\right|", "|", "f", r"\sigma", "'", r"\hat", r"\mathrm{d}",
+           r"\mathrm{e}", "e", r"\log", r"\max", ",", "=", "μ", r"\sqrt", "!", r"\lfloor", r"\rfloor", " ", r"\,",
+           "dx", "10", "^{10^{10}}", r"\Gamma", r"\frac{d}{dx}", r"\frac{\partial}{\partial x}", "\\", "&",
+           r"\text{ok}", r"\mathit{ab}", r"\binom", "[", "]", r"\{", r"\}", "1.5", "\t", "/", "/2", "p(", "(x)",
+           r"\tanh'", r"\left.", r"\mathcal{L}"]
+
+
+def test_random_token_soup_is_read_or_refused_never_crashes():
+    import random
+
+    rng = random.Random(20261204)
+    for _ in range(300):
+        text = "".join(rng.choice(_TOKENS) for _ in range(rng.randint(1, 12)))
+        try:
+            read_as(text)
+        except WorkingParseError as exc:
+            assert exc.line == 1 and exc.column >= 1

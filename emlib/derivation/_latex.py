@@ -367,8 +367,8 @@ def _implicit_denominator(text: str, start: int, n: int) -> tuple[str, str] | No
     nxt = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z0-9(]|\\\{)", text[end:n])
     if not nxt or (nxt.group(1).startswith("\\") and nxt.group(1)[1:] in _EXPLICIT):
         return None
-    factor = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z0-9]+|\([^()]{0,20}\)|\()", text[end:n]).group(1)
-    return text[k:end].strip(), factor
+    fm = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z0-9]+|\([^()]{0,20}\)|\()", text[end:n])
+    return text[k:end].strip(), fm.group(1) if fm else text[end:n].strip()[:12]
 
 
 def _check_text(text: str, line: int) -> None:
