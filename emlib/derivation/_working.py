@@ -698,12 +698,31 @@ class _Context:
         return d
 
     def _general_proof(self, lhs: Any, rhs: Any) -> _Decision | None:
-        """A symbolic proof by the engine with every family an undefined function ``x(i)``: it holds for
-        every sequence. Asked only of claims the random sequences already support (the engine's symbolic
-        routes are the costly part, and a false claim never needs them)."""
+        """A symbolic proof by the engine that holds for every sequence: each family becomes an undefined
+        function ``x(i)`` and each distinct sum an undefined function of its free symbols (a sum of a
+        polynomial in its index is summed first). Asked only of claims the random sequences already
+        support: the engine's symbolic routes are the costly part, and a false claim never needs them."""
         general = self.engine_form(_linear_sums(lhs), _linear_sums(rhs), opaque=True)
+        if any(isinstance(e, sp.MatrixBase) for e in general.exprs):
+            return None
+        atoms: dict[Any, Any] = {}
+
+        def abstract(node: Any) -> Any:
+            var = node.variables
+            if len(var) == 1 and node.function.is_polynomial(var[0]) and not node.function.atoms(sp.Function):
+                try:
+                    return node.doit()
+                except Exception:
+                    pass
+            canon = node.xreplace({v: sp.Symbol(f"_k{k}", integer=True) for k, v in enumerate(var)})
+            if canon not in atoms:
+                args = sorted(node.free_symbols, key=lambda x: x.name)
+                atoms[canon] = sp.Function(f"_{type(node).__name__.lower()}{len(atoms)}")(*args)
+            return atoms[canon]
+
         try:
-            outcome = _compare.compare(general.exprs[0], general.exprs[1], general.domains, seed=self.seed, points=0)
+            left, right = (e.replace(lambda x: isinstance(x, (sp.Sum, sp.Product)), abstract) for e in general.exprs)
+            outcome = _compare.compare(left, right, general.domains, seed=self.seed, points=0)
         except Exception:
             return None
         if outcome.status == "holds" and outcome.route.startswith("symbolic"):
@@ -879,11 +898,11 @@ def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, 
     return dict(sorted(shown.items())), values
 
 
-def _member(domains: Sequence[Domain], s: sp.Symbol, value: Any) -> bool:
+def _member(domains: Sequence[Domain], s: sp.Symbol, value: Any, unknown: bool = False) -> bool:
     """Whether ``value`` of the solved-for symbol lies in the engine's domain for it (its declared
-    domain, else the default from its assumptions). Unknown kinds of domain answer False (no point)."""
+    domain, else the default from its assumptions). Other kinds of domain answer ``unknown``."""
     owner = next((d for d in domains if s in d.symbols), None) or default_domain(s)
-    v = mpmath.mpf(value)
+    v = mpmath.mpf(str(value))
     if isinstance(owner, Simplex):
         return 0 < v < 1
     if isinstance(owner, (Interval, Integer)):
@@ -899,7 +918,7 @@ def _member(domains: Sequence[Domain], s: sp.Symbol, value: Any) -> bool:
         if owner.assumptions.get("negative") and not v < 0:
             return False
         return True
-    return False
+    return unknown
 
 
 _ENTIRE = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh)
@@ -986,11 +1005,25 @@ def _roots(ctx: _Context, core: Any, s: sp.Symbol) -> list | None:
         if not (lead.is_number and lead != 0) and lead.is_nonzero is not True:
             if ctx._sign(lead ** 2, strict=True).status != "holds":
                 return None
-        roots = sp.solve(num, s, dict=False)
+        # sums and products in the coefficients stand for numbers: solve with placeholders (sympy's solve
+        # trips over sums), then put them back
+        holders = {node: sp.Dummy(f"c{k}") for k, node in enumerate(sorted(num.atoms(sp.Sum, sp.Product), key=sp.srepr))}
+        back = {d: node for node, d in holders.items()}
+        plain = num.xreplace(holders)
+        try:
+            roots = sp.solve(plain, s, dict=False)
+        except Exception:
+            found = sp.roots(sp.Poly(plain, s))
+            if sum(found.values()) != poly.degree():
+                return None
+            roots = list(found)
+        roots = [r.xreplace(back) for r in roots]
     except Exception:
         return None
     out = []
     for r in roots:
+        if not r.free_symbols and r.is_real and not _member(ctx._declared_domains({s}), s, sp.N(r, 30), True):
+            continue  # a number outside the unknown's domain is no solution there
         if den.has(s):
             try:
                 if sp.simplify(den.xreplace({s: r})) == 0:
