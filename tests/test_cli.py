@@ -156,3 +156,10 @@ def test_a_domain_comment_may_span_lines_and_comments_hide_their_dollars(tmp_pat
     out = run_here(capsys, "check", f)
     assert out.returncode == EXIT_HOLDS, out.stdout + out.stderr  # log(x^2) = 2 log x needs x > 0
     assert "1 chain checked: 1 holds" in out.stdout
+
+
+def test_github_math_fences_are_chains_and_other_fences_are_not(tmp_path, capsys):
+    f = write(tmp_path, "fences.md", "```python\n$$ x = y $$\n```\n\n```math\n(x+1)^2 \\\\\n= x^2 + 2x + 1\n```\n")
+    out = run_here(capsys, "check", f)
+    assert out.returncode == EXIT_HOLDS, out.stdout + out.stderr
+    assert "block at line 5" in out.stdout and "1 chain checked: 1 holds" in out.stdout

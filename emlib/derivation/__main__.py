@@ -14,7 +14,8 @@ Syntax of WORK.md (see examples/working_example.md):
 * ``<!-- skip -->`` right before a block leaves it unchecked (a statement, not working);
 * a comment may span several lines; ``$$`` inside a comment opens no block; a misspelt directive
   (``<!-- domian: ... -->``) and an unclosed ``<!--`` are errors, never silently ignored;
-* code spans and fenced code blocks are not read.
+* a fenced block opened with ```` ```math ```` (GitHub's display math) is a chain too; other code spans and
+  fenced code blocks are not read.
 
 Every step is printed with how its line was read (``read as: ...``, the typeset LaTeX of what was checked).
 
@@ -161,6 +162,17 @@ def read_blocks(text: str) -> list[Block]:
             directives(" ".join(comment[1]), comment[0])
             raw = " " * (end + 3) + raw[end + 3 :]
             comment = None
+        if current is not None and current.close == "```":  # a ```math block (GitHub's display math)
+            if raw.strip().startswith("```"):
+                blocks.append(current)
+                current = None
+            else:
+                _add(current, raw, number)
+            continue
+        if current is None and not fenced and re.match(r"\s*```\s*math\s*$", raw):
+            current = Block(number, declare=declare, define=list(define), skip=skip, close="```")
+            skip = False
+            continue
         if current is None and raw.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
             continue
@@ -263,8 +275,8 @@ def iter_checks(path: str | Path, *, seed: int = 0, diagnose: bool = True
     blocks = read_blocks(text)
     if not blocks:
         inline = " (inline math $...$ is prose, not a chain)" if "$" in text else ""
-        raise InputError("no chains found: write each chain in a $$ ... $$, \\[ ... \\] or "
-                         f"\\begin{{align*}} ... \\end{{align*}} block{inline}")
+        raise InputError("no chains found: write each chain in a $$ ... $$, \\[ ... \\], "
+                         f"\\begin{{align*}} ... \\end{{align*}} or ```math block{inline}")
     if all(block.skip or not block.lines for block in blocks):
         raise InputError("nothing to check: every block is marked skip or empty")
     for block in blocks:
