@@ -817,6 +817,7 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
     expr = canonical_bound(written_decimals(sp.sympify(expr)))
     used = resolve_domains(expr.free_symbols, domains)
     expr, _ = gaussian_integrals(expr, lambda e: _with_assumptions(e, used).is_positive is True)
+    expr, _ = _evaluate_infinite(expr, used)
     reduced = _reduce(expr, used)
     assumed = _with_assumptions(reduced, used)
     verdict = assumed.is_positive if strict else assumed.is_nonnegative
