@@ -19,8 +19,23 @@ Syntax of a chain (the same for the Python API and for ``python -m emlib.derivat
 * after an implication, each line is one equation ``lhs = rhs`` (``\\Leftrightarrow`` checks both
   directions); in a chain without implications every ``=`` separates expressions.
 
-Undecided is never reported as holding. Counterexamples are shown at a short point (two decimals) when
-one is found where the two sides clearly differ; otherwise at the engine's point.
+How a claim reaches the engine (one engine for the author's ``Derivation`` and for the reader; this
+module keeps no sampling, sums or domain rules of its own, and tests/test_front_ends_agree.py holds the
+two front-ends to the same verdicts):
+
+* sums and products keep their symbolic sizes: an undeclared size (``n`` in ``\\sum_{i=1}^{n}``) ranges
+  over the integers from 0 (the engine's ``Integer`` domain, with the declared range when there is one);
+* a family ``x_i`` inside a sum is first decided on random sequences ``x_i = a_0 + sum_r a_r cos(b_r i +
+  c_r)`` (mapped into the family's declared set: positive, a probability, a simplex by softmax) whose
+  parameters the engine draws, by the engine's numeric routes: a refutation is one concrete sequence.
+  A claim they support is then proved for every sequence when the engine's symbolic routes prove it
+  with each family an undefined function and each distinct sum an undefined function of its free
+  symbols; else the route says it is evidence on random sequences. Members written outside a sum
+  (``x_1``, ``x_n``, ``x_{n-1}``) are the same sequence at that index;
+* declarations become the engine's domains (``_Decl.domain``), definitions are substituted first.
+
+Undecided is never reported as holding. Counterexamples are the engine's point, with a family shown by
+its first members.
 """
 
 from __future__ import annotations
