@@ -522,3 +522,15 @@ def test_integrals_and_series_hold_symbolically_or_rigorously(d):
     assert "Gaussian integrals over R in closed form" in rec.route
     rec = d.equal(sp.Integral(sp.Abs(u - sp.Rational(1, 3)), (u, 0, 1)), sp.Rational(5, 18), "kink")
     assert rec.status == "ok"
+
+
+def test_loose_symbols_are_sampled_within_their_own_assumptions(d):
+    from emlib.derivation._domains import default_domain
+    rng = np.random.default_rng(0)
+    for sym, check in [(sp.Symbol("e", even=True), lambda v: v % 2 == 0), (sp.Symbol("o", odd=True), lambda v: v % 2 == 1),
+                       (sp.Symbol("p", prime=True), lambda v: sp.isprime(v)), (sp.Symbol("z", nonzero=True), lambda v: v != 0)]:
+        dom = default_domain(sym)
+        points = dom.special_points() + [dom.random_point(rng) for _ in range(30)]
+        assert points and all(check(p[sym]) for p in points), sym
+    o = sp.Symbol("o", odd=True)
+    d.equal(sp.cos(sp.pi * o / 2) ** 2 + (-1) ** o, -1, "odd o: never refuted at an even point")

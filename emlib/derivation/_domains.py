@@ -583,8 +583,59 @@ class SPD(Domain):
         return {"real": True} if off else {"positive": True}
 
 
+class _Assumed(Domain):
+    """A loose symbol's domain: points of ``base`` that satisfy every assumption the symbol was created
+    with (even, odd, prime, nonzero, ...), so that points and symbolic routes agree."""
+
+    TRIES = 200
+
+    def __init__(self, base: Domain, symbol: sp.Symbol, facts: dict[str, bool]) -> None:
+        self.base, self.symbols, self.facts = base, (symbol,), facts
+        self.assumptions = dict(base.assumptions)
+
+    def _ok(self, point: dict) -> bool:
+        v = point[self.symbols[0]]
+        value = sp.Integer(v) if isinstance(v, int) else sp.Rational(v.numerator, v.denominator)
+        return all(getattr(value, f"is_{k}") is want for k, want in self.facts.items())
+
+    def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
+        found = [p for p in self.base.special_points() if self._ok(p)]
+        if not found:  # e.g. odd or prime integers: walk up from the base's points
+            found = [p for p in (self.random_point(np.random.default_rng(k)) for k in range(4)) if p]
+        return found
+
+    def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
+        for _ in range(self.TRIES):
+            p = self.base.random_point(rng)
+            if self._ok(p):
+                return p
+        for p in self.base.special_points():  # deterministic fallback: the first special point that fits
+            if self._ok(p):
+                return p
+        raise DomainError(f"no point of {self.base.describe()} satisfies the assumptions of {self.symbols[0]} "
+                          f"({', '.join(sorted(self.facts))}); declare a domain")
+
+    def implied(self, symbol: sp.Symbol) -> dict[str, bool]:
+        return {**self.base.implied(symbol), **self.facts}
+
+    def describe(self) -> str:
+        return f"{self.base.describe()} ({', '.join(k if v else 'not ' + k for k, v in sorted(self.facts.items()))})"
+
+
 def default_domain(symbol: sp.Symbol) -> Domain:
-    """The domain of a symbol that no declared domain covers, from its own assumptions (real by default)."""
+    """The domain of a symbol that no declared domain covers, from its own assumptions (real by default).
+
+    Assumptions that the interval or integer range does not express (even, odd, prime, nonzero, ...)
+    filter its points.
+    """
+    base = _default_range(symbol)
+    extra = {k: v for k, v in getattr(symbol, "_assumptions_orig", {}).items()
+             if k != "commutative" and v is not None and base.contradiction(symbol) is not None
+             and _assumption_contradiction(sp.Symbol(symbol.name, **{k: v}), base.implied(symbol), "") is not None}
+    return _Assumed(base, symbol, extra) if extra else base
+
+
+def _default_range(symbol: sp.Symbol) -> Domain:
     if symbol.is_integer:
         if symbol.is_positive:
             return Integer(symbol, low=1)
