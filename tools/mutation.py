@@ -66,7 +66,8 @@ sys.path.insert(0, str(ROOT))
 from emlib.derivation.records import (CHECK_MIME, RECORD_LOG_ENV, SUMMARY_MIME,  # noqa: E402
                                       notebook_records, read_record_log)
 
-COPY_ITEMS = ("emlib", "tests", "notebooks", "conftest.py", "pyproject.toml", "nbval_sanitize.cfg")
+# notes/ holds the errata catalogue (notes/errata.json) that the notebooks read
+COPY_ITEMS = ("emlib", "tests", "notebooks", "notes", "conftest.py", "pyproject.toml", "nbval_sanitize.cfg")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis", ".pytest_cache")
 
 # Test modules that are not unit tests of emlib's formulas: they run nbval or the site, re-execute
@@ -904,24 +905,41 @@ def run_selection(copy_root: Path, guarded_file: str, guarded_sha: str, tests: l
 def logged_records(entries: list[dict], copy_root: Path, notebooks: list[str]) -> dict[tuple[str, int], list[dict]]:
     """The check records a run logged, by (notebook, code cell).
 
-    A record names its Derivation's title, which the notebook's stored summary record names too; its
-    cell is the kernel's execution count (cells run once, top to bottom, so count n is code cell n - 1).
+    A record names its Derivation's title, which the notebook's stored summary record names too. Its
+    cell is found by aligning, in order, the logged labels with the labels of the records stored in the
+    notebook (nbval runs the cells top to bottom; the kernel's execution count does not advance under
+    nbval): a record goes to the first cell at or after the previous one that stored its label, and a
+    record with a label the notebook never stored goes to the cell of the record before it.
     """
     titles: dict[str, str] = {}
+    stored: dict[str, list[tuple[int, str]]] = {}
     for nb in notebooks:
-        for r in notebook_records(copy_root / nb, (SUMMARY_MIME,)):
-            titles.setdefault(str(r.data.get("title", "")), Path(nb).name)
+        name = Path(nb).name
+        for r in notebook_records(copy_root / nb):
+            if r.mime == SUMMARY_MIME:
+                titles.setdefault(str(r.data.get("title", "")), name)
+            elif r.mime == CHECK_MIME:
+                stored.setdefault(name, []).append((r.code_cell, str(r.data.get("label", ""))))
     out: dict[tuple[str, int], list[dict]] = {}
+    position: dict[str, tuple[int, int]] = {}  # notebook -> (index into its stored records, cell)
     for e in entries:
         if e.get("mime") != CHECK_MIME:
             continue
         name = titles.get(str(e.get("title", "")))
         if name is None and len(notebooks) == 1:
             name = Path(notebooks[0]).name
-        count = e.get("execution_count")
-        if name is None or not isinstance(count, int):
+        if name is None:
             continue
-        out.setdefault((name, count - 1), []).append(dict(e.get("record") or {}))
+        record = dict(e.get("record") or {})
+        label = str(record.get("label", ""))
+        seq = stored.get(name, [])
+        start, cell = position.get(name, (0, -1))
+        hit = next((j for j in range(start, len(seq)) if seq[j][1] == label), None)
+        if hit is not None:
+            start, cell = hit + 1, seq[hit][0]
+        position[name] = (start, cell)
+        if cell >= 0:
+            out.setdefault((name, cell), []).append(record)
     return out
 
 
