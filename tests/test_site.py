@@ -302,6 +302,10 @@ def test_real_site_is_complete_self_contained_and_consistent(real_site):
     assert set(pages) == generated | {p.stem + ".html" for p in NOTEBOOKS}
     for name, text in pages.items():
         assert external_resources(text) == [], name
+        # every formula arrives typeset (no TeX source waits for a script: nothing raw shows while a page loads)
+        untypeset = re.findall(r'<(?:span|div) class="math[^"]*"[^>]*>(?!\s*<svg)(.{0,60})', text)
+        assert not untypeset, f"{name}: formulas not typeset at build time: {untypeset[:3]}"
+        assert not re.search(r"<script[^>]*mathjax", text, re.I), f"{name} loads MathJax"
         for src in re.findall(r'<script[^>]*\bsrc="([^"]+)"', text):
             assert (out / urllib.parse.unquote(src.split("?")[0])).is_file(), f"{name} loads a missing script {src}"
     assert not list(out.glob("_sources/*.ipynb")), "the notebooks' sources are not published twice"

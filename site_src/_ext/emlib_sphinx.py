@@ -134,6 +134,22 @@ class CellAnchors(SphinxTransform):
                     std.labels[label] = (docname, label, f"code cell {node['cell_index']}")
 
 
+class AnchorsBeforeRawHTML(SphinxTransform):
+    """A label in front of a markdown cell that opens with HTML (a folded ``<details>`` box) lands on a raw
+    node, whose HTML is written verbatim, without its ids: put the ids on an empty element before it."""
+
+    default_priority = 505
+
+    def apply(self) -> None:
+        for node in list(self.document.findall(nodes.raw)):
+            if node.get("ids") and node.parent is not None:
+                holder = nodes.container(classes=["emlib-anchor"])
+                holder["ids"], node["ids"] = node["ids"], []
+                for label in holder["ids"]:
+                    self.document.ids[label] = holder
+                node.parent.insert(node.parent.index(node), holder)
+
+
 class NotebookLinks(SphinxTransform):
     """'notebook 03' -> a link to 03_gmm_em_derivation (not on that page itself)."""
 
@@ -229,6 +245,7 @@ class GlossaryLinks(SphinxTransform):
 
 def setup(app: Sphinx) -> dict:
     app.add_transform(CellAnchors)
+    app.add_transform(AnchorsBeforeRawHTML)
     app.add_transform(NotebookLinks)
     app.add_transform(GlossaryLinks)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

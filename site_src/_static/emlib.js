@@ -94,3 +94,21 @@
     return realFetch(resource, options);
   };
 })();
+
+// emlib site: a link to the explanation of a check may land just before a folded box ("What the notes print",
+// a <details> element): open the box it lands on.
+(function () {
+  "use strict";
+  function openTarget() {
+    if (!location.hash) { return; }
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!target) { return; }
+    var box = target.closest("details");
+    for (var next = target.closest(".emlib-anchor") || target; !box && next && next.classList && next.classList.contains("emlib-anchor"); next = next.nextElementSibling) {
+      if (next.nextElementSibling && next.nextElementSibling.tagName === "DETAILS") { box = next.nextElementSibling; }
+    }
+    if (box && !box.open) { box.open = true; target.scrollIntoView(); }
+  }
+  document.addEventListener("DOMContentLoaded", openTarget);
+  window.addEventListener("hashchange", openTarget);
+})();
