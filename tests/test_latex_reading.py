@@ -70,6 +70,13 @@ READ_RIGHT = [
     (r"\sigma'(x)", logistic(x) * (1 - logistic(x)), None),
     (r"\sigma''(0)", sp.Integer(0), None),
     (r"\tanh'(x)", 1 - sp.tanh(x) ** 2, None),
+    # a function applied after an argument without parentheses ends that argument (as \sin x \cos x does)
+    (r"\tanh x \sigma(y)", sp.tanh(x) * logistic(y), None),
+    (r"\log x \Phi(y)", sp.log(x) * (1 + sp.erf(y / sp.sqrt(2))) / 2, None),
+    (r"\sin x \cos x", sp.sin(x) * sp.cos(x), None),
+    (r"\sigma(\sigma(x))", logistic(logistic(x)), None),
+    (r"\sigma\left(x\right)^2", logistic(x) ** 2, None),
+    (r"\sigma(x)(1-\sigma(x))", logistic(x) * (1 - logistic(x)), None),
     (r"\sin''(x) + \log'(y)", -sp.sin(x) + 1 / y, None),
     (r"\sigma^2", sigma**2, None),
     (r"\operatorname{erf}(x)", sp.erf(x), None),
