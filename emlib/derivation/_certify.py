@@ -233,6 +233,7 @@ UNARY: dict[type, Callable[[acb, bool], acb]] = {
     sp.Ei: lambda z, an: _nan() if an else z.ei(),
     sp.LambertW: lambda z, an: _nan() if an else z.lambertw(),
     sp.harmonic: lambda z, an: (z + 1).digamma() + acb(arb.const_euler()),
+    sp.acot: lambda z, an: acb(arb.pi()) / 2 if z.is_zero() else _atan(1 / z, an),
     sp.erfinv: lambda z, an: _erfinv(z),
     sp.expint: None,  # two arguments: handled with the special functions
 }
