@@ -104,3 +104,29 @@ def test_a_derivation_logs_its_records_for_the_tool(tmp_path, monkeypatch):
     assert [Check.from_dict(e["record"]) for e in entries] == [r for r in d.records]
     by_cell = mutation.logged_records(entries, tmp_path, [])
     assert by_cell == {}  # outside a kernel there is no cell to attribute a record to
+
+
+def test_logged_records_are_attributed_to_cells_by_their_stored_labels(tmp_path):
+    import nbformat
+
+    from emlib.derivation.records import CHECK_MIME, SUMMARY_MIME
+
+    def out(mime, data):
+        return nbformat.v4.new_output("display_data", data={"text/plain": "", mime: data})
+
+    nb = nbformat.v4.new_notebook()
+    cells = [nbformat.v4.new_code_cell("a"), nbformat.v4.new_markdown_cell("m"), nbformat.v4.new_code_cell("b"),
+             nbformat.v4.new_code_cell("c")]
+    cells[0].outputs = [out(CHECK_MIME, {"label": "one", "status": "ok"}), out(CHECK_MIME, {"label": "same", "status": "ok"})]
+    cells[2].outputs = [out(CHECK_MIME, {"label": "same", "status": "ok"})]
+    cells[3].outputs = [out(SUMMARY_MIME, {"title": "T", "passed": 3, "total": 3})]
+    nb.cells = cells
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "x.ipynb")
+    entries = [{"mime": CHECK_MIME, "title": "T", "execution_count": 1, "record": {"label": lab, "status": st}}
+               for lab, st in [("one", "ok"), ("same", "ok"), ("new", "ok"), ("same", "failed")]]
+    got = mutation.logged_records(entries, tmp_path, ["nb/x.ipynb"])
+    # code cells count from 0 (the markdown cell is skipped); a repeated label goes to the next cell
+    # that stored it; an unknown label stays with the record before it
+    assert {k: [r["label"] + ":" + r["status"] for r in v] for k, v in got.items()} == {
+        ("x.ipynb", 0): ["one:ok", "same:ok", "new:ok"], ("x.ipynb", 1): ["same:failed"]}
