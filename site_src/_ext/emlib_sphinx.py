@@ -192,8 +192,8 @@ class GlossaryLinks(SphinxTransform):
 
     def apply(self) -> None:
         here = self.env.docname
-        if here in ("glossary", "search", "genindex"):
-            return
+        if here in ("glossary", "search", "genindex", "errata", "items", "coverage"):
+            return  # (the generated lists: a link inside a document's title or a table cell misleads)
         words = [(n.term, re.compile(n.words)) for n in NOTATION]
         linked: set[str] = set()
         for text_node in list(self.document.findall(nodes.Text)):
