@@ -37,7 +37,9 @@ Derivatives
     ``\\frac{\\partial x^3}{\\partial x}``, ``\\frac{\\partial^2 F}{\\partial x \\partial y}`` (``d``,
     ``\\partial``, ``\\mathrm{d}``) are carried out, after substituting the abbreviations of
     ``SymbolTable.definitions``. The derivative of a plain symbol with respect to another (``\\frac{d
-    h_2}{d w_h}`` with ``h_2`` not defined) is refused: it would silently be 0.
+    h_2}{d w_h}`` with ``h_2`` not defined) is refused: it would silently be 0. The derivative by a member
+    ``w_j`` of a family summed over (``\\sum_{i} w_i x_i``) carries out the Kronecker delta (``x_j``, the
+    index taken inside the sum's range); an index that is also the summation index is refused.
 Integrals, sums
     ``\\int_a^b f \\, dx`` (``dx`` or ``\\mathrm{d}x``; nested integrals take their differentials inside
     out); an integral without bounds is refused. Inside ``\\sum_{i=1}^{n}`` / ``\\prod`` every symbol whose
