@@ -218,14 +218,14 @@ class Interval(Domain):
         if lo is not None and hi is not None:
             if u < 0.7:
                 return _exact(lo + (hi - lo) * Fraction(rng.random()))
-            d = Fraction(10.0 ** rng.uniform(-END_DISTANCES[-1], 0)) * (hi - lo)  # log-spaced distance from one end
+            d = _grid(10.0 ** rng.uniform(-END_DISTANCES[-1], 0)) * (hi - lo)  # log-spaced distance from one end
             return _exact(lo + d if rng.random() < 0.5 else hi - d)
         if u < 0.45:
             magnitude = Fraction(rng.uniform(0, 4))
         elif u < 0.85:
-            magnitude = Fraction(10.0 ** rng.uniform(-LOG_SPAN, LOG_SPAN))
+            magnitude = _grid(10.0 ** rng.uniform(-LOG_SPAN, LOG_SPAN))
         else:  # the far decades: tiny and huge reals are where cancellation and overflow hide
-            magnitude = Fraction(10.0 ** rng.uniform(-WIDE_LOG_SPAN, WIDE_LOG_SPAN))
+            magnitude = _grid(10.0 ** rng.uniform(-WIDE_LOG_SPAN, WIDE_LOG_SPAN))
         if lo is None and hi is None:
             return _exact(magnitude if rng.random() < 0.5 else -magnitude)
         return _exact(lo + magnitude if lo is not None else hi - magnitude)
@@ -339,7 +339,7 @@ class Integer(Domain):
         if rng.random() < 0.7:
             magnitude = int(round(10.0 ** rng.uniform(0, 3)))
         else:  # far beyond 1000: exact integers of up to 18 digits
-            magnitude = int(Fraction(10.0 ** rng.uniform(3, INTEGER_LOG_SPAN)))
+            magnitude = int(_grid(10.0 ** rng.uniform(3, INTEGER_LOG_SPAN)))
         if self.low is None and self.high is None:
             return magnitude if rng.random() < 0.5 else -magnitude
         if self.low is not None:
@@ -406,7 +406,7 @@ class Simplex(Domain):
         alpha = 10.0 ** rng.uniform(np.log10(0.05), np.log10(20))
         while True:
             draw = rng.dirichlet(np.full(self.n, alpha))
-            head = [Fraction(float(v)) for v in draw[:-1]]
+            head = [_grid(float(v)) for v in draw[:-1]]
             last = 1 - sum(head)
             if all(v > 0 for v in head) and last > 0:
                 return self._point([*head, last])
@@ -437,7 +437,8 @@ def _positive_definite(m: list[list[Fraction]]) -> bool:
 
 
 def _grid(v: float, bits: int = 40) -> Fraction:
-    """A float rounded to a binary grid relative to its size (short exact rationals)."""
+    """A float rounded to a binary grid relative to its size: short exact rationals, and the same on every
+    machine although libm's pow/exp/log may differ in the last bits (points are printed in refutations)."""
     if v == 0:
         return Fraction(0)
     e = int(np.floor(np.log2(abs(v))))
@@ -450,8 +451,9 @@ class SPD(Domain):
     Works for a symmetric matrix of symbols (``S12`` used twice) and for a general one (``S12`` and
     ``S21`` distinct): both get the same symmetric value. Constant entries are kept: the constants must
     be symmetric numbers, and every drawn point is a completion of them that is exactly positive
-    definite (checked in rational arithmetic). Points are exact: ``S = V diag(l) V^T`` with rational
-    eigenvectors ``V`` close to a random orthogonal matrix and rational eigenvalues spread over up to
+    definite (checked in rational arithmetic). Points are exact: ``S = Q diag(l) Q^T`` with ``Q`` the
+    Cayley transform of a random rational skew-symmetric matrix (exactly orthogonal, no BLAS involved)
+    and rational eigenvalues spread over up to
     ``log10(max_condition)`` decades (default 1e24) at overall scales from 1e-6 to 1e6, so determinants
     and condition numbers range far beyond 1e8; the identity, a diagonal matrix with the full spread and
     a matrix of ones plus the identity are the special points.
@@ -507,9 +509,26 @@ class SPD(Domain):
             return None
         return {s: _exact(m[i][j]) for s, i, j in self.positions}
 
-    def _exact_spd(self, q: np.ndarray, eig: Sequence[Fraction]) -> list[list[Fraction]]:
+    @staticmethod
+    def _cayley(a: list[list[Fraction]]) -> list[list[Fraction]]:
+        """The exactly orthogonal ``(I - A)(I + A)^-1`` of a skew-symmetric rational ``A`` (no BLAS)."""
+        n = len(a)
+        left = [[Fraction(int(i == j)) - a[i][j] for j in range(n)] for i in range(n)]
+        # solve (I + A)^T X^T = (I - A)^T by Gauss-Jordan in rationals: X = (I - A)(I + A)^-1
+        m = [[Fraction(int(i == j)) + a[j][i] for j in range(n)] + [left[k][i] for k in range(n)] for i in range(n)]
+        for c in range(n):
+            piv = next(r for r in range(c, n) if m[r][c] != 0)  # I + A is invertible for skew-symmetric A
+            m[c], m[piv] = m[piv], m[c]
+            m[c] = [v / m[c][c] for v in m[c]]
+            for r in range(n):
+                if r != c and m[r][c] != 0:
+                    f = m[r][c]
+                    m[r] = [x - f * y for x, y in zip(m[r], m[c])]
+        xt = [row[n:] for row in m]
+        return [[xt[j][i] for j in range(n)] for i in range(n)]
+
+    def _exact_spd(self, v: list[list[Fraction]], eig: Sequence[Fraction]) -> list[list[Fraction]]:
         n = self.matrix.rows
-        v = [[_grid(float(q[i, k])) for k in range(n)] for i in range(n)]
         return [[sum(v[i][k] * eig[k] * v[j][k] for k in range(n)) for j in range(n)] for i in range(n)]
 
     def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
@@ -528,15 +547,16 @@ class SPD(Domain):
     def random_point(self, rng: np.random.Generator) -> dict[sp.Symbol, int | Fraction]:
         n = self.matrix.rows
         for _ in range(self.ATTEMPTS):
-            q, r = np.linalg.qr(rng.standard_normal((n, n)))
-            q = q * np.sign(np.diag(r))
+            g = rng.standard_normal((n, n))
+            skew = [[_grid(float(g[i, j] - g[j, i]), 20) if i != j else Fraction(0) for j in range(n)] for i in range(n)]
+            q = self._cayley(skew)
             log_cond = rng.uniform(0, np.log10(self.max_condition))
             centre = rng.uniform(-6, 6) if rng.random() < 0.3 else rng.uniform(-2, 2)
             logs = centre + rng.uniform(-log_cond / 2, log_cond / 2, size=n)
             if n > 1:  # make the spread exactly the drawn condition number
                 logs[0], logs[-1] = centre + log_cond / 2, centre - log_cond / 2
             eig = [_grid(10.0 ** v) for v in logs]
-            # V is invertible (close to orthogonal) and every eigenvalue is > 0: V diag V^T is exactly SPD
+            # Q is exactly orthogonal and every eigenvalue is > 0: Q diag Q^T is exactly SPD
             m = self._exact_spd(q, eig)
             if self.constants:  # put the free entries on the scale of the constants, then near the boundary
                 size = max(abs(c) for c in self.constants.values()) or Fraction(1)
