@@ -388,7 +388,7 @@ def test_gradient_detects_relative_error_1e7(d):
     rec = d.gradient(lambda w: float(np.sum(np.sin(w))), np.cos, v, "right")
     # the printed route states the bound, never the machine-dependent difference found (kept in measured)
     assert rec.route == ("finite differences (Ridders, agreeing step sequences): every entry within "
-                         "4 x its error estimate + 1e-8 x its own scale")
+                         "4 x its error estimate + 2e-09 x its own scale")
     assert not re.search(r"\d\.\de-\d", rec.line())
     exact = np.cos(v)
     fd, _ = richardson_gradient(lambda w: float(np.sum(np.sin(w))), v)

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from .._validation import check_array, check_int, check_real
-from ..gradcheck import GradientUndecided, check_gradient
+from ..gradcheck import RELATIVE_FLOOR, GradientUndecided, check_gradient
 from ._compare import (RANDOM_POINTS, Outcome, check_sign, compare, enclose_constant, resolve_domains, residual_text,
                        to_sympy)
 from ._domains import Domain, normalise_domains
@@ -453,7 +453,7 @@ class Derivation:
         """
         try:
             worst = check_gradient(fun, grad, x, rtol=rtol, atol=atol)
-            bound = "4 x its error estimate + 1e-8 x its own scale"
+            bound = f"4 x its error estimate + {RELATIVE_FLOOR:g} x its own scale"
             if rtol is not None or atol is not None:
                 bound += f" or rtol={rtol or 0:g}, atol={atol or 0:g}"
             outcome = Outcome(True, f"finite differences (Ridders, agreeing step sequences): every entry within {bound}",
