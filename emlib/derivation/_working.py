@@ -617,11 +617,11 @@ class _Context:
                 domains.append(Interval(*ps, low=-2, high=2))
         loose_sizes = [s for s in sorted(set(sizes) | index_symbols, key=lambda s: s.name)
                        if s in free and s not in covered and not s.is_integer and s.is_positive is not False]
-        if loose_sizes:
-            # an undeclared size (or a free index) ranges over the integers from 0 (1 for an index)
-            low = [s for s in loose_sizes if s not in index_symbols]
-            if low:
-                domains.append(Integer(*low, low=0))
+        # an undeclared size ranges over the integers from 0 (from 1 if declared positive; a free index too)
+        for low in (0, 1):
+            group = [s for s in loose_sizes if s not in index_symbols and bool(s.is_positive) == bool(low)]
+            if group:
+                domains.append(Integer(*group, low=low))
         extra = [s for s in sorted(index_symbols, key=lambda s: s.name) if s in free and s not in covered]
         if extra:
             domains.append(Integer(*extra, low=1))
