@@ -146,7 +146,7 @@ def check_document(path: str | Path, *, seed: int = 0, root: Path = ROOT) -> Doc
     path = Path(path)
     m = _SOURCE_FILE.match(path.name)
     document = m.group(1) if m else path.stem
-    shown = str(path.relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
+    shown = str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
     report = DocumentReport(document, shown, [])
     try:
         text = read_text(path)
