@@ -338,3 +338,111 @@ def test_random_token_soup_is_read_or_refused_never_crashes():
             read_as(text)
         except WorkingParseError as exc:
             assert exc.line == 1 and exc.column >= 1
+
+
+# -- the notes' own notation (issues 22, 23): conditions, parameters, labels, annotations ----------------
+
+def F(name: str):
+    return sp.Function(name, real=True)
+
+
+z, j = R("z"), R("j")
+given, param, event = F("given"), F("param"), F("event")
+
+
+@pytest.mark.parametrize("line, expected", [
+    (r"p(x | z)", lambda: F("p")(x, given(z))),
+    (r"p\left(x \mid z\right)", lambda: F("p")(x, given(z))),
+    (r"p(x; \theta)", lambda: F("p")(x, param(theta))),
+    (r"p(x, z | \theta)", lambda: F("p")(x, z, given(theta))),
+    (r"p(z | x; \theta)", lambda: F("p")(z, given(x), param(theta))),
+    (r"p(x, z=j; \theta)", lambda: F("p")(x, event(z, j), param(theta))),
+    (r"p(x | z = j)", lambda: F("p")(x, given(event(z, j)))),
+    (r"N(x; \mu, \sigma)", lambda: F("N")(x, param(mu, sigma))),
+    (r"D(p \| q)", lambda: F("D")(R("p"), q)),
+    (r"D(p \parallel q)", lambda: F("D")(R("p"), q)),
+    (r"p(|x|)", lambda: F("p")(sp.Abs(x))),
+])
+def test_a_declared_function_keeps_its_condition_and_parameters_apart(line, expected):
+    t = table(functions={"p", "N", "D"}, symbols={"sigma"})
+    assert read_as(line, t).expr == expected()
+
+
+def test_a_condition_is_never_read_as_one_more_argument():
+    t = table(functions={"p"})
+    assert read_as(r"p(z | x)", t).expr != read_as(r"p(z, x)", t).expr
+    assert read_as(r"p(z | x)", t).expr != read_as(r"p(x | z)", t).expr
+    assert read_as(r"p(x; \theta)", t).expr != read_as(r"p(x | \theta)", t).expr
+
+
+@pytest.mark.parametrize("line, message", [
+    (r"p(x | z)", "declare p as a function"),
+    (r"N(x; \mu, \Sigma)", "declare N as a function"),
+    (r"p(x, z = j = k)", "two = in one argument"),
+    (r"p(= j)", "needs a variable and a value"),
+])
+def test_conditions_of_undeclared_or_malformed_applications_are_refused(line, message):
+    t = table(functions={"p"}) if "=" in line else table()
+    with pytest.raises(WorkingParseError, match=message):
+        read_as(line, t)
+
+
+def test_a_parenthesised_superscript_is_a_label_of_the_name():
+    t = table(functions={"q"})
+    assert read_as(r"q^{(n)}(k)", t).expr == F("q^(n)")(k)
+    assert read_as(r"q^{(n)}(k)", t).expr != q ** n * k
+    assert read_as(r"x^{(n)} + \theta^{(t+1)} + \theta^{old}", t).expr == R("x^(n)") + R("theta^(t+1)") + R("theta^(old)")
+    assert read_as(r"x^{n}", t).expr == x ** n  # a power stays a power
+    # inside a sum over n, x^{(n)} is the n-th member of the family x (as x_n is)
+    N = sp.Symbol("N", real=True)
+    i = sp.Symbol("n", integer=True)
+    assert read_as(r"\sum_{n=1}^{N} x^{(n)}", t).expr == sp.Sum(sp.IndexedBase("x")[i], (i, 1, N))
+    with pytest.raises(WorkingParseError, match="declare q as a function"):
+        read_as(r"q^{(n)}(k)", table())
+
+
+def test_a_superscript_of_a_declared_function_is_part_of_its_name_or_refused():
+    t = table(functions={"g", "f"})
+    assert read_as(r"g_t^{\hat{y}_t}(x)", t).expr == F(r"g_t^{\hat{y}_t}")(x)
+    with pytest.raises(WorkingParseError, match=r"f\(\.\.\.\)\^\{2\} for a power"):
+        read_as(r"f^2(x)", t)
+
+
+@pytest.mark.parametrize("line, expected", [
+    (r"\underbrace{x + y}_{=1} + a", lambda: x + y + a),
+    (r"\underbrace{x + y}_1 a", lambda: (x + y) * a),
+    (r"\underline{x + 1} y", lambda: (x + 1) * y),
+    (r"\operatorname{sech}(x)", lambda: sp.sech(x)),
+    (r"a \operatorname{sech}^2(x + y)", lambda: a * sp.sech(x + y) ** 2),
+    (r"\frac{\partial -[y \log \hat{y}]}{\partial \hat{y}}", lambda: -y / R("y_hat")),
+])
+def test_annotations_are_read_as_what_they_annotate(line, expected):
+    assert read_as(line).expr == expected()
+
+
+@pytest.mark.parametrize("line, message", [
+    (r"\underset{\theta}{\arg\max} x", r"\\arg\\max\} write the condition"),
+    (r"\arg\max_\theta x", "arg"),
+    (r"\sum_z q_z", r"has no limits: write them"),
+    (r"E_z[x]", "reads as an expectation"),
+    (r"E_{p(z)} \left[ x \right]", "reads as an expectation"),
+    (r"\mathbb{E}[x]", "expectation"),
+    (r"\partial x", r"read only in a derivative"),
+    (r"a \approx b", "approximation"),
+    (r"x^T y", "transposes"),
+    (r"a \parallel b", "between the arguments of a declared function"),
+    (r"\frac{\partial}{\partial y} x^2", "nothing differentiated mentions y"),
+])
+def test_notation_the_reader_does_not_read_is_refused_with_how_to_write_it(line, message):
+    with pytest.raises(WorkingParseError, match=message):
+        read_as(line)
+
+
+def test_a_derivative_never_silently_drops_a_function_that_may_hold_the_variable():
+    t = table(functions={"Q", "g"})
+    with pytest.raises(WorkingParseError, match="does not mention pi_k"):
+        read_as(r"\frac{\partial}{\partial \pi_k} (Q(\theta | \theta^{(t)}) - \lambda \pi_k)", t)
+    # a function of the data is a constant of the step size; a definition may drop the variable
+    assert read_as(r"\frac{\partial}{\partial \alpha} (g(x_i) + \alpha)", t).expr == 1
+    h0 = table(definitions={"h_1": sp.tanh(R("w_i") * R("x_1") + w_h * R("h_0")), "h_0": sp.Integer(0)})
+    assert read_as(r"\frac{\partial h_1}{\partial w_h}", h0).expr == 0

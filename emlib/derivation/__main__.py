@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import sympy as sp
+
 from ._latex import SymbolTable, WorkingParseError, parse_line, read_as
 from ._working import WorkingReport, check_working, parse_declarations
 
@@ -101,10 +103,26 @@ def _check_declarations(body: str, number: int) -> None:
         raise InputError(f"line {number}: in the domain comment: {exc}") from None
 
 
+def _define_name(name: str, declare: str, number: int) -> str:
+    """The symbol a define comment names, as the reader names it: ``\\hat{y}`` is ``y_hat``.
+
+    A name without backslash or braces (``h_1``, ``y_hat``, ``L_cal``) is the reader's own name, kept as is."""
+    if re.fullmatch(r"[A-Za-z]+(?:_[A-Za-z0-9]+)*'*", name):
+        return name
+    try:
+        expr = read_as(name, reading_table(declare, []), line=number).expr
+    except WorkingParseError as exc:
+        raise InputError(f"line {number}: in the define comment: cannot read the name {name!r}: {exc.reason}") from None
+    if not isinstance(expr, sp.Symbol):
+        raise InputError(f"line {number}: in the define comment: the name {name!r} is not one symbol "
+                         "(write e.g. h_1 = ...)")
+    return expr.name
+
+
 def _check_definitions(define: list[tuple[str, str]], declare: str, number: int) -> None:
     table = reading_table(declare, [])
     for name, value in define:
-        if not re.fullmatch(r"\\?[A-Za-z]+(?:\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?'*", name):
+        if not re.fullmatch(r"[A-Za-z]+(?:_(?:\{[^{}]*\}|[A-Za-z0-9]+))?(?:\^\([^()]*\))?'*", name):
             raise InputError(f"line {number}: in the define comment: cannot read the name {name!r} "
                              "(write e.g. h_1 = ...)")
         try:
@@ -137,12 +155,14 @@ def read_blocks(text: str) -> list[Block]:
                 declare = body
             elif kind == "define":
                 define = []
-                for part in re.split(r";", body):
+                cuts = [m.start() for m in _top_level(body, r"(?<!\\);", "()[]")] + [len(body)]
+                starts = [0] + [c + 1 for c in cuts[:-1]]
+                for part in (body[a:b] for a, b in zip(starts, cuts)):  # ; inside N(x; \mu) is no separator
                     if part.strip():
                         if "=" not in part:
                             raise InputError(f"line {number}: a definition needs name = value, got {part.strip()!r}")
                         name, value = part.split("=", 1)
-                        define.append((name.strip(), value.strip()))
+                        define.append((_define_name(name.strip(), declare, number), value.strip()))
                 _check_definitions(define, declare, number)
             else:
                 skip = True
@@ -214,11 +234,50 @@ def read_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _top_level(text: str, pattern: str, brackets: str = "") -> Iterator[re.Match]:
+    """The matches of ``pattern`` outside braces, environments (a matrix's rows are not lines) and ``brackets``
+    (e.g. ``"()"``: the ; of N(x; \\mu) in a define comment)."""
+    depth = 0
+    extra = "|[" + re.escape(brackets) + "]" if brackets else ""
+    for m in re.finditer(r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|\\[{}]|[{}]" + extra + "|" + pattern, text):
+        token = m.group(0)
+        if token.startswith("\\begin") or token == "{" or (token and token in brackets[::2]):
+            depth += 1
+        elif token.startswith("\\end") or token == "}" or (token and token in brackets[1::2]):
+            depth -= 1
+        elif token not in ("\\{", "\\}") and depth == 0:
+            yield m
+
+
+_ANNOTATED = re.compile(r"\\(?:stackrel|overset)\s*\{")
+
+
+def _annotations(segment: str) -> str:
+    """``\\stackrel{(a)}{=}`` / ``\\overset{\\text{...}}{=}`` over a relation is the relation (columns kept)."""
+    pos = 0
+    while True:
+        m = _ANNOTATED.search(segment, pos)
+        if m is None:
+            return segment
+        depth, k = 0, m.end() - 1
+        for k in range(m.end() - 1, len(segment)):
+            depth += {"{": 1, "}": -1}.get(segment[k], 0)
+            if depth == 0:
+                break
+        rel = re.compile(r"\s*\{\s*(=|<|>|\\le(?:q)?|\\ge(?:q)?|\\Rightarrow|\\Leftrightarrow)\s*\}").match(segment, k + 1)
+        if depth != 0 or rel is None:
+            return segment  # not over a relation: the reader refuses it with a message
+        shown = rel.group(1)
+        segment = segment[: m.start()] + " " * (rel.end() - m.start() - len(shown)) + shown + segment[rel.end():]
+        pos = rel.end()
+
+
 def _add(block: Block, segment: str, number: int) -> None:
     segment = _IGNORED.sub(lambda m: " " * len(m.group(0)), segment)
-    # split at \\ (a LaTeX line break), keeping the file's columns
+    segment = _annotations(segment)
+    # split at a top-level \\ (a LaTeX line break; not a matrix row), keeping the file's columns
     bounds, start = [], 0
-    for m in re.finditer(r"\\\\", segment):
+    for m in _top_level(segment, r"\\\\"):
         bounds.append((start, m.start()))
         start = m.end()
     bounds.append((start, len(segment)))

@@ -92,10 +92,10 @@ UNICODE_REFUSED = {"≤": r"\le", "≥": r"\ge", "≠": r"\ne", "∑": r"\sum", 
 #: standard normal CDF, ``\\Gamma`` the gamma function).
 KNOWN_FUNCTIONS = {
     "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "log",
-    "ln", "exp", "sqrt", "max", "min", "Gamma", "Phi", "sigma", "erf", "erfc", "sgn",
+    "ln", "exp", "sqrt", "max", "min", "Gamma", "Phi", "sigma", "erf", "erfc", "sgn", "sech",
 }
 _GREEK_FUNCTIONS = {"Gamma", "Phi", "sigma"}
-_OPERATOR_NAMES = {"erf", "erfc", "sgn"}
+_OPERATOR_NAMES = {"erf", "erfc", "sgn", "sech"}
 #: commands whose derivative may be written with primes, \tanh'(x)
 _PRIMABLE = {"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "ln", "arctan"}
 #: Undeclared names that conventionally denote functions: ``f(x+y)`` with one of them is refused as ambiguous.
@@ -112,7 +112,7 @@ _WRAPPED = re.compile(r"\\(?:mathrm|text|textrm|mathit|operatorname)\s*\{([^{}]*
 PASS = {
     "frac", "sqrt", "log", "ln", "exp", "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "tanh", "sum", "prod", "left", "right", "cdot", "times", "le", "ge", "leq", "geq", "lt",
-    "gt", "partial", "infty", "binom", "max", "min", "lfloor", "rfloor", "lceil", "rceil", "int",
+    "gt", "infty", "binom", "max", "min", "lfloor", "rfloor", "lceil", "rceil", "int",
 }
 RENAME = {"dfrac": "frac", "tfrac": "frac", "leqslant": "le", "geqslant": "ge", "dbinom": "binom"}
 DROP = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle", "limits", "nolimits", "big",
@@ -127,12 +127,14 @@ HINTS = {
     "boldsymbol": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
     "vec": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
     "top": "transposes are not supported in LaTeX lines: use explicit sympy matrices (emlib.derivation.matrix)",
-    "operatorname": "the operator names known are \\operatorname{erf}, \\operatorname{erfc} and "
-                    "\\operatorname{sgn}; for another function declare a letter as a function "
+    "operatorname": "the operator names known are \\operatorname{erf}, \\operatorname{erfc}, "
+                    "\\operatorname{sgn} and \\operatorname{sech}; for another function declare a letter as a function "
                     "(e.g. 'f function') and write f(x)",
     "mathbb": "\\mathbb{E} (an expectation) is not read: write it out as a sum \\sum_{k} p_k x_k or an "
               "integral \\int_a^b x p(x)\\,dx, or name the value a symbol (e.g. m); sets such as \\mathbb{R} "
               "belong in the declarations (x real), not in a line",
+    "partial": "\\partial is read only in a derivative: \\frac{\\partial F}{\\partial x} or "
+               "\\frac{\\partial}{\\partial x} \\left( F \\right)",
     "nabla": "\\nabla (a gradient) is not read: write each partial derivative as \\frac{\\partial f}{\\partial x}",
     "dot": "\\dot x is not read: write the derivative as \\frac{dx}{dt}, or name the symbol plainly (x_dot)",
     "mid": "conditional bars are not read: name the quantity a symbol, or write the density out",
@@ -152,6 +154,12 @@ HINTS = {
     "equiv": "\\equiv is not a step of a chain: write = (or define an abbreviation)",
     "det": "LaTeX lines are scalar: use explicit sympy matrices for determinants",
     "operatorname*": "use \\max or \\min; \\arg\\max is not read",
+    "underset": "\\underset{..}{..} is not read: for \\underset{\\theta}{\\arg\\max} write the condition the "
+                "maximiser satisfies; otherwise write the expression without the annotation",
+    "overset": "\\overset{..}{..} is read only over a relation (\\overset{(a)}{=}): write the expression "
+               "without the annotation",
+    "stackrel": "\\stackrel{..}{..} is read only over a relation (\\stackrel{(a)}{=})",
+    "parallel": "\\parallel is read only between the arguments of a declared function, D(p \\parallel q)",
     "arg": "\\arg\\max / \\arg\\min are not read: write the condition the maximiser satisfies",
 }
 _GENERIC_HINT = ("use plain symbols, +, -, \\cdot, \\frac, ^, \\log, \\exp, \\sqrt, \\tanh, \\sigma, \\sum, \\prod, "
@@ -191,6 +199,23 @@ def canonical_name(base: str, sub: str | None = None, primes: str = "") -> str:
     return name + primes
 
 
+def _base_of(name: str) -> str | None:
+    """``x_n`` -> ``x``, ``q^(n)`` -> ``q``; None for a bare name."""
+    parts = re.split(r"[_^]", name, maxsplit=1)
+    return parts[0] if len(parts) > 1 else None
+
+
+#: a superscript that labels a name instead of raising it to a power: ``x^{(n)}``, ``\theta^{(t+1)}``,
+#: ``\theta^{old}``, ``\theta^{\text{old}}`` (a power is never written in parentheses inside braces)
+_LABEL = re.compile(r"\s*\^\s*\{\s*(?:\(\s*([A-Za-z]+(?:\s*[+-]\s*\d+)?|\d+)\s*\)"
+                    r"|(?:\\(?:text|mathrm|textrm)\s*\{\s*([A-Za-z]+)\s*\}|(old|new))"
+                    r")\s*\}")
+#: argument separators of an applied function: p(x | z), p(x; \theta), D(p \| q)
+_SEPARATOR = re.compile(r"\\mid\b|\\parallel\b|\\\||\\vert\b|(?<![\\])\||(?<!\\);|(?<![\\<>!])=(?!=)")
+#: marker functions that keep a condition / parameters apart from the other arguments
+SEPARATOR_FUNCTIONS = {"|": "given", ";": "param"}
+
+
 @dataclass
 class SymbolTable:
     """What the lines of one chain share: declared symbols, functions, abbreviations and families.
@@ -213,11 +238,11 @@ class SymbolTable:
 
     def declared_symbol(self, name: str) -> bool:
         """Declared with a symbol kind (itself or its family): ``name(...)`` is then a product."""
-        base = name.split("_", 1)[0] if "_" in name else None
+        base = _base_of(name)
         return name in self.assumptions or name in self.functions_as_symbols or (base in self.families)
 
     def declared_function(self, name: str) -> bool:
-        base = name.split("_", 1)[0] if "_" in name else None
+        base = _base_of(name)
         return name in self.functions or (base is not None and base in self.functions)
 
     def make(self, name: str) -> sp.Symbol:
@@ -254,7 +279,8 @@ class Reading:
 _D = r"(?:d|\\partial|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\})"
 _ORDER = r"(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?"
 _SYMBOL_SUB = r"(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
-_VAR = r"(?:\\[A-Za-z]+|[A-Za-z])" + _SYMBOL_SUB + r"'*"
+_DECORATED = r"\\(?:hat|widehat|bar|overline|tilde|widetilde)\s*\{\s*\\?[A-Za-z]+\s*\}"
+_VAR = r"(?:" + _DECORATED + r"|\\[A-Za-z]+|[A-Za-z])" + _SYMBOL_SUB + r"'*"
 _NUM_DIFF = re.compile(r"\s*" + _D + r"\s*" + _ORDER + r"(.*)", re.S)
 _DEN_DIFF = re.compile(r"\s*" + _D + r"\s*(" + _VAR + r")\s*" + _ORDER)
 _PAREN_AFTER = re.compile(r"\s*(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*)?\(")
@@ -301,7 +327,14 @@ def _read_group(text: str, pos: int) -> tuple[str, int]:
 
 def _var_name(var_text: str, table: SymbolTable) -> str:
     """The canonical name of a variable written in a differential (``w_h``, ``\\mu_{k}``, ``x'``)."""
-    m = re.fullmatch(r"\\?([A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?('*)", var_text.strip())
+    text = var_text.strip()
+    dm = re.match(r"\\([A-Za-z]+)\s*\{\s*\\?([A-Za-z]+)\s*\}", text)
+    if dm and dm.group(1) in _DECORATIONS:  # \hat{y} is y_hat, as the reader names it
+        letter = VARIANTS.get(dm.group(2), dm.group(2))
+        text = f"{letter}_{_DECORATIONS[dm.group(1)]}" + text[dm.end():]
+        m = re.fullmatch(r"([A-Za-z]+_[a-z]+)\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?('*)", text)
+    else:
+        m = re.fullmatch(r"\\?([A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?('*)", text)
     sub = m.group(2)
     if sub is not None:
         sub = sub[1:-1] if sub.startswith("{") else sub
@@ -315,7 +348,7 @@ def _var_name(var_text: str, table: SymbolTable) -> str:
 def _plain_var(var_text: str) -> bool:
     """A differential's variable is a letter or a Greek letter (never a command such as \\cdot)."""
     m = re.match(r"\\([A-Za-z]+)", var_text)
-    return m is None or m.group(1) in GREEK
+    return m is None or m.group(1) in GREEK or (m.group(1) in _DECORATIONS and m.group(1) != "mathcal")
 
 
 _ONE_SYMBOL = re.compile(r"\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?'*\s*")
@@ -331,7 +364,7 @@ def _looks_applied(text: str, j: int, n: int) -> bool:
         if depth == 0:
             inner = re.sub(r"\\right\s*$", "", text[k + 1 : q])
             top = re.sub(r"\([^()]*\)|\{[^{}]*\}", "", inner)
-            if re.search(r",|\||\\mid\b|;", top):
+            if re.search(r",|\||\\mid\b|\\parallel\b|;", top):
                 return True
             m = _ONE_SYMBOL.fullmatch(inner)
             return bool(m) and not re.fullmatch(r"\s*\\(?:infty|pi)\s*", inner)
@@ -371,6 +404,48 @@ def _implicit_denominator(text: str, start: int, n: int) -> tuple[str, str] | No
         return None
     fm = re.match(r"\s*(\\[A-Za-z]+|[A-Za-z0-9]+|\([^()]{0,20}\)|\()", text[end:n])
     return text[k:end].strip(), fm.group(1) if fm else text[end:n].strip()[:12]
+
+
+def _matching_paren(text: str, k: int, n: int) -> int | None:
+    """The position of the ``)`` that closes the ``(`` at ``k`` (None when it is not closed)."""
+    depth = 0
+    for q in range(k, n):
+        depth += {"(": 1, ")": -1}.get(text[q], 0)
+        if depth == 0:
+            return q
+    return None
+
+
+def _separators(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The top-level separators of the arguments ``text[start:end]``: (start, end, kind), kind one of
+    ``,``, ``|`` (``|``, ``\\mid``, ``\\vert``), ``;``, ``‖`` (``\\|``, ``\\parallel``) and ``=`` (an event)."""
+    found, depth, q = [], 0, start
+    while q < end:
+        ch = text[q]
+        if ch == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", text[q:end])
+            word = m.group(1) if m else ""
+            step = len(m.group(0)) if m else 1
+            lr = re.match(r"\\(left|right)\s*(\||\\vert\b|\\lvert\b|\\rvert\b)", text[q:end])
+            if lr:
+                depth += 1 if lr.group(1) == "left" else -1
+                step = len(lr.group(0))
+            elif depth == 0 and word in ("mid", "vert"):
+                found.append((q, q + step, "|"))
+            elif depth == 0 and word in ("|", "parallel"):
+                found.append((q, q + step, "‖"))
+            q += step
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and ch in ",|;":
+            found.append((q, q + 1, ch))
+        elif depth == 0 and ch == "=":
+            found.append((q, q + 1, "="))
+        q += 1
+    return found
 
 
 def _check_text(text: str, line: int) -> None:
@@ -455,6 +530,7 @@ def _rewrite(text: str, line: int, table: SymbolTable
     funcs: dict[str, tuple[str, int]] = {}
     closers: list[tuple[int, str, int]] = []  # (at position, emit, continue at)
     differentials: dict[int, tuple[int, str]] = {}  # position of an integral's d -> (end, variable)
+    inserts: dict[int, tuple[int, str]] = {}  # position -> (continue at, text to emit): argument separators
     pos, n = 0, len(text.rstrip().rstrip(".,;").rstrip())  # a trailing full stop or comma is prose
 
     def fail(message: str, at: int) -> None:
@@ -500,15 +576,44 @@ def _rewrite(text: str, line: int, table: SymbolTable
             else:
                 sub, k = text[k], k + 1
             j = k
+        label = superscript = None
+        lm = _LABEL.match(text, j, n) if (base != "e" or table.declared("e")) else None
+        if lm:  # x^{(n)}, \mu_k^{(t)}, \theta^{old}: a superscript label, part of the name
+            label = re.sub(r"\s+", "", next(g for g in lm.groups() if g))
+            j = lm.end()
+        elif table.declared_function(canonical_name(base, sub)):
+            sm = re.compile(r"\s*\^\s*").match(text, j, n)
+            if sm and sm.end() < n:
+                q = sm.end()
+                try:
+                    sup, after = _read_group(text, q) if text[q] == "{" else (
+                        re.match(r"\\[A-Za-z]+|.", text[q:n]).group(0), q + len(re.match(r"\\[A-Za-z]+|.", text[q:n]).group(0)))
+                except IndexError:
+                    fail("unbalanced { in a superscript", q)
+                if paren_after(after):  # g_t^{\hat{y}_t}(x): the superscript is part of the function's name
+                    if re.fullmatch(r"\s*-?\d+\s*", sup):
+                        written = text[sm.start():after].strip()
+                        fail(f"{canonical_name(base, sub)}{written}(...) is ambiguous: write "
+                             f"{canonical_name(base, sub)}(...)^{{{sup.strip()}}} for a power, or "
+                             f"{canonical_name(base, sub)}^{{({sup.strip()})}}(...) for a function named so", j)
+                    superscript = re.sub(r"\s+", "", sup)  # the name keeps it as written: g_t^{\hat{y}_t}
+                    j = after
         primes = ""
         while j < n and text[j] == "'":
             primes += "'"
             j += 1
-        name = canonical_name(base, sub, primes)
+        name = canonical_name(base, sub) + (f"^({label})" if label else "") + primes
+        if superscript is not None:
+            name = canonical_name(base, sub) + "^{" + superscript + "}" + primes
         clean = ""
         if sub is not None:
             clean = re.sub(r"\s+", "", _WRAPPED.sub(r"\1", sub)).replace("\\", "")
-            table.subscripts[name] = (canonical_name(base), clean)
+            # the family of \mu_k^{(t)} is mu__t (a word: the engine names its random models after it)
+            family = canonical_name(base) + ("__" + re.sub(r"\W", "", label.replace("+", "p").replace("-", "m"))
+                                             if label else "")
+            table.subscripts[name] = (family, clean)
+        elif label and re.fullmatch(r"[A-Za-z]", label):  # x^{(n)} inside a sum over n: the member x[n]
+            table.subscripts[name] = (canonical_name(base), label)
         return name, j, clean, primes
 
     def ambiguous(shown: str, at: int, j: int) -> None:
@@ -522,13 +627,63 @@ def _rewrite(text: str, line: int, table: SymbolTable
         group = text[k : close + 1] if close is not None and close - k <= 40 else "(...)"
         group = re.sub(r"\\right\s*\)$", ")", group)
         bare = shown.rstrip("'")
-        declarable = re.fullmatch(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", bare)
+        declarable = re.match(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?(?=(?:\^\{?\(?[A-Za-z0-9+-]*\)?\}?)?$)", bare)
+        bare = re.sub(r"\^.*$", "", bare)  # q^{(n)}(k): declare q
         how = (f"declare {bare} as a function to apply it (<!-- domain: {bare} function --> in a file, "
                f"declare=\"{bare} function\" in Python)" if declarable else
                "write the function's formula out instead")
-        if re.search(r",|\||\\mid\b", group):
+        if re.search(r",|\||\\mid\b|\\parallel\b|;", group):
             fail(f"{shown}{group} reads as a function applied to arguments: {how}", at)
         fail(f"{shown}{group} is ambiguous: write {shown} \\cdot {group} for a product, or {how}", at)
+
+    def insert(at: int, end: int, emit: str) -> None:
+        old_end, old = inserts.get(at, (at, ""))
+        inserts[at] = (max(end, old_end), old + emit)
+
+    def separate(fname: str, k: int, close: int) -> bool:
+        """Plan the argument separators of ``fname(...)`` (parentheses at ``k`` and ``close``); True if any.
+
+        ``p(x | z, \\theta)`` is ``p(x, given(z, \\theta))``, ``p(x; \\theta)`` is ``p(x, param(\\theta))``, an
+        event ``p(z = j)`` is ``p(event(z, j))``, ``D(p \\| q)`` is ``D(p, q)``: the condition, the parameters
+        and the event stay apart from the other arguments, so ``p(z | x)`` is never ``p(z, x)``."""
+        end = close
+        rm = re.search(r"\\(?:right|bigr|Bigr|biggr|Biggr|big|Big|bigg|Bigg)\s*$", text[k + 1 : close])
+        if rm:
+            end = k + 1 + rm.start()
+        found = _separators(text, k + 1, end)
+        if not any(kind != "," for _, _, kind in found):
+            return False
+        bars = [f for f in found if f[2] == "|" and text[f[0]] == "|"]
+        if len(bars) > 1:  # |x| inside the arguments: absolute-value bars, not a condition
+            found = [f for f in found if f not in bars]
+            if not any(kind != "," for _, _, kind in found):
+                return False
+        bounds = [f for f in found if f[2] != "="]
+        closing: list[tuple[int, int]] = []  # (position, 1 for an inner marker) of the ")" to emit
+        group_open = False
+        for a, b, kind in found:
+            if kind == "‖":
+                insert(a, b, ",")
+            elif kind in SEPARATOR_FUNCTIONS:
+                if group_open:
+                    closing.append((a, 0))
+                insert(a, b, ", \\" + function(SEPARATOR_FUNCTIONS[kind], 0) + "(")
+                group_open = True
+            elif kind == "=":
+                left = max((bb for _, bb, kk in bounds if bb <= a), default=k + 1)
+                right = min((aa for aa, _, kk in bounds if aa > a), default=end)
+                if any(kk == "=" and left <= aa < right and aa != a for aa, _, kk in found):
+                    fail(f"two = in one argument of {fname}: write one event per argument", a)
+                if not text[left:a].strip() or not text[b:right].strip():
+                    fail(f"an event in the arguments of {fname} needs a variable and a value: {fname}(z = j)", a)
+                insert(left, left, "\\" + function("event", 0) + "(")
+                insert(a, b, ",")
+                closing.append((right, 1))
+        if group_open:
+            closing.append((end, 0))
+        for at, _ in sorted(closing, key=lambda c: (-c[0], c[1])):
+            closers.append((at, ")", at))
+        return True
 
     def call(fname: str, order: int, start: int, j: int) -> None:
         """Emit ``fname`` (its ``order``-th derivative) applied to the parenthesised group after ``j``.
@@ -545,6 +700,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 close = q
                 break
         inner = text[k + 1 : close] if close is not None else ","
+        if close is not None and separate(fname, k, close):
+            out.add("\\" + key + " ", start)
+            return
         if re.search(r",", re.sub(r"\([^()]*\)|\{[^{}]*\}", "", inner)):
             out.add("\\" + key + " ", start)
             return
@@ -578,6 +736,11 @@ def _rewrite(text: str, line: int, table: SymbolTable
         if closers and pos >= closers[-1][0]:
             at, emit, pos = closers.pop()
             out.add(emit, at)
+            continue
+        if pos in inserts:
+            end, emit = inserts.pop(pos)
+            out.add(emit, pos)
+            pos = end
             continue
         if pos in differentials:
             end, var = differentials.pop(pos)
@@ -641,6 +804,43 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 out.add(r"\int ", pos)
                 pos = end
                 continue
+            if cmd in ("underbrace", "overbrace", "underline"):  # \underbrace{X}_{label} is X
+                k = end
+                while k < n and text[k] == " ":
+                    k += 1
+                if k >= n or text[k] != "{":
+                    fail(f"\\{cmd} needs a {{group}}", pos)
+                try:
+                    _, after = _read_group(text, k)
+                except IndexError:
+                    fail(f"unbalanced {{ after \\{cmd}", k)
+                resume = after
+                lm = re.compile(r"\s*[_^]\s*").match(text, after, n) if cmd != "underline" else None
+                if lm:  # the label under the brace is a remark, not a factor
+                    q = lm.end()
+                    if q < n and text[q] == "{":
+                        try:
+                            _, resume = _read_group(text, q)
+                        except IndexError:
+                            fail(f"unbalanced {{ in the label of \\{cmd}", q)
+                    else:
+                        tm = re.match(r"\\[A-Za-z]+|.", text[q:n])
+                        resume = q + (len(tm.group(0)) if tm else 0)
+                out.add("(", pos)
+                closers.append((after - 1, ")", resume))
+                pos = k + 1
+                continue
+            if cmd in ("sum", "prod"):
+                lm = re.compile(r"\s*_\s*").match(text, end, n)
+                if lm:
+                    q = lm.end()
+                    try:
+                        sub, after = _read_group(text, q) if q < n and text[q] == "{" else (text[q:q + 1], q + 1)
+                    except IndexError:
+                        fail(f"unbalanced {{ after \\{cmd}_", q)
+                    if "=" not in sub and not re.match(r"\s*\^", text[after:n]):
+                        fail(f"\\{cmd}_{{{sub.strip()}}} has no limits: write them, \\{cmd}_{{{sub.strip()}=1}}^{{K}} "
+                             f"(a sum over every value of {sub.strip()} is not read)", pos)
             if cmd in DROP:
                 pos = end
                 continue
@@ -667,6 +867,18 @@ def _rewrite(text: str, line: int, table: SymbolTable
                     fail(f"unbalanced {{ after \\{cmd}", k)
                 word = word.strip()
                 if cmd == "operatorname":
+                    pm = re.compile(r"\s*\^\s*(\{[^{}]*\}|\d)").match(text, after, n)
+                    if word in _OPERATOR_NAMES and pm and paren_after(pm.end()):
+                        # \operatorname{sech}^2(x) is sech(x)^2, as \tanh^2(x) is
+                        power = pm.group(1)
+                        close = _matching_paren(text, text.index("(", pm.end()), n)
+                        if close is None:
+                            fail(f"unbalanced ( after \\operatorname{{{word}}}", pm.end())
+                        out.add("(", pos)
+                        closers.append((close + 1, ")^{" + power.strip("{}") + "}", close + 1))
+                        call(word, 0, pos, pm.end())
+                        pos = pm.end()
+                        continue
                     if word in _OPERATOR_NAMES and paren_after(after):
                         call(word, 0, pos, after)
                         pos = after
@@ -748,6 +960,11 @@ def _rewrite(text: str, line: int, table: SymbolTable
                              f"\\mathit{{{run}}} for one symbol named {run}, or separate the factors with "
                              "spaces or \\cdot", pos)
             name, j, _, primes = read_symbol(ch, pos + 1)
+            if (ch == "E" and not table.declared(name) and not table.declared_function(name)
+                    and re.compile(r"\s*(?:\[|\(|\\(?:left|bigl?|Bigl?|biggl?|Biggl?)\b)").match(text, j, n)):
+                fail("E" + text[pos + 1:j].strip() + "[...] reads as an expectation, which is not read: write it "
+                     "out as a sum \\sum_{k=1}^{K} p_k x_k or an integral, or name the value a symbol; declare E "
+                     "(E real, or E function) if it is not an expectation", pos)
             symbol_or_call(name, ch, primes, pos, j, ch)
             pos = j
             continue
@@ -806,7 +1023,8 @@ def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, pl
     if not nm:
         return False
     rest = nm.group(3)
-    if rest.strip()[:1] in ("+", "-", "=", "*", "/", ")", "}", "^", "_", "'", "<", ">"):
+    if rest.strip()[:1] in ("+", "=", "*", "/", ")", "}", "^", "_", "'", "<", ">") or re.match(r"\s*-\s*\d", rest):
+        return False  # \frac{\partial -F}{\partial x} is the derivative of -F; \frac{d - 1}{dx} is no derivative
         return False
     variables: list[tuple[str, int]] = []
     j = 0
@@ -893,7 +1111,7 @@ def normal_cdf(x: sp.Basic) -> sp.Basic:
 
 
 _KNOWN_APPLIED = {"sigma": logistic, "Phi": normal_cdf, "Gamma": sp.gamma, "erf": sp.erf, "erfc": sp.erfc,
-                  "sgn": sp.sign, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
+                  "sgn": sp.sign, "sech": sp.sech, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
                   "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "ln": sp.log, "arctan": sp.atan}
 
 
@@ -1042,6 +1260,42 @@ def _as_member(v: sp.Basic, body: sp.Basic, table: SymbolTable) -> sp.Indexed | 
     return sp.IndexedBase(base)[tuple(idx)] if idx else None
 
 
+def _constant_parts(full: sp.Basic, variables: list[sp.Basic], table: SymbolTable, body: sp.Basic) -> None:
+    """Refuse a derivative that would silently be 0 because of how a line names things.
+
+    ``\\frac{\\partial}{\\partial w_x} L`` where neither L nor any definition mentions w_x, and
+    ``\\frac{\\partial}{\\partial \\pi_k} Q(\\theta)`` where an applied function does not show its dependence
+    on the component pi_k (the plain theta may be the parameter vector holding it), are refused. A function of
+    summation indices only (``q^{(n)}(j)``) or of symbols that name no vector (``g(x_i)`` in alpha) is a
+    constant of the derivative; so is a definition that drops the variable (``h_1`` with ``h_0 = 0``)."""
+    if not getattr(full, "free_symbols", None):
+        return
+    free = set(full.free_symbols) | set(body.free_symbols)
+    for value in table.definitions.values():
+        free |= getattr(value, "free_symbols", set())
+    markers = set(SEPARATOR_FUNCTIONS.values()) | {"event"}
+    for v in variables:
+        if not isinstance(v, sp.Symbol):
+            continue
+        in_family = v.name in table.subscripts and any(
+            str(ib.label) == table.subscripts[v.name][0] for ib in full.atoms(sp.IndexedBase))
+        if v not in free and not in_family:
+            raise ValueError(f"nothing differentiated mentions {v} (its definitions substituted): the derivative "
+                             f"would be 0; check the name of the variable, or define what depends on it "
+                             f"(<!-- define: ... -->)")
+        for node in full.atoms(sp.core.function.AppliedUndef):
+            if node.func.__name__ in markers or v in node.free_symbols:
+                continue
+            if all(s.is_integer for s in node.free_symbols):
+                continue  # q^{(n)}(j): a number for each index, constant in v
+            if v.name not in table.subscripts or not any(
+                    not s.is_integer and not re.search(r"[_^]", s.name) for s in node.free_symbols):
+                continue  # g(x_i) in alpha: no argument can hold v
+            raise ValueError(f"{sp.sstr(node)} does not mention {v}: its derivative would be taken as 0; if it "
+                             f"depends on {v}, write it out or define it (<!-- define: ... -->), if not, take it "
+                             "out of the derivative")
+
+
 def _settle_deltas(expr: sp.Basic, table: SymbolTable, bound: dict[str, sp.Symbol]) -> sp.Basic:
     """Carry out the Kronecker deltas of a derivative by a family member, then name free members again.
 
@@ -1143,6 +1397,7 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
                 raise ValueError(f"the derivative of the plain symbol {full} with respect to "
                                  f"{', '.join(str(v) for v in variables)} would be 0: write out what {full} "
                                  f"stands for, or define it (<!-- define: {full} = ... -->)")
+            _constant_parts(full, variables, table, body)
             out, members = full, []
             for v in variables:
                 member = _as_member(v, out, table)
