@@ -26,7 +26,13 @@ CATALOGUE = (
     "log of a sum",
     "dropped sum",
     "changed index",
+    "swapped indices",
+    "sum limit off by one",
+    "missing chain-rule factor",
+    "swapped KL direction",
+    "swapped symbols",
     "dropped constant",
+    "dropped log-determinant",
     "dropped term",
 )
 MAX_NODES = 12  # sub-expressions of one kind looked at
@@ -148,6 +154,7 @@ def _candidates(expected: Any, written: Any, make: Callable[[str], sp.Symbol],
                     fixed = sp.IndexedBase(base)[var]
                     yield ("changed index", written.xreplace({sym: fixed}), expected,
                            f"an index is changed: {name} inside the sum over {var} should be {_tex(fixed)}")
+    yield from _swaps_and_limits(expected, written)
     # one term of the written line with a slip undone
     adds = _nodes(written, sp.Add)
     for node in adds[1:] if adds and adds[0] == written else adds:
@@ -171,6 +178,7 @@ def _candidates(expected: Any, written: Any, make: Callable[[str], sp.Symbol],
             inv = 1 / f
             yield ("missing inverse", written.xreplace({node: node / f ** 2}), expected,
                    f"{_tex(f)} should be {_tex(inv)} (an inverse is lost or added)")
+    yield from _swaps_and_limits(expected, written, plain=True)
     # a constant dropped
     try:
         diff = sp.expand(sp.expand_log(sp.expand(expected - written), force=False))
@@ -188,11 +196,102 @@ def _candidates(expected: Any, written: Any, make: Callable[[str], sp.Symbol],
     if ratio is not None and ratio.is_number and ratio not in (1, -1, 2, sp.Rational(1, 2), -2, -sp.Rational(1, 2)):
         yield ("dropped constant", written * ratio, expected,
                f"the constant factor {_tex(ratio)} is lost")
+    # a factor of the previous line lost (the inner derivative of the chain rule)
+    for node in _nodes(expected, sp.Mul):
+        coeff = sp.Mul(*[f for f in node.args if f.is_number])
+        for f in [f for f in node.args if not f.is_number][:6]:
+            for g in ((f, coeff * f) if coeff != 1 else (f,)):  # 2x is one inner derivative, not 2 and x
+                yield ("missing chain-rule factor", written, expected.xreplace({node: node / g}),
+                       f"the factor {_tex(g)} of the previous line is lost (the inner derivative of the chain rule?)")
     if isinstance(expected, sp.Add):
+        for term in expected.args[:MAX_NODES]:
+            if term.has(sp.log) and not {s.name for s in term.free_symbols} <= sizes and _is_log_term(term):
+                yield ("dropped log-determinant", written, expected - term,
+                       f"the log term {_tex(term)} of the previous line was dropped (a log-determinant or "
+                       "log-normaliser depends on the parameters: it is not a constant)")
         for term in expected.args[:MAX_NODES]:
             kind = "dropped constant" if {s.name for s in term.free_symbols} <= sizes else "dropped term"
             why = "; it matters here because '=' claims equality" if kind == "dropped constant" else ""
             yield kind, written, expected - term, f"the term {_tex(term)} of the previous line was dropped{why}"
+
+
+def _is_log_term(term: sp.Basic) -> bool:
+    """``c * log(u)`` (a number times one log): how a log-determinant or log-normaliser reads."""
+    logs = [f for f in sp.Mul.make_args(term) if not f.is_number]
+    return len(logs) == 1 and isinstance(logs[0], sp.log)
+
+
+def _index_symbols(expr: sp.Basic) -> list[sp.Symbol]:
+    """Symbols used as indices (of ``x[i, k]`` or bound by a sum), in a stable order."""
+    out: list[sp.Symbol] = []
+    for node in sp.preorder_traversal(expr):
+        found = []
+        if isinstance(node, sp.Indexed):
+            found = [i for i in node.indices if isinstance(i, sp.Symbol)]
+        elif isinstance(node, (sp.Sum, sp.Product)):
+            found = [lim[0] for lim in node.limits]
+        for sym in found:
+            if sym not in out:
+                out.append(sym)
+    return out[:6]
+
+
+def _swaps_and_limits(expected: Any, written: Any, plain: bool = False) -> Iterator[tuple[str, Any, Any, str]]:
+    """Two indices swapped, a sum's limit off by one, two families swapped (a KL divergence's direction);
+    with ``plain``, only two plain symbols swapped (tried late: a flipped sign often explains it more
+    precisely)."""
+    if plain:
+        idx = _index_symbols(written)
+        symbols = sorted((s for s in getattr(written, "free_symbols", set()) if s not in idx),
+                         key=sp.default_sort_key)[:6] if not isinstance(written, sp.MatrixBase) else []
+        yield from _swapped(expected, written, symbols)
+        return
+    # the indices of one member swapped (w_{ik} for w_{ki})
+    for ind in _nodes(written, sp.Indexed):
+        if len(ind.indices) == 2 and ind.indices[0] != ind.indices[1]:
+            fixed = ind.base[ind.indices[::-1]]
+            yield ("swapped indices", written.xreplace({ind: fixed}), expected,
+                   f"the indices are swapped: {_tex(ind)} should be {_tex(fixed)}")
+    # two index names exchanged throughout the line (i and k)
+    idx = _index_symbols(written)
+    for a_pos, a in enumerate(idx):
+        for b in idx[a_pos + 1:]:
+            tmp = sp.Dummy()
+            swapped = written.xreplace({a: tmp}).xreplace({b: a}).xreplace({tmp: b})
+            if swapped != written:
+                yield ("swapped indices", swapped, expected, f"the indices {a} and {b} are swapped")
+    # a limit of a sum off by one
+    for node in _nodes(written, sp.Sum):
+        for pos, (var, lo, hi) in enumerate(node.limits):
+            for which, bound in (("upper", hi), ("lower", lo)):
+                for shift in (1, -1):
+                    new_lim = (var, lo, hi + shift) if which == "upper" else (var, lo + shift, hi)
+                    limits = list(node.limits)
+                    limits[pos] = new_lim
+                    fixed = sp.Sum(node.function, *limits)
+                    good = new_lim[2] if which == "upper" else new_lim[1]
+                    yield ("sum limit off by one", written.xreplace({node: fixed}), expected,
+                           f"the {which} limit of the sum over {var} is off by one: it should be {_tex(good)}, "
+                           f"not {_tex(bound)}")
+    # two families exchanged throughout the line: p and q in a KL divergence
+    if not isinstance(written, sp.MatrixBase):
+        yield from _swapped(expected, written, sorted({i.base for i in written.atoms(sp.Indexed)},
+                                                      key=sp.default_sort_key)[:4])
+
+
+def _swapped(expected: Any, written: Any, group: list[Any]) -> Iterator[tuple[str, Any, Any, str]]:
+    for a_pos, a in enumerate(group):
+        for b in group[a_pos + 1:]:
+            tmp = sp.Dummy()
+            swapped = written.xreplace({a: tmp}).xreplace({b: a}).xreplace({tmp: b})
+            if swapped == written:
+                continue
+            if written.has(sp.log):
+                yield ("swapped KL direction", swapped, expected,
+                       f"{_tex(a)} and {_tex(b)} are exchanged: the divergence is taken the other way round "
+                       "(KL(p||q) weights log(p/q) by p, not by q)")
+            else:
+                yield ("swapped symbols", swapped, expected, f"{_tex(a)} and {_tex(b)} are exchanged")
 
 
 def diagnose(expected: Any, written: Any, equal: Callable[[Any, Any], bool], *,

@@ -1310,6 +1310,10 @@ def _diagnose_step(ctx: _Context, expected: Any, written: Any, rel: str) -> Diag
                         make=ctx.table.make, sizes=sizes)
     if rel in ("<=", ">=", "<", ">"):
         flipped = {"<=": ">=", ">=": "<=", "<": ">", ">": "<"}[rel]
+        if rel in ("<", ">") and ctx.sign(expected, written, rel + "=").status == "holds":
+            shown = {"<": "\\le", ">": "\\ge"}[rel]
+            return Diagnosis("strict inequality", f"the step holds with {shown} but not strictly: the two lines "
+                                                  f"are equal somewhere (write {shown}, not {rel})")
         if ctx.sign(expected, written, flipped).status == "holds":
             return Diagnosis("reversed inequality", f"the inequality points the wrong way: the previous line {flipped} this line holds")
     return None

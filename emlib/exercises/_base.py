@@ -165,7 +165,9 @@ class Exercise:
             last = _last_statement(lines[-1], equation)
             if last is not None:
                 relation = "<=>" if equation else "="
-                target_report = check_working([last, (relation, self.target)], declare=self.declare,
+                # the target first: the reader's last line is then "this line", so a diagnosis says what is
+                # wrong with the reader's line (the other order named the target's slip, reversed)
+                target_report = check_working([self.target, (relation, last)], declare=self.declare,
                                               define=dict(self.define) or None, domain=self.domain)
                 reached = target_report.status == "holds" and self._in_target_form(last, equation)
         return ExerciseResult(self.id, True, report, reached, target_report)
@@ -213,7 +215,7 @@ class Exercise:
             if result.target_report is not None and result.target_report.verdicts:
                 v = result.target_report.verdicts[-1]
                 if v.status == "breaks" and v.diagnosis is not None:
-                    why = f" Against the target, {v.diagnosis.line()}"
+                    why = f" Your last line against the target: {v.diagnosis.line()}"
                 elif v.status == "undecided":
                     why = " (the checker could not decide whether it does)"
             equal = result.target_report is not None and result.target_report.status == "holds"
