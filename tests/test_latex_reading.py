@@ -446,3 +446,21 @@ def test_a_derivative_never_silently_drops_a_function_that_may_hold_the_variable
     assert read_as(r"\frac{\partial}{\partial \alpha} (g(x_i) + \alpha)", t).expr == 1
     h0 = table(definitions={"h_1": sp.tanh(R("w_i") * R("x_1") + w_h * R("h_0")), "h_0": sp.Integer(0)})
     assert read_as(r"\frac{\partial h_1}{\partial w_h}", h0).expr == 0
+
+
+def test_the_upper_limit_of_a_sum_never_multiplies_what_follows():
+    N = sp.Symbol("N", real=True)
+    i = sp.Symbol("n", integer=True)
+    expected = sp.Sum(sp.IndexedBase("x")[i] + 1, (i, 1, N))
+    assert read_as(r"\sum_{n=1}^N (x_n + 1)").expr == expected
+    assert read_as(r"\sum_{n=1}^{N} (x_n + 1)").expr == expected
+
+
+@pytest.mark.parametrize("line, message", [
+    (r"\sum q_z", r"\\sum without limits is not read"),
+    (r"\text{ELBO}(x; q)", r"\\text\{ELBO\}\(x; q\) reads as a function applied to arguments"),
+    (r"\sum_{i=1}^{n} z_i + \sum_{i=1}^{n} \sum_{k=1}^{n} z_{ik}", "written with 1 and with 2 indices"),
+])
+def test_more_notation_refused_with_how_to_write_it(line, message):
+    with pytest.raises(WorkingParseError, match=message):
+        read_as(line)

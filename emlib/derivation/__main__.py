@@ -3,14 +3,18 @@
 Syntax of WORK.md (see examples/working_example.md):
 
 * every display block is one chain: ``$$ ... $$``, ``\\[ ... \\]``, or ``\\begin{align*} ... \\end{align*}``
-  (also ``align``, ``equation``, ``gather``, ``multline``, starred or not). Its lines are separated by
-  ``\\\\`` or newlines, and a line may start with its relation to the line before: ``=``, ``\\le``, ``\\ge``,
-  ``<``, ``>``, ``\\Rightarrow``, ``\\Leftrightarrow`` (none means ``=``). ``&``, ``\\nonumber`` and
-  ``\\begin{aligned}`` inside a block are ignored. Inline math ``$...$`` is prose, not a chain;
+  (also ``align``, ``equation``, ``gather``, ``multline``, starred or not). Its lines are separated by ``\\\\``
+  (outside braces and environments: the rows of a ``bmatrix`` or ``cases`` stay in their line) or newlines;
+  ``\\stackrel{..}{=}`` / ``\\overset{..}{=}`` over a relation is that relation. A line may start with its
+  relation to the line before: ``=``, ``\\le``, ``\\ge``, ``<``, ``>``, ``\\Rightarrow``, ``\\Leftrightarrow``
+  (none means ``=``). ``&``, ``\\nonumber`` and ``\\begin{aligned}`` inside a block are ignored. Inline math
+  ``$...$`` is prose, not a chain;
 * ``<!-- domain: x positive; \\pi_k simplex; n integer; f function -->`` declares the symbols (and
   functions) of the blocks after it (until the next ``domain`` comment);
 * ``<!-- define: h_1 = \\tanh(w_i x_1); h_2 = \\tanh(w_i x_2 + w_h h_1) -->`` declares abbreviations
-  for the blocks after it (until the next ``define`` comment); derivatives see through them;
+  for the blocks after it (until the next ``define`` comment); derivatives see through them. A name is
+  read as in a line (``\\hat{y}`` is ``y_hat``; a name without backslash, ``y_hat``, is kept as written);
+  definitions are split at ``;`` outside brackets (``\\ell = \\log N(x; \\mu, \\sigma)`` is one);
 * ``<!-- skip -->`` right before a block leaves it unchecked (a statement, not working);
 * a comment may span several lines; ``$$`` inside a comment opens no block; a misspelt directive
   (``<!-- domian: ... -->``) and an unclosed ``<!--`` are errors, never silently ignored;
@@ -250,6 +254,7 @@ def _top_level(text: str, pattern: str, brackets: str = "") -> Iterator[re.Match
 
 
 _ANNOTATED = re.compile(r"\\(?:stackrel|overset)\s*\{")
+_RELATION_GROUP = re.compile(r"\s*\{\s*(=|<|>|\\le(?:q)?|\\ge(?:q)?|\\Rightarrow|\\Leftrightarrow)\s*\}")
 
 
 def _annotations(segment: str) -> str:
@@ -264,7 +269,7 @@ def _annotations(segment: str) -> str:
             depth += {"{": 1, "}": -1}.get(segment[k], 0)
             if depth == 0:
                 break
-        rel = re.compile(r"\s*\{\s*(=|<|>|\\le(?:q)?|\\ge(?:q)?|\\Rightarrow|\\Leftrightarrow)\s*\}").match(segment, k + 1)
+        rel = _RELATION_GROUP.match(segment, k + 1)
         if depth != 0 or rel is None:
             return segment  # not over a relation: the reader refuses it with a message
         shown = rel.group(1)

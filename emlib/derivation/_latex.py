@@ -20,10 +20,10 @@ Juxtaposed letters
 Functions
     Applied only when known or declared (see :data:`KNOWN_FUNCTIONS`): the commands ``\\sin``, ``\\log``,
     ``\\exp``, ``\\sqrt``, ``\\max``, ... , ``\\Gamma(x)`` (the gamma function), ``\\Phi(x)`` (the standard
-    normal CDF), ``\\sigma(x)`` (the logistic function), ``\\operatorname{erf}``, ``|x|`` /
-    ``\\left| x \\right|``, ``\\lfloor x \\rfloor``, ``\\lceil x \\rceil``; and names declared with the kind
-    ``function`` (``f, g function``). ``f'(x)``, ``\\sigma''(x)``, ``\\tanh'(z)`` are derivatives of such
-    functions.
+    normal CDF), ``\\sigma(x)`` (the logistic function), ``\\operatorname{erf}``, ``\\operatorname{sech}`` (also
+    ``\\operatorname{sech}^2(x)``), ``|x|`` / ``\\left| x \\right|``, ``\\lfloor x \\rfloor``, ``\\lceil x
+    \\rceil``; and names declared with the kind ``function`` (``f, g function``). ``f'(x)``, ``\\sigma''(x)``,
+    ``\\tanh'(z)`` are derivatives of such functions.
     A letter declared as a symbol followed by ``(`` is a product (``\\sigma real`` makes ``\\sigma(a+b)``
     a product). Undeclared, a name followed by ``(`` is refused as ambiguous, with both rewrites, when
     it is one of the conventional function names :data:`FUNCTION_LETTERS` (``f``, ``g``, ``h``, ``F``,
@@ -32,6 +32,25 @@ Functions
     parentheses hold what reads as an argument: one symbol, a list or a condition (``p(x)``, ``a(b, c)``,
     ``p(x \\mid z)``; nobody writes the product a*b as a(b)). Every other letter followed by ``(`` is a
     product (``x(x+2)``, ``q(1-q)``, ``k(k+1)``), shown as read.
+Arguments of a declared function
+    ``,`` separates arguments; ``\\|`` and ``\\parallel`` too (``D(p \\| q)`` is ``D(p, q)``). A conditioning
+    bar (``|``, ``\\mid``, ``\\vert``) and a semicolon keep what follows them apart, up to the next bar or
+    semicolon: ``p(z | x, \\theta)`` is ``p(z, given(x, theta))``, ``p(x; \\mu, \\Sigma)`` is
+    ``p(x, param(mu, Sigma))``; an event ``z = j`` in an argument is ``event(z, j)``. So ``p(z | x)`` is never
+    ``p(z, x)`` nor ``p(x | z)``. Such functions are opaque to the engine: a step between them holds when it
+    is an identity of the written applications, and is otherwise undecided (Bayes' rule is not known).
+    Two bars in one argument list are absolute-value bars (``p(|x|)``).
+Superscript labels
+    ``x^{(n)}``, ``\\theta^{(t+1)}``, ``\\mu_k^{(t)}``, ``\\theta^{old}``, ``\\theta^{\\text{old}}`` are names
+    (``x^(n)``, ``mu_k^(t)``), never powers: inside a sum over ``n``, ``x^{(n)}`` is the member ``x[n]``, and
+    ``\\mu_k^{(t)}`` the member ``k`` of the family ``mu__t``. On a declared function, any superscript
+    followed by ``(`` is part of the name (``q^{(n)}(k)``, ``g_t^{\\hat{y}_t}(x)``), except a number:
+    ``f^2(x)`` is refused (``f(x)^2`` or ``f^{(2)}(x)``). The upper limit of a sum or product is only that
+    (``\\sum_{n=1}^N (a_n)`` never multiplies N by the bracket). One family is written with one number
+    of indices in a chain (``z_i`` and ``z_{ik}`` together are refused).
+Annotations
+    ``\\underbrace{X}_{label}``, ``\\overbrace{X}^{label}`` and ``\\underline{X}`` are ``(X)``; the CLI reads
+    ``\\stackrel{..}{=}`` / ``\\overset{..}{=}`` over a relation as the relation.
 Derivatives
     ``\\frac{d}{dx} F``, ``\\frac{\\partial^2}{\\partial x^2} F``, the Leibniz fractions ``\\frac{dy}{dx}``,
     ``\\frac{\\partial x^3}{\\partial x}``, ``\\frac{\\partial^2 F}{\\partial x \\partial y}`` (``d``,
@@ -39,19 +58,28 @@ Derivatives
     ``SymbolTable.definitions``. The derivative of a plain symbol with respect to another (``\\frac{d
     h_2}{d w_h}`` with ``h_2`` not defined) is refused: it would silently be 0. The derivative by a member
     ``w_j`` of a family summed over (``\\sum_{i} w_i x_i``) carries out the Kronecker delta (``x_j``, the
-    index taken inside the sum's range); an index that is also the summation index is refused.
+    index taken inside the sum's range); an index that is also the summation index is refused. A derivative
+    that would silently be 0 is refused: by a variable that neither the expression nor any definition
+    mentions (``\\frac{\\partial L}{\\partial w_x}`` with L in w_i), and of an applied function whose
+    arguments do not mention the component it is taken in while a plain argument may hold it
+    (``\\frac{\\partial}{\\partial \\pi_k} Q(\\theta)``); ``g(x_i)`` in ``\\alpha`` and ``q^{(n)}(j)`` (indices
+    only) are constants. ``\\hat{y}`` may be a variable (``\\frac{\\partial L}{\\partial \\hat{y}}``), and
+    ``\\frac{\\partial -F}{\\partial x}`` is the derivative of ``-F``; ``\\partial`` elsewhere is refused.
 Integrals, sums
-    ``\\int_a^b f \\, dx`` (``dx`` or ``\\mathrm{d}x``; nested integrals take their differentials inside
-    out); an integral without bounds is refused. Inside ``\\sum_{i=1}^{n}`` / ``\\prod`` every symbol whose
-    subscript mentions ``i`` becomes an indexed family member (``x_i`` becomes ``x[i]``).
+    ``\\int_a^b f \\, dx`` (``dx`` or ``\\mathrm{d}x``; nested integrals take their differentials inside out);
+    an integral without bounds is refused, and so is a sum without limits (``\\sum_z``, ``\\sum``). Inside
+    ``\\sum_{i=1}^{n}`` / ``\\prod`` every symbol whose subscript mentions ``i`` becomes an indexed family
+    member (``x_i`` becomes ``x[i]``).
 Ignored
     ``\\text{...}``, ``&``, spacing commands, ``\\nonumber``, ``\\notag``, ``\\label{}``, a trailing ``.``
     or ``,``.
 Refused with guidance
-    ``\\mathbb{E}`` (write the expectation out), ``\\nabla`` (write the partial derivatives), ``\\mathbf``,
-    transposes, unknown commands, brackets nested more than :data:`MAX_DEPTH` deep, lines longer than
-    :data:`MAX_LENGTH` characters, exact numbers of more than :data:`MAX_DIGITS` digits (``10^{10^{10}}``),
-    and the control characters a Python string without ``r"..."`` makes of ``\\f``, ``\\b``, ``\\t``, ...
+    ``\\mathbb{E}`` and ``E_{..}[..]`` / ``E_z(..)`` (write the expectation out, or declare E), ``\\arg\\max``,
+    ``\\underset``, ``\\approx``, ``\\text{ELBO}(..)`` (a multi-letter name applied), ``\\nabla`` (write the
+    partial derivatives), ``\\mathbf``, transposes, unknown commands, brackets nested more than
+    :data:`MAX_DEPTH` deep, lines longer than :data:`MAX_LENGTH` characters, exact numbers of more than
+    :data:`MAX_DIGITS` digits (``10^{10^{10}}``), and the control characters a Python string without ``r"..."``
+    makes of ``\\f``, ``\\b``, ``\\t``, ...
 
 :func:`read_as` returns the expression and its typeset LaTeX (what a report prints as "read as").
 """
@@ -232,6 +260,15 @@ class SymbolTable:
     subscripts: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (base, subscript text)
     display: dict[str, str] = field(default_factory=dict)  # name -> LaTeX as written (\hat{x})
     _cache: dict[str, sp.Symbol] = field(default_factory=dict)
+    arities: dict[str, int] = field(default_factory=dict)  # family -> number of indices (one per chain)
+
+    def member(self, base: str, idx: list[sp.Basic]) -> sp.Indexed:
+        """The member ``base[idx]`` of a family; a family met with another number of indices is refused."""
+        known = self.arities.setdefault(base, len(idx))
+        if known != len(idx):
+            raise ValueError(f"the family {base} is written with {known} and with {len(idx)} indices in one chain "
+                             f"(e.g. {base}_i and {base}_{{ik}}): name the two quantities differently")
+        return sp.IndexedBase(base)[tuple(idx)]
 
     def declared(self, name: str) -> bool:
         return name in self.assumptions
@@ -586,8 +623,11 @@ def _rewrite(text: str, line: int, table: SymbolTable
             if sm and sm.end() < n:
                 q = sm.end()
                 try:
-                    sup, after = _read_group(text, q) if text[q] == "{" else (
-                        re.match(r"\\[A-Za-z]+|.", text[q:n]).group(0), q + len(re.match(r"\\[A-Za-z]+|.", text[q:n]).group(0)))
+                    if text[q] == "{":
+                        sup, after = _read_group(text, q)
+                    else:
+                        sup = re.match(r"\\[A-Za-z]+|.", text[q:n]).group(0)
+                        after = q + len(sup)
                 except IndexError:
                     fail("unbalanced { in a superscript", q)
                 if paren_after(after):  # g_t^{\hat{y}_t}(x): the superscript is part of the function's name
@@ -712,6 +752,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
     def symbol_or_call(name: str, base: str, primes: str, start: int, j: int, shown: str,
                        function_like: bool | None = None) -> None:
         """Emit the symbol ``name`` read at ``start``..``j``, or a function call when one is meant."""
+        if re.search(r"\\(?:sum|prod)\s*_\s*(?:\{[^{}]*\}|\S)\s*\^\s*$", text[:start]):
+            out.add(r"{\mathit{" + placeholder(name) + "}}", start)  # \sum_{n=1}^N (...): N is the limit only
+            return
         if function_like is None:
             function_like = base in FUNCTION_LETTERS
         bare = name[: len(name) - len(primes)] if primes else name
@@ -832,6 +875,8 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 continue
             if cmd in ("sum", "prod"):
                 lm = re.compile(r"\s*_\s*").match(text, end, n)
+                if not lm and not re.compile(r"\s*\^").match(text, end, n):
+                    fail(f"\\{cmd} without limits is not read: write them, \\{cmd}_{{z=1}}^{{K}}", pos)
                 if lm:
                     q = lm.end()
                     try:
@@ -844,6 +889,18 @@ def _rewrite(text: str, line: int, table: SymbolTable
             if cmd in DROP:
                 pos = end
                 continue
+            if cmd in ("text", "textrm") and re.compile(r"\s*\{\s*[A-Za-z]+\s*\}").match(text, end, n):
+                tm = re.compile(r"\s*\{\s*([A-Za-z]+)\s*\}").match(text, end, n)
+                if paren_after(tm.end()):  # \text{ELBO}(x; q): a name applied, as \mathrm{ELBO}(x; q)
+                    word = tm.group(1)
+                    if word in _FUNCTION_WORDS:
+                        fail(f"write \\{word} for the function {word}", pos)
+                    name, j, _, primes = read_symbol(word, tm.end())
+                    if len(word) > 1:
+                        table.display.setdefault(name, _display(f"\\mathrm{{{word}}}", name, word))
+                    symbol_or_call(name, word, primes, pos, j, f"\\text{{{word}}}", len(word) > 1 or None)
+                    pos = j
+                    continue
             if cmd in DROP_WITH_ARG:
                 k = end
                 while k < n and text[k] == " ":
@@ -1111,8 +1168,8 @@ def normal_cdf(x: sp.Basic) -> sp.Basic:
 
 
 _KNOWN_APPLIED = {"sigma": logistic, "Phi": normal_cdf, "Gamma": sp.gamma, "erf": sp.erf, "erfc": sp.erfc,
-                  "sgn": sp.sign, "sech": sp.sech, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh, "cosh": sp.cosh,
-                  "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "ln": sp.log, "arctan": sp.atan}
+                  "sgn": sp.sign, "sech": sp.sech, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sinh": sp.sinh,
+                  "cosh": sp.cosh, "tanh": sp.tanh, "exp": sp.exp, "log": sp.log, "ln": sp.log, "arctan": sp.atan}
 
 
 def parse_line(text: str, table: SymbolTable, *, line: int = 1, column_offset: int = 0,
@@ -1257,7 +1314,7 @@ def _as_member(v: sp.Basic, body: sp.Basic, table: SymbolTable) -> sp.Indexed | 
         idx = [sp.Integer(int(sub))]
     else:
         idx = _indices(sub, {c: table.index(c) for c in letters}, table)
-    return sp.IndexedBase(base)[tuple(idx)] if idx else None
+    return table.member(base, idx) if idx else None
 
 
 def _constant_parts(full: sp.Basic, variables: list[sp.Basic], table: SymbolTable, body: sp.Basic) -> None:
@@ -1366,7 +1423,7 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
                     base, sub = table.subscripts[name]
                     idx = _indices(sub, bound, table)
                     if idx is not None:
-                        return sp.IndexedBase(base)[tuple(idx)]
+                        return table.member(base, idx)
                 return symbol_for(name)
             if e.name in ("T",):
                 raise ValueError(HINTS["top"])
