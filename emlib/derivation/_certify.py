@@ -36,6 +36,9 @@ OPERATION_BUDGET = 100_000
 CLAIM_BUDGET = 1_000_000
 #: Integrand evaluations ``acb.integral`` may spend on one integral (its own eval_limit).
 INTEGRAL_EVALS = 2_000
+#: factorials and binomials of exact integers up to this size are computed exactly (fmpz), not by gamma
+#: (beyond it the exact integers grow too long to be cheaper than a ball)
+EXACT_INTEGER_ARG = 2_000
 
 
 class Undefined(Exception):
@@ -274,6 +277,21 @@ def _constant(e: sp.Basic) -> Callable[[], acb] | None:
 
 _Fn = Callable[[dict, bool, _Budget], acb]
 
+_SPECIAL = (sp.factorial, sp.binomial, sp.beta, sp.polygamma, sp.besselj, sp.bessely, sp.besseli, sp.besselk,
+            sp.zeta, sp.uppergamma, sp.lowergamma, sp.RisingFactorial, sp.atan2, sp.polylog)
+
+
+def _min_cost(e: sp.Basic) -> int:
+    """A lower bound on the operations one evaluation of ``e`` spends (mirrors ``Enclosure._compile``;
+    parts that may not run, Piecewise branches and inner sums or integrals, count 0)."""
+    if _constant(e) is not None or isinstance(e, sp.Symbol) or not e.args:
+        return 0
+    if isinstance(e, (sp.Add, sp.Mul, sp.Max, sp.Min)) or isinstance(e, _SPECIAL):
+        return len(e.args) + sum(_min_cost(a) for a in e.args)
+    if isinstance(e, sp.Pow) or isinstance(e, sp.Heaviside) or type(e) in UNARY or e.func in UNARY:
+        return 1 + sum(_min_cost(a) for a in e.args[:1 if isinstance(e, sp.Heaviside) else None])
+    return 0
+
 
 def _exact_integer(z: acb) -> int | None:
     if not is_real(z):
@@ -366,9 +384,7 @@ class Enclosure:
                 b.spend()
                 return fn(arg(env, an, b), an)
             return unary
-        if isinstance(e, (sp.factorial, sp.binomial, sp.beta, sp.polygamma, sp.besselj, sp.bessely, sp.besseli,
-                          sp.besselk, sp.zeta, sp.uppergamma, sp.lowergamma, sp.RisingFactorial, sp.atan2,
-                          sp.polylog)):
+        if isinstance(e, _SPECIAL):
             return self._compile_special(e)
         if isinstance(e, sp.Piecewise):
             return self._compile_piecewise(e)
@@ -429,12 +445,18 @@ class Enclosure:
             b.spend(len(args))
             v = [a(env, an, b) for a in args]
             if kind is sp.factorial:
+                nk = _exact_integer(v[0])
+                if nk is not None and 0 <= nk <= EXACT_INTEGER_ARG:  # exact: cheaper than gamma at high precision
+                    return acb(fmpz.fac_ui(nk))
                 return (v[0] + 1).gamma()
             if kind is sp.binomial:
                 n, k = v
                 nk, kk = _exact_integer(n), _exact_integer(k)
                 if nk is not None and kk is not None and nk < 0:
                     raise NoEnclosure("binomial with a negative integer top")
+                if nk is not None and kk is not None and nk <= EXACT_INTEGER_ARG:
+                    # exact integers: the exact binomial (0 outside 0..n, as sympy and the gamma form say)
+                    return acb(fmpz.bin_uiui(nk, kk)) if 0 <= kk <= nk else acb(0)
                 return (n + 1).gamma() * (k + 1).rgamma() * (n - k + 1).rgamma()
             if kind is sp.beta:
                 if len(v) != 2:
@@ -538,6 +560,7 @@ class Enclosure:
         inner = type(node)(node.function, *inner_limits) if inner_limits else node.function
         body, low, high = self._compile(inner), self._compile(lo), self._compile(hi)
         is_sum = isinstance(node, sp.Sum)
+        per_term = _min_cost(inner)
 
         def run(env: dict, an: bool, b: _Budget) -> acb:
             if an:
@@ -553,6 +576,10 @@ class Enclosure:
             else:  # Karr's convention: sum_{a}^{c} = -sum_{c+1}^{a-1}
                 rng, invert = range(c + 1, a), True
             b.spend(len(rng))
+            if len(rng) * per_term > b.left:
+                # every term spends at least per_term operations: the sum would surely overrun the budget,
+                # so refuse it now instead of after evaluating the terms that fit
+                raise NoEnclosure("more operations than the budget")
             total = acb(0) if is_sum else acb(1)
             for k in rng:
                 term = body({**env, var: acb(k)}, an, b)

@@ -24,6 +24,8 @@ How ``lhs = rhs`` is decided, entry by entry:
 
 from __future__ import annotations
 
+import functools
+
 import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -327,8 +329,21 @@ def _symbolic(diff: sp.Basic, expensive: bool, want_value: bool = False, doit: b
 
     With ``want_value``: ``(name, value)`` for the first route giving 0, else for the first route giving
     a constant (which the caller may certify as nonzero), else None. Routes run only below a size budget
-    (sympy has no operation counter, so the input size bounds their cost).
+    (sympy has no operation counter, so the input size bounds their cost). The routes are pure functions
+    of the residual, so their result is remembered: a residual met again (the same claim through the other
+    front-end, a repeated step) does not repeat expensive routes already known to fail.
     """
+    # the domains' assumptions come as fresh Dummies on every call: name them canonically (by name,
+    # assumptions and order of creation) so that the same residual is recognised; the routes run on the
+    # renamed residual, so a remembered answer is exactly the answer they give
+    dummies = sorted(diff.atoms(sp.Dummy), key=lambda d: (d.name, sorted(d.assumptions0.items()), d.dummy_index))
+    if dummies:
+        diff = diff.xreplace({d: sp.Symbol(f"_a{i}_{d.name}", **d.assumptions0) for i, d in enumerate(dummies)})
+    return _symbolic_cached(diff, expensive, want_value, doit)
+
+
+@functools.lru_cache(maxsize=512)
+def _symbolic_cached(diff: sp.Basic, expensive: bool, want_value: bool, doit: bool) -> Any:
     if _is_zero(diff):
         return ("direct", sp.Integer(0)) if want_value else "direct"
     ops = _ops(diff)

@@ -16,7 +16,7 @@ from ._compare import (RANDOM_POINTS, Outcome, check_sign, compare, enclose_cons
                        to_sympy)
 from ._domains import Domain, normalise_domains
 from .errata import erratum as lookup_erratum
-from .errors import ExpectedFalseError, NotACertificateError, StepError, UndecidedError
+from .errors import CheckError, ExpectedFalseError, NotACertificateError, StepError, UndecidedError
 from .records import CHECK_MIME, COVERAGE_MIME, SEVERITIES, SUMMARY_MIME, Check, log_record
 
 __all__ = ["Check", "Derivation", "StepError", "ExpectedFalseError"]
@@ -176,6 +176,20 @@ class Derivation:
             raise ValueError(f"an expect_false block must contain exactly one check, it contained {used}")
 
     # ------------------------------------------------------------------ engine
+    @contextmanager
+    def _refusals(self, kind: str, label: Any, source: Any) -> Iterator[None]:
+        """Record a check the engine refuses (a CheckError such as a DomainError raised before any
+        record) as failed before the error propagates: a notebook that catches it still fails its summary."""
+        before = len(self.records)
+        try:
+            yield
+        except CheckError as exc:
+            if len(self.records) == before:
+                name = label if isinstance(label, str) and label else f"unlabelled {kind} check"
+                self._record(Check(name, kind, "refused", "symbolic", self._section, _sources(source), "failed",
+                                   f"refused: {type(exc).__name__}: {exc}"))
+            raise
+
     def _record(self, record: Check) -> Check:
         self.records.append(record)
         if self.verbose:
@@ -248,7 +262,8 @@ class Derivation:
         rounded numbers with :meth:`close`. Symbols without a declared domain range over the reals (or
         what their own assumptions say). See the README, "How a derivation is checked".
         """
-        outcome, failure = self._equal_outcome(lhs, rhs, label, domain, points, "equal")
+        with self._refusals("equal", label, source):
+            outcome, failure = self._equal_outcome(lhs, rhs, label, domain, points, "equal")
         return self._finish("equal", label, source, outcome, failure)
 
     def derivative(self, expr: Any, wrt: Any, claimed: Any, label: str, *, source: Any = None,
@@ -278,7 +293,8 @@ class Derivation:
             computed = expr.applyfunc(lambda e: sp.diff(e, wrt)) if isinstance(expr, sp.MatrixBase) else sp.diff(expr, wrt)
         else:
             raise TypeError(f"wrt must be a sympy Symbol or an explicit Matrix of Symbols, got {type(wrt).__name__}")
-        outcome, failure = self._equal_outcome(computed, claimed, label, domain, RANDOM_POINTS, "derivative")
+        with self._refusals("derivative", label, source):
+            outcome, failure = self._equal_outcome(computed, claimed, label, domain, RANDOM_POINTS, "derivative")
         return self._finish("derivative", label, source, outcome, failure)
 
     def _vanishes(self, conditions: sp.Matrix, variables: Sequence[sp.Symbol], point: dict, label: str,
@@ -352,7 +368,8 @@ class Derivation:
         if not isinstance(point, dict):
             raise TypeError("point must be a dict {symbol: value}")
         grad = sp.Matrix([sp.diff(expr, s) for s in syms])
-        outcome, failure = self._vanishes(grad, syms, point, label, domain, "stationary")
+        with self._refusals("stationary", label, source):
+            outcome, failure = self._vanishes(grad, syms, point, label, domain, "stationary")
         return self._finish("stationary", label, source, outcome, failure)
 
     def lagrange(self, objective: Any, constraints: Sequence[Any], variables: Sequence[sp.Symbol], solution: dict,
@@ -376,7 +393,9 @@ class Derivation:
             raise ValueError(f"solution has no value for {', '.join(missing)}")
         lagrangian = to_sympy(objective, "objective") + sign * sum(m * g for m, g in zip(multipliers, constraints))
         conditions = sp.Matrix([sp.diff(lagrangian, v) for v in variables] + constraints)
-        outcome, failure = self._vanishes(conditions, [*variables, *multipliers], solution, label, domain, "lagrange")
+        with self._refusals("lagrange", label, source):
+            outcome, failure = self._vanishes(conditions, [*variables, *multipliers], solution, label, domain,
+                                              "lagrange")
         return self._finish("lagrange", label, source, outcome, failure)
 
     def positive(self, expr: Any, label: str, *, strict: bool = True, source: Any = None,
@@ -389,7 +408,8 @@ class Derivation:
         expr = to_sympy(expr, "expr")
         if isinstance(expr, sp.MatrixBase):
             raise TypeError("positive takes a scalar expression")
-        outcome = check_sign(expr, normalise_domains(domain), strict=strict, seed=self.seed)
+        with self._refusals("positive", label, source):
+            outcome = check_sign(expr, normalise_domains(domain), strict=strict, seed=self.seed)
         rel = ">" if strict else ">="
         return self._finish("positive", label, source, outcome,
                             lambda: f"claim does not hold: {label}\n  {sp.sstr(expr)[:600]} {rel} 0 fails: {outcome.detail}")

@@ -54,30 +54,35 @@ _BOUND_TYPES = (sp.Sum, sp.Product, sp.Integral)
 
 
 def canonical_bound(expr: sp.Basic) -> sp.Basic:
-    """Rename the bound variables of sums, products and integrals to canonical names (in order of
-    appearance), so that integrals differing only in the name of the bound variable compare equal."""
-    counter = [0]
+    """Rename the bound variables of sums, products and integrals to canonical names, so that bound
+    expressions differing only in the name of the bound variable compare equal.
 
-    def rename(e: sp.Basic) -> sp.Basic:
+    The name depends only on the nesting depth (``_b1`` outermost, ``_b2`` inside it, ...), never on how
+    many sums came before: two copies of the same sum get the same name, so they cancel symbolically.
+    Sibling scopes may share a name (each binds its own); nested scopes never do.
+    """
+
+    def rename(e: sp.Basic, depth: int) -> sp.Basic:
         if isinstance(e, sp.MatrixBase):
-            return e.applyfunc(rename)
+            return e.applyfunc(lambda x: rename(x, depth))
         if not e.args:
             return e
         if isinstance(e, _BOUND_TYPES):
-            func = rename(e.function)
+            integer = isinstance(e, (sp.Sum, sp.Product))
             limits, mapping = [], {}
-            for lim in e.limits:
-                var = lim[0]
-                counter[0] += 1
-                integer = isinstance(e, (sp.Sum, sp.Product))
-                new = sp.Symbol(f"_b{counter[0]}", integer=True) if integer else sp.Symbol(f"_b{counter[0]}", real=True)
-                mapping[var] = new
-                limits.append((new, *[rename(b).xreplace(mapping) for b in lim[1:]]))
-            return type(e)(func.xreplace(mapping), *limits)
-        return e.func(*[rename(a) for a in e.args])
+            # sympy lists the innermost limit first: name from the outermost (last) inwards; a limit's
+            # bounds lie in the scope of the limits outside it, not in its own
+            for level, lim in enumerate(reversed(e.limits), start=depth + 1):
+                name = f"_b{level}"
+                new = sp.Symbol(name, integer=True) if integer else sp.Symbol(name, real=True)
+                limits.append((new, *[rename(b, depth).xreplace(mapping) for b in lim[1:]]))
+                mapping[lim[0]] = new
+            func = rename(e.function, depth + len(e.limits))
+            return type(e)(func.xreplace(mapping), *reversed(limits))
+        return e.func(*[rename(a, depth) for a in e.args])
 
     try:
-        return rename(expr)
+        return rename(expr, 0)
     except Exception:  # renaming is an optimisation for the direct route; never fatal
         return expr
 
