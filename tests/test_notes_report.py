@@ -189,3 +189,16 @@ def test_code_spans_hold_any_backticks():
     assert build_site.code("a`b") == "``a`b``"
     assert build_site.code("`a") == "`` `a ``"
     assert build_site.code("  x   y ") == "`x y`"
+
+
+def test_a_relative_path_is_shown_from_the_repository(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    report = notes_report.check_document(Path("notes/001_esc_mixture_models_em.md"))
+    assert report.file == "notes/001_esc_mixture_models_em.md" and report.document == "001"
+    assert all(r.file == report.file for r in report.rows)
+
+
+def test_a_check_cell_links_to_the_printed_chains_of_its_items(fake):
+    output = build_site.printed_chains_output([c for c in fake.chains if c.items == ["900-02"]])
+    assert output["data"]["text/html"] == ('<p class="emlib-printed-chains">The notes as printed: '
+                                           '<a href="notes-900.html#notes-900-chain-2">900-02, chain 2 of 900</a> (1 breaks)</p>')

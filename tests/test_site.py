@@ -122,7 +122,7 @@ def sample(tmp_path_factory):
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}}).execute()
     nbformat.write(nb, src)
     out = tmp_path_factory.mktemp("sample_site")
-    infos = build_site.build(out, notebooks=[src])
+    infos = build_site.build(out, notebooks=[src], notes_files=[])  # the printed chains: tests/test_notes_report.py
     return src, out, infos[0]
 
 
@@ -298,7 +298,8 @@ def test_real_site_is_complete_self_contained_and_consistent(real_site):
     assert not (out / "_static" / "mathjax").exists(), "the math is typeset at build time: no MathJax to ship"
     pages = {p.name: p.read_text() for p in out.glob("*.html")}
     generated = {"index.html", "errata.html", "coverage.html", "glossary.html", "items.html", "search.html", "genindex.html",
-                 *(f"{name}.html" for name in build_site.MAINTAINER_PAGES)}
+                 *(f"{name}.html" for name in build_site.MAINTAINER_PAGES),
+                 *(f"{build_site.notes_page(p.name[:3])}.html" for p in (ROOT / "notes").glob("[0-9][0-9][0-9]_*.md"))}
     assert set(pages) == generated | {p.stem + ".html" for p in NOTEBOOKS}
     for name, text in pages.items():
         assert external_resources(text) == [], name
@@ -888,6 +889,41 @@ def test_outline_ids_link_to_their_item_entries(real_site):
     for page in ("coverage.html", "errata.html"):
         links = set(re.findall(r'href="items.html#(item-[^"]+)"', (out / page).read_text()))
         assert links and links <= anchors, (page, sorted(links - anchors))
+
+
+def test_items_and_errata_link_the_printed_chains(real_site):
+    """Each outline item with a printed chain links to it (a page of notes/*.md with each line's verdict);
+    the errata page sets the two sources side by side, and shows as an erratum only lines that break."""
+    out, infos = real_site
+    report = json.loads((out / build_site.NOTES_REPORT_JSON).read_text())
+    pages = {p.name: p.read_text() for p in out.glob("*.html")}
+    anchors = {name: _anchors(text) for name, text in pages.items()}
+    items, errata = pages["items.html"], pages["errata.html"]
+    for doc in report["documents"]:
+        for chain in doc["chains"]:
+            for item in chain["items"]:
+                entry = items.split(f'id="item-{item}"')[1].split('<section id="item-')[0]
+                assert f'href="{build_site.notes_page(doc["document"])}.html#{chain["anchor"]}"' in entry, (item, chain["anchor"])
+    for name, text in pages.items():  # every link into a notes page has its anchor
+        for target, anchor in re.findall(r'href="(notes-[0-9a-z-]+\.html)#([^"]+)"', text):
+            assert anchor in anchors[target], (name, target, anchor)
+    # a notebook's check that names an item links to that item's printed chains, from the cell that runs it
+    chains = {}
+    for doc in report["documents"]:
+        for chain in doc["chains"]:
+            for item in chain["items"]:
+                chains.setdefault(item, []).append(f'href="{build_site.notes_page(doc["document"])}.html#{chain["anchor"]}"')
+    named = [(info, rec, item) for info in infos for rec in info.checks for item in rec.sources if item in chains]
+    assert named, "no check names an item with a printed chain"
+    for info, rec, item in named:
+        cell = pages[info.page].split(f'id="{rec.anchor}"')[1].split('class="cell docutils container"')[0]
+        assert all(link in cell for link in chains[item]), (info.page, rec.anchor, item)
+    assert 'id="errata-two-sources"' in errata
+    rows = {(Path(r["file"]).name, r["line"]): r["verdict"] for d in report["documents"] for c in d["chains"] for r in c["rows"]}
+    broken = {k for k, v in rows.items() if v == "breaks"}
+    shown = set(re.findall(r'href="notes-[0-9a-z-]+\.html#notes-([0-9a-z]+)-line-(\d+)"', errata))
+    assert shown == {(name[:3], str(line)) for name, line in broken}, "errata show exactly the broken lines"
+    assert sum(a["source"] == "both" for a in report["agreement"]) == len(re.findall(r">both agree<", errata))
 
 
 def test_the_notes_outline_agrees_with_the_outline_of_the_notes():

@@ -49,6 +49,9 @@ from emlib.derivation.records import COVERAGE_MIME as MIME_COVERAGE  # noqa: E40
 from emlib.derivation.records import RECORD_MIMES  # noqa: E402
 from emlib.derivation.records import SUMMARY_MIME as MIME_SUMMARY  # noqa: E402
 from emlib.derivation.records import record_data as _record_data  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import notes_report  # noqa: E402  (tools/notes_report.py: the notes' printed chains through the checker)
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
 NOTEBOOK_NUMBER = re.compile(r"^(\d\d)_")
@@ -283,12 +286,14 @@ def figure_metadata(docname: str, index: int, figure: dict) -> dict:
             "image": {"alt": " ".join(figure["alt"].split()), **({"classes": "emlib-full-size"} if wide else {})}}
 
 
-def staged_notebook(path: Path, checks: list[CheckRecord] = (), figures: dict | None = None) -> nbformat.NotebookNode:
+def staged_notebook(path: Path, checks: list[CheckRecord] = (), figures: dict | None = None,
+                    chains: dict[str, list["notes_report.Chain"]] | None = None) -> nbformat.NotebookNode:
     """The notebook as the site renders it: check records as text, labels in front of each markdown cell.
 
     Every markdown cell gets its position label (``nbXX-cell-NN``) and, when it explains checks, their
     ``...-explained`` labels; every code cell that runs checks lists their anchors in its metadata
-    (``emlib_anchors``, which site_src/_ext/emlib_sphinx.py turns into anchors and labels).
+    (``emlib_anchors``, which site_src/_ext/emlib_sphinx.py turns into anchors and labels). A code cell
+    whose checks name outline items with printed chains (``chains``: item -> chains) ends with links to them.
     """
     nb = nbformat.read(path, as_version=4)
     for index, cell in enumerate(nb.cells):
@@ -301,6 +306,9 @@ def staged_notebook(path: Path, checks: list[CheckRecord] = (), figures: dict | 
             anchors = [c.anchor for c in checks if c.cell == index]
             if anchors:
                 cell.metadata["emlib_anchors"] = anchors
+            mine = {ch.anchor: ch for c in checks if c.cell == index for i in c.sources for ch in (chains or {}).get(i, [])}
+            if mine:
+                cell.outputs.append(printed_chains_output(list(mine.values())))
             figure = (figures or {}).get((path.stem, first_line(cell.source)))
             if figure and any("image/png" in o.get("data", {}) for o in cell.outputs):
                 cell.metadata["mystnb"] = figure_metadata(path.stem, index, figure)
@@ -341,7 +349,8 @@ def counts_line(info: NotebookInfo) -> str:
     return line
 
 
-def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
+def index_md(infos: list[NotebookInfo], errata: list["Erratum"],
+             notes: list["notes_report.DocumentReport"] = ()) -> str:
     total = sum(i.total for i in infos)
     counts = Counter()
     for i in infos:
@@ -367,6 +376,9 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         + f"[{plural(len(errata), 'printed result')} of the notes refuted](errata.md).",
         "",
     ]
+    if notes:
+        out += ["The notes' own derivation chains, as printed, checked line by line: "
+                + ", ".join(f"[{esc(r.document)}]({notes_page(r.document)}.md)" for r in notes) + ".", ""]
     for info in infos:
         out += [
             f"## [{info.title}]({info.path.name})",
@@ -399,6 +411,8 @@ def index_md(infos: list[NotebookInfo], errata: list["Erratum"]) -> str:
         "glossary",
         "```",
         "",
+        *(["```{toctree}", ":hidden:", ":maxdepth: 1", ":caption: The notes as printed", "",
+           *[notes_page(r.document) for r in notes], "```", ""] if notes else []),
         "```{toctree}",
         ":hidden:",
         ":maxdepth: 1",
@@ -578,8 +592,14 @@ def _severity_line(rec: CheckRecord) -> str:
     return line + (f". Why: {esc(rec.why)}" if rec.why else "")
 
 
-def errata_md(infos: list[NotebookInfo], errata: list[Erratum], outline: NotesOutline | None = None) -> str:
+def errata_md(infos: list[NotebookInfo], errata: list[Erratum], outline: NotesOutline | None = None,
+              notes: list["notes_report.DocumentReport"] | None = None) -> str:
+    """The errata page: what the notebooks' checks refute and, given the printed chains of the notes
+    (``notes``), what those chains break, side by side (tools/notes_report.py matches the two)."""
     outline = outline if outline is not None else NotesOutline.load()
+    agreements = notes_report.compare(notes, notebook_errata(errata)) if notes else []
+    by_key = {a.erratum: a for a in agreements if a.erratum}
+    by_item = chains_by_item(notes or [])
     n_checks = sum(len(e.checks) for e in errata)
     out = [
         "# Errata: where the notes go wrong",
@@ -613,6 +633,8 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum], outline: NotesOu
                 item = f"{{ref}}`{esc_ref(items or 'entry')} <{anchors[id(e)]}>`" + (f" {title}" if title else "")
                 out.append(f"| {esc(doc) or '—'} | {item} | {esc(severity) or '—'} | {esc(_short_label(rec))} |")
         out.append("")
+    if agreements:
+        out += agreement_section(agreements, by_item, {erratum_key(e): anchors[id(e)] for e in errata})
     current_doc = None
     for doc, severity, entries in ordered:
         if doc != current_doc:
@@ -639,6 +661,8 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum], outline: NotesOu
             out += ["Refuted by", f":  {esc(rec.route)}{': ' + esc(rec.detail) if rec.detail else ''}", ""]
             if rec.where:
                 out += ["Where", f":  {esc(rec.where)}", ""]
+            if (a := by_key.get(erratum_key(e))) is not None:
+                out += ["The printed chain", f":  {agreement_line(a, by_item)}", ""]
             places = []
             for info, r in e.checks:
                 links = []
@@ -674,7 +698,8 @@ def item_ref(item: str) -> str:
     return f"{{ref}}`{esc_ref(item)} <item-{item}>`"
 
 
-def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None) -> str:
+def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None,
+             notes: list["notes_report.DocumentReport"] | None = None) -> str:
     """One entry per outline item: its title, its coverage, every check that names it, where it runs, and
     what the notes print where a check refutes it."""
     outline = outline if outline is not None else NotesOutline.load()
@@ -687,7 +712,8 @@ def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None) -> 
         for item, where, how in info.coverage:
             if "prose:" in how:
                 prose.setdefault(item, []).append((info, where, how))
-    items = sorted(set(checks) | set(prose), key=_natural)
+    by_item = chains_by_item(notes or [])
+    items = sorted(set(checks) | set(prose) | set(by_item), key=_natural)
     out = [
         "# Outline items",
         "",
@@ -715,6 +741,8 @@ def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None) -> 
                     + (f" ({refuted} refuting what the notes print)" if refuted else "")
                     + (" in " + ", ".join(f"{{doc}}`{b}`" for b in books) if books else "") + ".")
         out += [coverage, ""]
+        if by_item.get(item):
+            out += [printed_chains_line(by_item[item]), ""]
         for info, rec in mine:
             verdict = {"refuted": "refutes what the notes print", "failed": "FAILED"}.get(rec.status, "holds")
             section = f" ({esc(rec.section)})" if rec.section else ""
@@ -729,6 +757,34 @@ def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None) -> 
             out.append(f"* {notebook_link(info)} ({esc(where)}): {esc(how)}")
         out.append("")
     return "\n".join(out)
+
+
+def printed_chains_line(chains: list["notes_report.Chain"]) -> str:
+    """The item's printed chains (links to the pages of the notes as printed) with their steps' verdicts."""
+    parts = []
+    for c in chains:
+        steps = [r for r in c.rows if r.is_step]
+        counts = ", ".join(f"{n} {v}" for v in notes_report.COUNTED if (n := sum(r.verdict == v for r in steps)))
+        what = "not checked, a statement" if c.skipped else (counts or "no step")
+        parts.append(f"{chain_ref(c)} ({what})")
+    return f"The notes as printed: {'; '.join(parts)}."
+
+
+def printed_chains_output(chains: list["notes_report.Chain"]) -> nbformat.NotebookNode:
+    """An output with links from a notebook's check cell to the printed chains of the items its checks name."""
+    import html
+
+    links, plain = [], []
+    for c in chains:
+        steps = [r for r in c.rows if r.is_step]
+        what = "a statement" if c.skipped else (", ".join(
+            f"{n} {v}" for v in notes_report.COUNTED if (n := sum(r.verdict == v for r in steps))) or "no step")
+        name = f"{', '.join(c.items)}, chain {c.index} of {c.document}"
+        links.append(f'<a href="{notes_page(c.document)}.html#{c.anchor}">{html.escape(name)}</a> ({html.escape(what)})')
+        plain.append(f"{name} ({what})")
+    return nbformat.v4.new_output("display_data", data={
+        "text/html": '<p class="emlib-printed-chains">The notes as printed: ' + "; ".join(links) + "</p>",
+        "text/plain": "The notes as printed: " + "; ".join(plain)})
 
 
 def notebook_link(info: NotebookInfo) -> str:
@@ -758,6 +814,151 @@ def coverage_md(infos: list[NotebookInfo]) -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------------------------- printed chains
+#: Verdicts of a printed line as the notes pages show them (never "wrong" for a line that does not break).
+VERDICT_TEXT = {"holds": "holds", "breaks": "**breaks**", "undecided": "undecided", "unreadable": "unreadable (a limit of the reader)",
+                "start": "first line", "condition": "condition", "skipped": "not checked (a statement)"}
+
+
+def notes_page(document: str) -> str:
+    """The docname of the page of a notes file's printed chains."""
+    return f"notes-{slug(document) or 'x'}"
+
+
+def code(text: str) -> str:
+    """Text as an inline code span whatever backticks it holds (printed LaTeX is shown as written)."""
+    text = " ".join(str(text).split())
+    if not text:
+        return "(empty)"
+    ticks = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def chain_ref(chain: "notes_report.Chain", text: str = "") -> str:
+    return f"{{ref}}`{esc_ref(text or f'{chain.document} chain {chain.index}')} <{chain.anchor}>`"
+
+
+def line_ref(row: "notes_report.LineResult") -> str:
+    return f"{{ref}}`{esc_ref(f'{Path(row.file).name} line {row.line}')} <{row_anchor(row)}>`"
+
+
+def row_anchor(row: "notes_report.LineResult") -> str:
+    return f"notes-{slug(row.document)}-line-{row.line}"
+
+
+def chains_by_item(notes: list["notes_report.DocumentReport"]) -> dict[str, list["notes_report.Chain"]]:
+    out: dict[str, list] = {}
+    for report in notes:
+        for chain in report.chains:
+            for item in chain.items:
+                out.setdefault(item, []).append(chain)
+    return out
+
+
+def notes_md(report: "notes_report.DocumentReport", outline: NotesOutline | None = None) -> str:
+    """The page of one notes file: every printed chain, each line with the checker's verdict and evidence."""
+    outline = outline if outline is not None else NotesOutline.load()
+    c = report.counts()
+    title = outline.documents.get(report.document, {}).get("title", "")
+    out = [f"# The notes as printed: {esc(report.document)}{' · ' + esc(title) if title else ''}", "",
+           f"The derivation chains of {outline.document(report.document)}, as printed (their LaTeX, with only the",
+           f"listed OCR repairs, in {code(report.file)}), checked line by line by the reader's checker",
+           "(`python -m emlib.derivation check`). A step that **breaks** is a candidate erratum, compared with the",
+           "notebooks' checks on the [errata](errata.md) page; a step that is undecided or unreadable is a limit of",
+           "the checker or of its reader, never a verdict on the notes.", "",
+           f"{plural(c['chains'], 'chain')} ({c['checked']} checked, the others statements), {plural(c['steps'], 'step')}: "
+           f"{c['holds']} hold, {c['breaks']} break, {c['undecided']} undecided, {c['unreadable']} unreadable.", ""]
+    if report.error:
+        out += [f"**The file cannot be checked as written**: {code(report.error)}", ""]
+    seen: set[str] = set()
+    for chain in report.chains:
+        items = ", ".join(item_ref(i) for i in chain.items) or "no outline item"
+        titles = " · ".join(t for t in (outline.item_title(i) for i in chain.items) if t)
+        out += [f"({chain.anchor})=", f"## Chain {chain.index}: {esc(', '.join(chain.items)) or 'no item'}"
+                + (f" · {titles}" if titles else ""), "",
+                f"Outline {'items' if len(chain.items) > 1 else 'item'} {items}; the block at line {chain.start} of "
+                f"{code(report.file)}." + (f" {esc(chain.summary)}" if chain.summary else ""), ""]
+        if chain.skipped:
+            out += [f"Not checked: {esc(chain.skipped)}.", ""]
+        for row in chain.rows:
+            anchor = row_anchor(row)
+            label = f"({anchor})=\n" if anchor not in seen else ""
+            seen.add(anchor)
+            printed = code((row.relation + " " if row.relation else "") + row.printed)
+            out.append(f"{label}* line {row.line}: {printed}: {VERDICT_TEXT.get(row.verdict, esc(row.verdict))}")
+            if row.evidence and row.verdict not in ("start", "skipped"):
+                out.append(f"  * {'how' if row.verdict == 'holds' else 'evidence'}: {code(row.evidence)}")
+            if row.diagnosis:
+                out.append(f"  * {code(row.diagnosis)}")
+            if label:
+                out.append("")  # a label needs its own paragraph: the next item starts a new list
+        out.append("")
+    return "\n".join(out)
+
+
+def notebook_errata(errata: list[Erratum]) -> list["notes_report.NotebookErratum"]:
+    """What the notebooks' checks refute, in the form the comparison takes (one per erratum on the page)."""
+    return [notes_report.NotebookErratum(erratum_key(e), tuple(e.first.sources), e.first.printed_latex or e.first.printed)
+            for e in errata]
+
+
+def erratum_key(e: Erratum) -> str:
+    return e.first.erratum or (" ".join(e.first.sources) + ": " + _short_label(e.first))
+
+
+def agreement_line(a: "notes_report.Agreement", by_item: dict) -> str:
+    """What the printed chains say about an erratum, for its entry on the errata page."""
+    if a.breaks:
+        return "both agree: the printed chain breaks at " + ", ".join(line_ref(r) for r in a.breaks)
+    chains = list({c.anchor: c for i in a.items for c in by_item.get(i, [])}.values())
+    where = (" (" + ", ".join(chain_ref(c) for c in chains) + ")") if chains else ""
+    return f"**found only by the notebooks**: the printed chains of this item: {esc(a.chain_state)}{where}"
+
+
+def agreement_section(agreements: list["notes_report.Agreement"], by_item: dict, anchors: dict[str, str]) -> list[str]:
+    """The two sources side by side (a table), then the steps only the printed-chain check finds."""
+    n = {s: sum(a.source == s for a in agreements) for s in ("both", "notebooks", "chains")}
+    out = ["(errata-two-sources)=", "## Two sources side by side", "",
+           "Each erratum is found by the notebooks' checks, by the check of the notes' own printed chains",
+           "(their LaTeX through the reader's checker, see the pages of the notes as printed), or by both; the two",
+           "are matched by outline item and, within an item, by the printed line. An entry found by one source only is",
+           "a finding to explain, or a misreading to fix. A printed line that holds, is undecided or cannot be read",
+           "is never listed as an erratum.", "",
+           f"{plural(n['both'], 'erratum', 'errata')} found by both, {n['notebooks']} found only by the notebooks, "
+           f"{n['chains']} found only by the printed-chain check.", "",
+           "| items | erratum (notebooks) | printed chain | agreement |", "|---|---|---|---|"]
+    for k, a in enumerate(agreements):
+        items = ", ".join(item_ref(i) for i in a.items) or "—"
+        if a.erratum:
+            entry = f"{{ref}}`{esc_ref(a.erratum)} <{anchors[a.erratum]}>`" if a.erratum in anchors else esc(a.erratum)
+        else:
+            entry = "—"
+        if a.breaks:
+            chain = "breaks at " + ", ".join(line_ref(r) for r in a.breaks)
+        else:
+            chain = esc(a.chain_state)
+        verdict = a.verdict if a.source == "both" else f"**{a.verdict}**"
+        if a.source == "chains":
+            verdict = f"{{ref}}`{esc_ref(a.verdict)} <errata-chain-only-{k}>`"
+        out.append(f"| {items} | {entry} | {chain} | {verdict} |")
+    out.append("")
+    only = [(k, a) for k, a in enumerate(agreements) if a.source == "chains"]
+    if only:
+        out += ["(errata-chain-only)=", "### Found only by the printed-chain check", "",
+                "Steps of the printed chains that break where no notebook check refutes the notes: each is a candidate",
+                "erratum to confirm in a notebook, or a misreading by the checker to fix.", ""]
+        for k, a in only:
+            out += [f"(errata-chain-only-{k})=", f"#### {esc(', '.join(a.items)) or 'No outline item'}", "",
+                    ":::{container} emlib-chain-finding"]
+            for r in a.breaks:
+                out += [f"{line_ref(r)}", f":  the notes print {code((r.relation + ' ' if r.relation else '') + r.printed)}",
+                        f":  evidence: {code(r.evidence) if r.evidence else 'none given'}"
+                        + (f"; {code(r.diagnosis)}" if r.diagnosis else ""), ""]
+            out += [":::", ""]
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- build
 #: Pages for maintainers, written in site_src/ (moved there from the README); the last two are developer
 #: pages, left out of the search (their metadata says ``nosearch``; tests/test_site.py checks it).
@@ -765,6 +966,8 @@ MAINTAINER_PAGES = ("checker", "guarantees", "performance", "mutation")
 DEVELOPER_PAGES = ("performance", "mutation")
 #: The report of the last full mutation run (tools/mutation.py), published as the site's kill matrix.
 MUTATION_REPORT = Path(__file__).resolve().parent / "mutation_report.md"
+#: The structured result of the notes' printed chains (tools/notes_report.py), written beside the pages.
+NOTES_REPORT_JSON = "notes_report.json"
 
 
 def prepare_out(out: Path) -> None:
@@ -775,17 +978,21 @@ def prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def stage(stage_dir: Path, infos: list[NotebookInfo]) -> None:
-    """Write the Sphinx source tree: site_src/, the notebooks, the generated pages."""
+def stage(stage_dir: Path, infos: list[NotebookInfo], notes: list["notes_report.DocumentReport"] | None = None) -> None:
+    """Write the Sphinx source tree: site_src/, the notebooks, the generated pages (with ``notes``, the printed
+    chains of the notes: a page per notes file, and the errata and items pages link to them)."""
+    notes = notes or []
     shutil.copytree(SITE_SRC, stage_dir, ignore=shutil.ignore_patterns("__pycache__", "_build"))
     figures = figure_texts()
     for info in infos:
-        nbformat.write(staged_notebook(info.path, info.checks, figures), stage_dir / info.path.name)
+        nbformat.write(staged_notebook(info.path, info.checks, figures, chains_by_item(notes)), stage_dir / info.path.name)
     errata = collect_errata(infos)
-    (stage_dir / "index.md").write_text(index_md(infos, errata), encoding="utf-8")
-    (stage_dir / "errata.md").write_text(errata_md(infos, errata), encoding="utf-8")
+    (stage_dir / "index.md").write_text(index_md(infos, errata, notes), encoding="utf-8")
+    (stage_dir / "errata.md").write_text(errata_md(infos, errata, notes=notes), encoding="utf-8")
     (stage_dir / "coverage.md").write_text(coverage_md(infos), encoding="utf-8")
-    (stage_dir / "items.md").write_text(items_md(infos), encoding="utf-8")
+    (stage_dir / "items.md").write_text(items_md(infos, notes=notes), encoding="utf-8")
+    for report in notes:
+        (stage_dir / f"{notes_page(report.document)}.md").write_text(notes_md(report), encoding="utf-8")
     if MUTATION_REPORT.exists():  # the kill matrix of the last full `make mutation` run, after the page's text
         intro = (SITE_SRC / "mutation.md").read_text(encoding="utf-8")
         (stage_dir / "mutation.md").write_text(intro.rstrip() + "\n\n" + demoted(MUTATION_REPORT.read_text(encoding="utf-8")),
@@ -820,8 +1027,10 @@ def run_sphinx(src: Path, out: Path, doctrees: Path, quiet: bool = True) -> None
         raise RuntimeError(f"Sphinx failed (exit status {status}); see the messages above")
 
 
-def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None, quiet: bool = True) -> list[NotebookInfo]:
-    """Build the site into ``out`` and return what was read from each notebook."""
+def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None, quiet: bool = True,
+          notes_files: list[Path] | None = None) -> list[NotebookInfo]:
+    """Build the site into ``out`` and return what was read from each notebook (``notes_files``: the printed
+    chains to check, default notes/[0-9][0-9][0-9]_*.md; ``[]`` for none)."""
     notebooks = sorted(notebooks if notebooks is not None else NOTEBOOK_DIR.glob("*.ipynb"), key=lambda p: p.name)
     if not notebooks:
         raise RuntimeError("no notebooks to build")
@@ -829,13 +1038,18 @@ def build(out: Path = DEFAULT_OUT, notebooks: list[Path] | None = None, quiet: b
     prepare_out(out)
     (out / MARKER).write_text("built by tools/build_site.py; the whole directory is rebuilt each time\n")
     infos = [analyse(Path(p)) for p in notebooks]
+    notes = notes_report.check_notes(notes_files) if notes_files is not None else notes_report.check_notes()
     with tempfile.TemporaryDirectory(prefix="emlib-site-") as tmp:
         src, html = Path(tmp) / "src", Path(tmp) / "html"
-        stage(src, infos)
+        stage(src, infos, notes)
         # Sphinx writes into the temporary directory (myst-nb keeps files in a folder beside its output
         # directory, which must not be the repository), then the pages are copied to ``out``
         run_sphinx(src, html, Path(tmp) / "doctrees", quiet=quiet)
         shutil.copytree(html, out, dirs_exist_ok=True)
+    # every printed line's verdict and the agreement with the notebooks' errata, for other tools (not committed)
+    agreements = notes_report.compare(notes, notebook_errata(collect_errata(infos)))
+    (out / NOTES_REPORT_JSON).write_text(json.dumps(notes_report.report_json(notes, agreements), indent=1,
+                                                    ensure_ascii=False) + "\n", encoding="utf-8")
     return infos
 
 

@@ -106,6 +106,10 @@ class _Text(nodes.GenericNodeVisitor):
         if isinstance(node, (nodes.math, nodes.math_block)):
             self.parts.append(html.escape(" " + tex_to_text(node.astext()) + " "))
             raise nodes.SkipNode
+        if isinstance(node, nodes.literal) and re.search(r"\\[A-Za-z]", node.astext()):
+            # inline code that holds TeX (the notes' printed lines on their pages): plain characters too
+            self.parts.append(html.escape(" " + tex_to_text(node.astext()) + " "))
+            raise nodes.SkipNode
         if isinstance(node, (nodes.raw, nodes.comment, nodes.system_message, nodes.image)):
             raise nodes.SkipNode
         if isinstance(node, nodes.Text):
