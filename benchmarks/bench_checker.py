@@ -13,6 +13,7 @@ tests/test_checker_corpus.py asserts the verdicts, never the times.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"time per claim: median {1000 * statistics.median(all_times):.0f} ms, "
           f"90th percentile {1000 * sorted(all_times)[int(0.9 * len(all_times))]:.0f} ms, "
           f"max {1000 * max(all_times):.0f} ms, total {sum(all_times):.1f} s")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores (other work on the machine slows "
+          "every claim: the times are upper bounds)")
     if args.verbose:
         for case, message in wrong:
             print(f"WRONG [{'true' if case.truth else 'false'}] {case.id}: {message}")

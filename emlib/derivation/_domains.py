@@ -282,8 +282,9 @@ class Integer(Domain):
     """Integer symbols in ``low..high`` (inclusive; either end may be None for unbounded).
 
     A small box (at most 4096 points in all) is checked exhaustively. Otherwise the points are the
-    special integers 0, +-1, +-2, +-3, +-10, +-100, +-1000 that lie inside, the ends, and random
-    integers with magnitudes up to 1000.
+    special integers 0, +-1, +-2, +-3, +-10, +-100, +-1000 and :data:`LARGE_INTEGERS` (1e6 to 2^64 + 1)
+    that lie inside, the ends, and random integers: magnitudes up to 1000, and log-uniform up to
+    10^:data:`INTEGER_LOG_SPAN` for 30% of the draws.
     """
 
     EXHAUSTIVE = 4096
