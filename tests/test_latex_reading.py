@@ -464,3 +464,8 @@ def test_the_upper_limit_of_a_sum_never_multiplies_what_follows():
 def test_more_notation_refused_with_how_to_write_it(line, message):
     with pytest.raises(WorkingParseError, match=message):
         read_as(line)
+
+
+def test_a_matrix_environment_in_a_line_is_refused_with_how_to_write_it():
+    with pytest.raises(WorkingParseError, match="environments .bmatrix, pmatrix, cases. are not read"):
+        read_as(r"[1, 2] \begin{bmatrix} 3 \\ 4 \end{bmatrix}")

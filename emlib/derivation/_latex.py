@@ -161,6 +161,8 @@ HINTS = {
     "mathbb": "\\mathbb{E} (an expectation) is not read: write it out as a sum \\sum_{k} p_k x_k or an "
               "integral \\int_a^b x p(x)\\,dx, or name the value a symbol (e.g. m); sets such as \\mathbb{R} "
               "belong in the declarations (x real), not in a line",
+    "begin": "environments (bmatrix, pmatrix, cases) are not read in a line: write a matrix product out entry by "
+             "entry, or use explicit sympy matrices (emlib.derivation.matrix); write each case as its own chain",
     "partial": "\\partial is read only in a derivative: \\frac{\\partial F}{\\partial x} or "
                "\\frac{\\partial}{\\partial x} \\left( F \\right)",
     "nabla": "\\nabla (a gradient) is not read: write each partial derivative as \\frac{\\partial f}{\\partial x}",
