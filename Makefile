@@ -7,6 +7,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_FLAGS ?=
+# pytest-xdist workers for make test: one per core; --dist loadfile keeps each notebook (and each test
+# module's fixtures) on one worker, so a notebook's cells share one kernel, in order.
+JOBS ?= auto
 # JupyterLab refuses to run as root unless told to (containers often are root)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
@@ -38,7 +41,7 @@ lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab --config=../jupyter_server_config.py $(ROOT_FLAG) $(LAB_FLAGS) 00_how_to_read.ipynb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(PYTEST_FLAGS)
 
 site: $(STAMP)
 	$(BIN)/python tools/build_site.py
