@@ -205,6 +205,14 @@ SLIPS = {
     "dropped constant": [([r"-\frac{1}{2}\log(2\pi) - \frac{x^2}{2}", r"= -\frac{x^2}{2}"], "")],
     "dropped term": [([r"a + b + c", r"= a + b"], "")],
     "reversed inequality": [([r"x^2 + 1", r"\le 2x"], "")],
+    "strict inequality": [([r"x^2 + 1", r"> 2x"], "")],
+    "swapped indices": [([r"\sum_{i=1}^{n} w_{ik} x_i", r"= \sum_{i=1}^{n} w_{ki} x_i"], "")],
+    "sum limit off by one": [([r"\sum_{i=1}^{n} x_i^2", r"= \sum_{i=1}^{n-1} x_i^2"], "n integer(2, 6)")],
+    "missing chain-rule factor": [([r"\frac{d}{dx}\log(1 + x^2)", r"= \frac{1}{1 + x^2}"], "")],
+    "swapped KL direction": [([r"\sum_{k=1}^{K} p_k \log\frac{p_k}{q_k}", r"= \sum_{k=1}^{K} q_k \log\frac{q_k}{p_k}"],
+                              "p_k, q_k positive; K integer(1, 5)")],
+    "swapped symbols": [([r"\frac{a^2}{b}", r"= \frac{b^2}{a}"], "a, b positive")],
+    "dropped log-determinant": [([r"-\frac{1}{2}\log v - \frac{x^2}{2v}", r"= -\frac{x^2}{2v}"], "v positive")],
 }
 
 
@@ -217,7 +225,17 @@ def test_each_diagnosis_fires_on_its_planted_slip(kind, lines, declare):
 
 
 def test_every_catalogue_entry_has_a_planted_slip():
-    assert set(CATALOGUE) | {"reversed inequality"} == set(SLIPS)
+    assert set(CATALOGUE) | {"reversed inequality", "strict inequality"} == set(SLIPS)
+
+
+def test_each_line_shows_how_it_was_read():
+    r = check_working([r"\frac{d}{dx} x^3", r"= 3x^2", r"= x \cdot 2x"])
+    assert [v.read_as for v in r.verdicts] == ["3 x^{2}", "3 x^{2}", "2 x^{2}"]
+    text = r.text().splitlines()
+    assert text[1] == "    read as: 3 x^{2}" and text[0].startswith("line 1: ")
+    assert "<th>read as</th>" in r._repr_html_() and "<td>$2 x^{2}$</td>" in r._repr_html_()
+    bad = check_working([r"x", r"= \frac{1}{"])
+    assert bad.verdicts[-1].status == "unparsable" and bad.verdicts[-1].read_as == ""
 
 
 @pytest.mark.parametrize("lines, declare", [

@@ -40,6 +40,7 @@ its first members.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ class LineVerdict:
         The typical slip that explains a broken step, when one does.
     column : int or None
         For ``unparsable``: the 1-based column in the reader's line.
+    read_as : str
+        How the line was read: the typeset LaTeX of what was checked ("" when it could not be read).
     """
 
     line: int
@@ -113,6 +116,7 @@ class LineVerdict:
     values: tuple[str, str] | None = None
     diagnosis: Diagnosis | None = None
     column: int | None = None
+    read_as: str = ""
 
     @property
     def ok(self) -> bool:
@@ -203,7 +207,11 @@ class WorkingReport:
     def text(self) -> str:
         out = [self.title] if self.title else []
         for v in self.verdicts:
-            out += v.lines()
+            lines = v.lines()
+            out.append(lines[0])
+            if v.read_as:  # as the command line shows it: after the head, before the evidence
+                out.append(f"    read as: {v.read_as}")
+            out += lines[1:]
         out.append(self.summary_line())
         return "\n".join(out)
 
@@ -233,11 +241,12 @@ class WorkingReport:
             rows.append(
                 f"<tr><td>{v.line}</td><td>{html.escape(SHOWN.get(v.relation or '', ''))}</td>"
                 f"<td><code>{html.escape(v.text)}</code></td>"
+                f"<td>{'$' + html.escape(v.read_as) + '$' if v.read_as else ''}</td>"
                 f"<td style=\"color:{colours[v.status]};font-weight:bold\">{v.status}</td><td>{cell}</td></tr>"
             )
         caption = html.escape((self.title + ": " if self.title else "") + self.summary_line())
         return ("<table><caption>" + caption + "</caption><thead><tr><th>line</th><th></th><th>written</th>"
-                "<th>verdict</th><th>how / why</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+                "<th>read as</th><th>verdict</th><th>how / why</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
     @property
     def exit_code(self) -> int:
@@ -1191,7 +1200,36 @@ def check_working(lines: Sequence[Any], *, declare: str | Iterable[str] = "", do
         raise ValueError("line_numbers must give one number per line")
     ctx = _Context(declare, domain, define, seed)
     pieces = _pieces(lines, ctx, line_numbers)
-    return _check_pieces(pieces, ctx, diagnose_slips, title)
+    report = _check_pieces(pieces, ctx, diagnose_slips, title)
+    report.verdicts = _with_readings(report.verdicts, pieces, ctx)
+    return report
+
+
+def _with_readings(verdicts: list[LineVerdict], pieces: list[_Piece], ctx: _Context) -> list[LineVerdict]:
+    """Each verdict with the typeset LaTeX of how its line was read (an equation: both sides)."""
+    from ._latex import typeset
+
+    def shown(value: Any) -> str:
+        try:
+            return typeset(value, ctx.table)
+        except Exception:  # pragma: no cover - typesetting is only shown, never decides
+            return ""
+
+    readings: dict[tuple[int, str], str] = {}
+    for k, p in enumerate(pieces):
+        if p.error is not None or p.value is None:
+            continue
+        readings.setdefault((p.line, p.text), shown(p.value))
+        if k and pieces[k - 1].error is None and pieces[k - 1].value is not None:
+            eq = f"{shown(pieces[k - 1].value)} = {readings[(p.line, p.text)]}"
+            text = f"{pieces[k - 1].text} = {p.text}"
+            readings.setdefault((p.line, text), eq)
+            readings.setdefault((pieces[k - 1].line, text), eq)
+    out = []
+    for v in verdicts:
+        found = readings.get((v.line, v.text), "") if v.status not in ("unparsable", "unchecked") else ""
+        out.append(dataclasses.replace(v, read_as=found) if found else v)
+    return out
 
 
 def _check_pieces(pieces: list[_Piece], ctx: _Context, diagnose_slips: bool, title: str) -> WorkingReport:
@@ -1343,5 +1381,5 @@ def _implication_step(prev_eq: tuple[Any, Any], eq: tuple[Any, Any], p: _Piece, 
                                          f"previous equation: {found.message}")
     v = _verdict(d, p.line, text, rel, ctx, None, None, False)
     if diag is not None:
-        v = LineVerdict(v.line, v.text, v.relation, v.status, v.route, v.detail, v.counterexample, v.values, diag, v.column)
+        v = dataclasses.replace(v, diagnosis=diag)
     return v
