@@ -13,7 +13,9 @@ glossary. This script
 2. stages a copy of site_src/ with the notebooks (records shown as their printed lines only: the JSON
    is shown through the generated pages; a label ``(nbXX-cell-NN)=`` in front of each markdown cell),
    generated ``index.md``,
-   ``errata.md`` and ``coverage.md``;
+   ``errata.md``, ``coverage.md``, ``items.md`` and a page per notes file (``notes-003.md``: the notes'
+   printed chains, notes/*.md, checked line by line by tools/notes_report.py; the errata page sets what they
+   break beside what the notebooks refute, and ``notes_report.json`` is written beside the pages);
 3. runs Sphinx (warnings are errors) into ``site/``; the math is typeset during the build, into SVG, by
    MathJax 4 run in Python (site_src/_ext/emlib_math.py), so the pages load no math script.
 
