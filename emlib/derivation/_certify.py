@@ -38,7 +38,7 @@ CLAIM_BUDGET = 1_000_000
 INTEGRAL_EVALS = 2_000
 #: factorials and binomials of exact integers up to this size are computed exactly (fmpz), not by gamma
 #: (beyond it the exact integers grow too long to be cheaper than a ball)
-EXACT_INTEGER_ARG = 2_000
+EXACT_INTEGER_ARG = 10_000
 
 
 class Undefined(Exception):
