@@ -92,3 +92,34 @@ def test_check_prints_the_report_and_the_target(capsys):
     ex.check([r"= K + 2Kd - 1", r"= K(2d+1) - 1"])
     out = capsys.readouterr().out
     assert "Target: reached" in out and out.rstrip().endswith("Exercise 04.2: solved.")
+
+
+def test_in_jupyter_check_and_hint_show_typeset_markdown_with_a_stable_plain_text(monkeypatch, capsys):
+    from emlib.derivation import _derivation
+
+    shown = []
+    monkeypatch.setattr(_derivation, "_kernel_display", lambda: lambda bundle, raw: shown.append(bundle))
+    ex = exercise("04.2")
+    result = ex.check([r"= 2K(2d+1) - 2"])
+    ex.hint(1)
+    assert capsys.readouterr().out == ""  # displayed, not printed
+    check, hint = shown
+    assert check["text/plain"] == ex.result_text(result)
+    md = check["text/markdown"]
+    assert r"- line 1: $= 2K(2d+1) - 2$ — **breaks**" in md
+    assert r"read as $2 K \left(2 d + 1\right) - 2$" in md
+    assert "diagnosis (factor 2)" in md and md.rstrip().endswith("Exercise 04.2: not solved yet.")
+    assert hint["text/plain"] == "Hint 1 of 1: " + ex.hints[0]
+    assert hint["text/markdown"] == "**Hint 1 of 1.** " + ex.hints[0] and "$Kd$" in hint["text/markdown"]
+
+
+def test_markdown_math_in_a_diagnosis_stays_math_and_prose_is_escaped():
+    from emlib.exercises._base import _md_mixed
+
+    assert _md_mixed(r"the sign of ($x - 3$) is flipped at x_1 = 2") == r"the sign of ($x - 3$) is flipped at x\_1 = 2"
+    assert _md_mixed("costs $5") == r"costs \$5"  # an unpaired $ is no math
+
+
+def test_the_readme_counts_the_exercises():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`emlib.exercises` holds {len(ALL)} exercises" in readme

@@ -54,8 +54,9 @@ class Diagnosis:
 
 
 def _tex(e: Any) -> str:
+    """``$latex$``: the plain text stays readable and Markdown (Jupyter, the site) typesets it."""
     try:
-        return sp.latex(e)
+        return f"${sp.latex(e)}$"
     except Exception:  # pragma: no cover - printing is only cosmetic
         return sp.sstr(e)
 

@@ -136,12 +136,13 @@ class Exercise:
         return self.statement_markdown()
 
     def hint(self, k: int = 1) -> None:
-        """Print hint ``k`` (1-based)."""
+        """Show hint ``k`` (1-based): typeset Markdown in Jupyter, the plain text elsewhere."""
         if isinstance(k, bool) or not isinstance(k, int):
             raise TypeError(f"k must be an int, got {type(k).__name__}")
         if not 1 <= k <= len(self.hints):
             raise ValueError(f"exercise {self.id} has hints 1 .. {len(self.hints)}, got {k}")
-        print(f"Hint {k} of {len(self.hints)}: {self.hints[k - 1]}")
+        text = f"Hint {k} of {len(self.hints)}: {self.hints[k - 1]}"
+        _show(text, f"**Hint {k} of {len(self.hints)}.** {self.hints[k - 1]}")
 
     # ------------------------------------------------------------------ checking
     def _chain(self, lines: Sequence[Any]) -> tuple[list[Any], list[int]]:
@@ -199,8 +200,20 @@ class Exercise:
         ``check([])`` prints the unattempted state: ``not attempted yet: ...``.
         """
         result = self.run(lines)
-        print(self.result_text(result))
+        _show(self.result_text(result), self.result_markdown(result))
         return result
+
+    def result_markdown(self, result: ExerciseResult) -> str:
+        """What :meth:`result_text` says, as Markdown with the lines and their readings typeset."""
+        if not result.attempted:
+            return f"**Exercise {self.id}:** {NOT_ATTEMPTED}"
+        out = [f"**{_md(result.report.title)}**", ""] if result.report.title else []
+        for v in result.report.verdicts:
+            out.append(_verdict_markdown(v))
+        out += ["", _md(result.report.summary_line()), ""]
+        for line in self.result_text(result).splitlines()[-2:]:
+            out += [_md_mixed(line), ""]
+        return "\n".join(out).rstrip() + "\n"
 
     def result_text(self, result: ExerciseResult) -> str:
         if not result.attempted:
@@ -225,6 +238,60 @@ class Exercise:
                 out.append("Target: not reached yet (the last line does not equal the target)." + why)
         out.append(f"Exercise {self.id}: " + ("solved." if result.solved else "not solved yet."))
         return "\n".join(out)
+
+
+_MATH_REL = {"=": "=", "<=": "\\le", ">=": "\\ge", "<": "<", ">": ">", "=>": "\\Rightarrow", "<=>": "\\Leftrightarrow"}
+
+
+def _show(text: str, markdown: str) -> None:
+    """Display typeset Markdown in Jupyter (with ``text`` as its plain form, what nbval compares), else
+    print ``text``."""
+    from ..derivation._derivation import _kernel_display
+
+    display = _kernel_display()
+    if display is None:
+        print(text)
+    else:
+        display({"text/plain": text, "text/markdown": markdown}, raw=True)
+
+
+def _md(text: str) -> str:
+    """Engine prose for Markdown: the characters Markdown would read as emphasis or HTML escaped."""
+    text = text.replace("\\", "\\\\")
+    for ch in "*_[]`$|":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_mixed(text: str) -> str:
+    """Prose with ``$...$`` math (a diagnosis): the prose escaped, the math kept for typesetting."""
+    parts = text.split("$")
+    if len(parts) % 2 == 0:  # an unpaired $: no math at all
+        return _md(text)
+    return "".join(_md(p) if k % 2 == 0 else f"${p}$" for k, p in enumerate(parts))
+
+
+def _verdict_markdown(v: Any) -> str:
+    rel = _MATH_REL.get(v.relation or "", "")
+    if v.status in ("unparsable",):
+        shown = f"`{v.text}`"
+    else:
+        shown = f"${rel + ' ' if rel else ''}{v.text}$"
+    head = f"- line {v.line}: {shown} — **{v.status}**"
+    if v.status == "holds" and v.route:
+        head += f" ({_md(v.route)})"
+    out = [head]
+    if v.read_as and v.read_as.replace(" ", "") != v.text.replace(" ", ""):
+        out.append(f"  - read as ${v.read_as}$")
+    if v.status != "holds" and v.detail:
+        out += [f"  - {_md(t)}" for t in v.detail.splitlines() if t.strip()]
+    if v.counterexample:
+        out.append("  - counterexample: " + _md(", ".join(f"{k} = {x}" for k, x in v.counterexample.items())))
+    if v.values:
+        out.append(f"  - there the previous line is {_md(v.values[0])} and this line is {_md(v.values[1])}")
+    if v.diagnosis:
+        out.append(f"  - {_md_mixed(v.diagnosis.line())}")
+    return "\n".join(out)
 
 
 def _is_equation(text: Any) -> bool:
