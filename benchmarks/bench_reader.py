@@ -6,7 +6,8 @@
 Each exercise's reference solution and each planted slip is checked with ``Exercise.run`` (as
 ``ex.check`` does in a notebook). The time of one line is the wall clock of deciding its step (the
 engine's routes and, for a broken step, the diagnosis search); the comparison of the last line with the
-target counts as one more line. Parsing a whole working is timed once and shared out over its lines.
+target counts as one more step, and a line holding several relations as one step per relation. Parsing
+a whole working is timed once and shared out over its steps.
 A slip counts as *right* when the first broken step's diagnosis is the one the exercise names, *wrong*
 when it names another, *none* when there is none. It is a benchmark, not a test: the machine may be
 shared, so read the numbers as an upper bound; tests/test_exercises.py asserts the verdicts, never the
@@ -67,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             result = ex.run(list(lines))
             whole = time.perf_counter() - start
             steps = list(_TIMES)
-            rest = max(0.0, whole - sum(steps))  # parsing, the target comparison
-            n = len(steps) + 1
-            per_line = [t + rest / n for t in steps] + [rest / n]
+            # the target comparison's step is timed like the others; parsing is shared out over the steps
+            rest = max(0.0, whole - sum(steps))
+            per_line = [t + rest / max(1, len(steps)) for t in steps]
             rows[kind] += [(ex.id, t) for t in per_line]
             if slip is not None:
                 broken = [v for v in result.report.verdicts if v.status == "breaks"]
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 if verdict != "right":
                     missed.append((ex.id, slip.diagnosis, got))
     total = time.perf_counter() - total_start
-    print("| solutions | lines | median ms | p95 ms | max ms |")
+    print("| solutions | steps | median ms | p95 ms | max ms |")
     print("|---|---:|---:|---:|---:|")
     everything = []
     for kind, values in rows.items():

@@ -314,3 +314,13 @@ def test_cli_reads_aligned_blocks(tmp_path, capsys):
     assert main(["check", str(work)]) == 0
     out = capsys.readouterr().out
     assert "line 5: >= 2x + 1  [holds" in out and "skipped" in out
+
+
+def test_a_working_checked_again_gets_the_same_report_and_declarations_never_leak():
+    lines = [r"\sqrt{x^2}", r"= x"]
+    first = check_working(lines, declare="x positive")
+    again = check_working(lines, declare="x positive")
+    assert first.text() == again.text() and first.status == "holds"
+    real = check_working(lines, declare="x real")  # another context: decided afresh
+    assert real.status == "breaks", real.text()
+    assert check_working(lines, declare="x positive").status == "holds"

@@ -469,6 +469,15 @@ class _Context:
             self.definitions.append((sym, sp.sympify(value)))
             self.table.definitions[sym.name] = self.definitions[-1][1]  # derivatives see through it (_latex)
 
+    def parse(self, text: str, **where: Any) -> Any:
+        """``parse_line`` with this context's table, a line read once (``where``: line and column for errors)."""
+        parsed = self.__dict__.setdefault("_parsed", {})
+        if text not in parsed:
+            if len(parsed) >= _MEMO_SIZE:
+                parsed.pop(next(iter(parsed)))
+            parsed[text] = parse_line(text, self.table, **where)  # an error is raised, never remembered
+        return parsed[text]
+
     # -- preparing expressions for the engine
     def expand_definitions(self, expr: Any) -> Any:
         for _ in range(len(self.definitions) + 1):
@@ -689,7 +698,25 @@ class _Context:
                 tuple(outcome.values) if outcome.values else None)
         return d
 
+    def _memo(self, key: tuple, compute: Any) -> _Decision:
+        """``compute()``, remembered for this context (the engine is seeded, so the same claim gets the
+        same decision): a reader re-running a growing working, the target comparison and the diagnoses
+        ask many claims again. A copy is returned, since callers amend a decision's text."""
+        try:
+            hash(key)
+        except TypeError:  # explicit matrices are mutable: not remembered
+            return compute()
+        memo = self.__dict__.setdefault("_decisions", {})
+        if key not in memo:
+            if len(memo) >= _MEMO_SIZE:
+                memo.pop(next(iter(memo)))
+            memo[key] = compute()
+        return dataclasses.replace(memo[key])
+
     def _compare(self, lhs: Any, rhs: Any, *, quick: bool = False) -> _Decision:
+        return self._memo(("=", lhs, rhs, quick), lambda: self._compare_uncached(lhs, rhs, quick=quick))
+
+    def _compare_uncached(self, lhs: Any, rhs: Any, *, quick: bool = False) -> _Decision:
         form = self.engine_form(lhs, rhs)
         kw: dict[str, Any] = {"points": 4, "symbolic": False} if quick else {}
         if form.families and not quick:
@@ -775,6 +802,9 @@ class _Context:
         return self._compare(a, b, quick=True).status == "holds"
 
     def sign(self, prev: Any, cur: Any, relation: str) -> _Decision:
+        return self._memo((relation, prev, cur), lambda: self._sign_uncached(prev, cur, relation))
+
+    def _sign_uncached(self, prev: Any, cur: Any, relation: str) -> _Decision:
         form = self.engine_form(prev, cur)
         a, b = form.exprs
         if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
@@ -1125,8 +1155,7 @@ def _pieces(lines: Sequence[Any], ctx: _Context, numbers: Sequence[int] | None =
                 lead = len(text) - len(text.lstrip())
                 piece = _Piece(number, text.strip(), rel)
                 try:
-                    piece.value = parse_line(text.strip(), ctx.table, line=number, column_offset=offset + lead,
-                                             full_text=item)
+                    piece.value = ctx.parse(text.strip(), line=number, column_offset=offset + lead, full_text=item)
                     if isinstance(piece.value, sp.core.relational.Relational):
                         raise WorkingParseError("a relation inside a group: write relations at the top level",
                                                 line=number, column=offset + lead + 1, text=item)
@@ -1198,7 +1227,7 @@ def check_working(lines: Sequence[Any], *, declare: str | Iterable[str] = "", do
         raise TypeError(f"title must be a string, got {type(title).__name__}")
     if line_numbers is not None and len(line_numbers) != len(lines):
         raise ValueError("line_numbers must give one number per line")
-    ctx = _Context(declare, domain, define, seed)
+    ctx = _context(declare, domain, define, seed)
     pieces = _pieces(lines, ctx, line_numbers)
     report = _check_pieces(pieces, ctx, diagnose_slips, title)
     report.verdicts = _with_readings(report.verdicts, pieces, ctx)
@@ -1230,6 +1259,31 @@ def _with_readings(verdicts: list[LineVerdict], pieces: list[_Piece], ctx: _Cont
         found = readings.get((v.line, v.text), "") if v.status not in ("unparsable", "unchecked") else ""
         out.append(dataclasses.replace(v, read_as=found) if found else v)
     return out
+
+
+_MEMO_SIZE = 2048  # decisions (and parsed lines) one context remembers
+_CONTEXTS: dict[tuple, _Context] = {}  # the last few contexts, by their declarations
+
+
+def _context(declare: Any, domain: Any, define: Any, seed: int) -> _Context:
+    """The context for these declarations, reused while they are the same (an exercise checked again
+    reads its start once and decides a step it decided before at once). Explicit domains are never
+    shared: they hold sympy objects whose identity matters."""
+    try:
+        key = ("; ".join(declare) if not isinstance(declare, str) else declare,
+               tuple((sp.srepr(n) if not isinstance(n, str) else n, sp.srepr(v) if not isinstance(v, str) else v)
+                     for n, v in (define.items() if isinstance(define, dict) else (define or ()))),
+               int(seed))
+        hash(key)
+    except Exception:
+        key = None
+    if key is None or normalise_domains(domain):
+        return _Context(declare, domain, define, seed)
+    if key not in _CONTEXTS:
+        if len(_CONTEXTS) >= 16:
+            _CONTEXTS.pop(next(iter(_CONTEXTS)))
+        _CONTEXTS[key] = _Context(declare, domain, define, seed)
+    return _CONTEXTS[key]
 
 
 def _check_pieces(pieces: list[_Piece], ctx: _Context, diagnose_slips: bool, title: str) -> WorkingReport:

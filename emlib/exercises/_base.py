@@ -177,13 +177,12 @@ class Exercise:
         """An equal last line must also be written in the target's form: for an equation, solved for the
         target's left-hand side (the right-hand sides are equal by the check); for an expression, the
         same expression as the target after sympy's automatic canonical ordering."""
-        from ..derivation._latex import parse_line
-        from ..derivation._working import _Context
+        from ..derivation._working import _context
 
-        ctx = _Context(self.declare, self.domain, dict(self.define) or None, 0)
+        ctx = _context(self.declare, self.domain, dict(self.define) or None, 0)
 
         def read(x: Any) -> Any:
-            return parse_line(x, ctx.table, line=0) if isinstance(x, str) else x
+            return ctx.parse(x, line=0) if isinstance(x, str) else x
 
         try:
             if equation:
