@@ -23,3 +23,16 @@ def pytest_configure(config):
     opt = getattr(config.option, "nbval_sanitize_with", None)
     if opt and not Path(opt).is_absolute() and not Path(opt).exists():
         config.option.nbval_sanitize_with = str(Path(config.rootpath) / opt)
+
+
+# The longest test modules first: pytest-xdist (--dist loadfile) hands out whole files in collection order,
+# so a long file collected last would start when the other worker is already idle.
+_LONGEST_FIRST = ("tests/test_site.py", "tests/test_bite.py", "tests/test_mutation_quick.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        path = item.nodeid.split("::", 1)[0]
+        return _LONGEST_FIRST.index(path) if path in _LONGEST_FIRST else len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file, and of the other files, is kept

@@ -324,3 +324,15 @@ def test_a_working_checked_again_gets_the_same_report_and_declarations_never_lea
     real = check_working(lines, declare="x real")  # another context: decided afresh
     assert real.status == "breaks", real.text()
     assert check_working(lines, declare="x positive").status == "holds"
+
+
+def test_a_derivative_set_to_zero_is_a_condition_not_an_identity():
+    # "d/dp f = ... = 0" sets the derivative to zero; the steps before it are still checked both ways
+    right = check_working([r"\frac{\partial}{\partial p}\left(a \log p - p\right)", r"= \frac{a}{p} - 1", r"= 0"],
+                          declare="p, a positive")
+    assert [v.status for v in right.verdicts] == ["start", "holds", "condition"]
+    wrong = check_working([r"\frac{\partial}{\partial p}\left(a \log p - p\right)", r"= \frac{a}{p} + 1", r"= 0"],
+                          declare="p, a positive")
+    assert [v.status for v in wrong.verdicts] == ["start", "breaks", "condition"]
+    # without a derivative at the start, "= 0" stays a claim that is checked
+    assert [v.status for v in check_working([r"x + 1", r"= 0"]).verdicts] == ["start", "breaks"]

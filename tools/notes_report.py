@@ -176,7 +176,18 @@ def notes_files(directory: Path = NOTES_DIR) -> list[Path]:
 
 
 def check_notes(paths: Iterable[str | Path] | None = None, *, seed: int = 0) -> list[DocumentReport]:
-    return [check_document(p, seed=seed) for p in (notes_files() if paths is None else paths)]
+    """Check every notes file; the documents are independent, so they are checked in parallel processes
+    (one per core), each with the same seed: the result does not depend on the number of processes."""
+    import concurrent.futures
+    import functools
+    import os
+
+    paths = list(notes_files() if paths is None else paths)
+    workers = min(len(paths), os.cpu_count() or 1)
+    if workers <= 1:
+        return [check_document(p, seed=seed) for p in paths]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(functools.partial(check_document, seed=seed), paths))
 
 
 # ------------------------------------------------------------------------------------------- agreement

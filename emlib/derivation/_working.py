@@ -131,7 +131,7 @@ class LineVerdict:
         elif self.status == "holds":
             out = [f"{head}  [holds: {self.route}]"]
         elif self.status == "condition":
-            out = [f"{head}  [condition: what the next implication starts from, not a step]"]
+            out = [f"{head}  [condition: {self.detail or 'what the next implication starts from'}, not a step]"]
         elif self.status == "breaks":
             out = [f"{head}  [BREAKS]"]
             if self.detail:
@@ -1286,6 +1286,15 @@ def _context(declare: Any, domain: Any, define: Any, seed: int) -> _Context:
     return _CONTEXTS[key]
 
 
+_DERIVATIVE_START = re.compile(r"^\s*(\\frac\s*\{\s*(\\partial|d)\b|\\partial|\\nabla|\\frac\s*\{\s*d)")
+
+
+def _sets_a_derivative_to_zero(stmt: list[_Piece]) -> bool:
+    """A chain that starts from a derivative and ends in ``= 0``, with at least one step between."""
+    return (len(stmt) >= 3 and stmt[-1].relation == "=" and stmt[-1].text.strip() == "0"
+            and bool(_DERIVATIVE_START.match(stmt[0].text)))
+
+
 def _check_pieces(pieces: list[_Piece], ctx: _Context, diagnose_slips: bool, title: str) -> WorkingReport:
     verdicts: list[LineVerdict] = []
     # group pieces into statements separated by implications
@@ -1317,6 +1326,15 @@ def _check_pieces(pieces: list[_Piece], ctx: _Context, diagnose_slips: bool, tit
                     prev_eq, prev_eq_ok = None, False
                     continue
                 chain, eq_pieces = stmt[:-1], stmt[-2:]
+        elif _sets_a_derivative_to_zero(stmt):
+            # "d/dx f = ... = 0" without an implication: the derivative is being set to zero (a stationarity
+            # condition to solve), not claimed to vanish identically; the steps before it are still checked.
+            chain, last = stmt[:-1], stmt[-1]
+            for k, p in enumerate(chain):
+                verdicts.append(_expression_step(chain[k - 1] if k else None, p, ctx, diagnose_slips))
+            verdicts.append(LineVerdict(last.line, last.text, "=", "condition",
+                                        detail="the derivative is set to zero (a stationarity condition)"))
+            continue
         # expression steps
         for k, p in enumerate(chain):
             verdicts.append(_expression_step(chain[k - 1] if k else None, p, ctx, diagnose_slips))
