@@ -706,39 +706,8 @@ def test_site_in_headless_chromium(chromium, real_site, sample):  # chromium fir
         def goto(name: str) -> None:
             cdp.navigate(base + name)
 
-        # the math of every page at a phone's width and at a desktop's: nothing cut off, on the baseline
-        for px in (400, 1300):
-            width(px)
-            for name in pages:
-                load(name)
-                layout = cdp.evaluate(MATH_LAYOUT, timeout=60)
-                timings[f"{name} @ {px}px"] = {k: layout[k] for k in ("formulas", "inline", "domContentLoaded", "load")}
-                if layout["clipped"]:
-                    problems.append(f"{name} at {px} px: {len(layout['clipped'])} formulas cut off:\n    "
-                                    + "\n    ".join(layout["clipped"][:20]))
-                if layout["offBaseline"]:
-                    problems.append(f"{name} at {px} px: {len(layout['offBaseline'])} of {layout['inline']} inline formulas off "
-                                    "the baseline:\n    " + "\n    ".join(layout["offBaseline"][:10]))
-                if layout["mathScripts"]:
-                    problems.append(f"{name}: loads a math script (the math is typeset at build time)")
-                if px == 400 and name.endswith("03_gmm_em_derivation.html"):
-                    data = cdp.call("Page.captureScreenshot", {"format": "png"})["data"]
-                    (ARTIFACTS / "site-03_gmm_em_derivation-400px.png").write_bytes(base64.b64decode(data))
-        (ARTIFACTS / "site-math-layout.json").write_text(json.dumps(timings, indent=1))
-        # the layout check bites: math that does not scroll and sits on its box's bottom is reported
-        width(400)
-        load(f"{site}/03_gmm_em_derivation.html")
-        cdp.evaluate("document.head.insertAdjacentHTML('beforeend', '<style>span.emlib-math, div.emlib-math-display "
-                     "{ overflow: visible !important; vertical-align: baseline !important }</style>')")
-        broken = cdp.evaluate(MATH_LAYOUT, timeout=60)
-        if not (broken["clipped"] and broken["offBaseline"]):
-            problems.append(f"the math layout check does not notice broken math: {len(broken['clipped'])} cut off, "
-                            f"{len(broken['offBaseline'])} off the baseline")
-        width(1300)
-
-        # every page: math, raw TeX, figures, requests, navigation chrome
-        for name in pages:
-            info = load(name)
+        def inspect(name: str, info: dict) -> None:
+            """Math, raw TeX, figures, requests and navigation chrome of the page just loaded."""
             for url, status in cdp.requests():
                 if not (url.startswith(base) or url.startswith(("data:", "about:", "blob:"))):
                     problems.append(f"{name}: request leaves localhost: {url}")
@@ -772,6 +741,39 @@ def test_site_in_headless_chromium(chromium, real_site, sample):  # chromium fir
             if name in shots:
                 data = cdp.call("Page.captureScreenshot", {"format": "png"})["data"]
                 (ARTIFACTS / f"site-{Path(name).stem}.png").write_bytes(base64.b64decode(data))
+
+        # the math of every page at a phone's width and at a desktop's: nothing cut off, on the baseline; at the
+        # desktop width the same load is also inspected for raw TeX, figures, requests and navigation
+        for px in (400, 1300):
+            width(px)
+            for name in pages:
+                info = load(name)
+                if px == 1300:
+                    inspect(name, info)
+                layout = cdp.evaluate(MATH_LAYOUT, timeout=60)
+                timings[f"{name} @ {px}px"] = {k: layout[k] for k in ("formulas", "inline", "domContentLoaded", "load")}
+                if layout["clipped"]:
+                    problems.append(f"{name} at {px} px: {len(layout['clipped'])} formulas cut off:\n    "
+                                    + "\n    ".join(layout["clipped"][:20]))
+                if layout["offBaseline"]:
+                    problems.append(f"{name} at {px} px: {len(layout['offBaseline'])} of {layout['inline']} inline formulas off "
+                                    "the baseline:\n    " + "\n    ".join(layout["offBaseline"][:10]))
+                if layout["mathScripts"]:
+                    problems.append(f"{name}: loads a math script (the math is typeset at build time)")
+                if px == 400 and name.endswith("03_gmm_em_derivation.html"):
+                    data = cdp.call("Page.captureScreenshot", {"format": "png"})["data"]
+                    (ARTIFACTS / "site-03_gmm_em_derivation-400px.png").write_bytes(base64.b64decode(data))
+        (ARTIFACTS / "site-math-layout.json").write_text(json.dumps(timings, indent=1))
+        # the layout check bites: math that does not scroll and sits on its box's bottom is reported
+        width(400)
+        load(f"{site}/03_gmm_em_derivation.html")
+        cdp.evaluate("document.head.insertAdjacentHTML('beforeend', '<style>span.emlib-math, div.emlib-math-display "
+                     "{ overflow: visible !important; vertical-align: baseline !important }</style>')")
+        broken = cdp.evaluate(MATH_LAYOUT, timeout=60)
+        if not (broken["clipped"] and broken["offBaseline"]):
+            problems.append(f"the math layout check does not notice broken math: {len(broken['clipped'])} cut off, "
+                            f"{len(broken['offBaseline'])} off the baseline")
+        width(1300)
 
         nb02, nb03 = f"{site}/02_elbo_and_em.html", f"{site}/03_gmm_em_derivation.html"
         # the in-page outline leads to headings of the page
