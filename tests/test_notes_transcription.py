@@ -23,7 +23,10 @@ from emlib.derivation.__main__ import read_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = ROOT / "notes"
-SOURCE_DIR = Path(os.environ.get("EMLIB_SOURCE_NOTES", "/work/shared/source-notes"))
+# the source notes live outside the repository: in shared/ beside the checkout (as CI lays it out)
+SOURCE_DIR = Path(os.environ.get("EMLIB_SOURCE_NOTES") or next(
+    (p for p in (ROOT.parent / "shared" / "source-notes", Path("/work/shared/source-notes")) if p.is_dir()),
+    ROOT.parent / "shared" / "source-notes"))
 
 #: outline items with a tag that asks for a chain, but nothing printed to transcribe as one
 EXCLUDED = {
