@@ -754,6 +754,56 @@ def _sign_at(enc: Enclosure, expr: sp.Basic, exact: bool, point: dict,
     return "unsure", ""
 
 
+#: Size limits for looking up an exact root of a strict sign claim in one variable (bounded cost).
+ZERO_OPS_LIMIT = 40
+ZERO_CANDIDATES = 8
+
+
+def _exact_zero(expr: sp.Basic, used: Sequence[Domain]) -> dict | None:
+    """An exact point of the domain where ``expr`` is exactly 0, for one real variable, or None.
+
+    Sampling at rational points never meets the zeros of ``sin(x) + 1`` (they are irrational), so a strict
+    claim ``expr > 0`` needs its roots looked up: sympy's solveset proposes them, and a root counts only
+    when substituting it simplifies to exactly 0 and it lies in the declared interval (decided exactly).
+    """
+    free = list(expr.free_symbols)
+    if len(free) != 1 or len(used) != 1 or not isinstance(used[0], Interval):
+        return None
+    if _ops(expr) > ZERO_OPS_LIMIT or _max_exponent(expr) > MAX_EXPONENT:
+        return None
+    x, dom = free[0], used[0]
+    real = sp.Dummy("x", real=True)
+    try:
+        roots = sp.solveset(expr.xreplace({x: real}), real, domain=sp.S.Reals)
+    except Exception:  # solveset cannot handle it: no evidence either way
+        return None
+    candidates: list[sp.Basic] = []
+    parts = roots.args if isinstance(roots, sp.Union) else (roots,)
+    for part in parts:
+        if isinstance(part, sp.FiniteSet):
+            candidates.extend(part.args)
+        elif isinstance(part, sp.ImageSet) and len(part.lamda.variables) == 1:
+            n = part.lamda.variables[0]
+            candidates.extend(part.lamda.expr.xreplace({n: k}) for k in (0, 1, -1, 2, -2))
+    for point in candidates[:ZERO_CANDIDATES]:
+        if point.free_symbols or point.is_real is not True:
+            continue
+        try:  # strictly inside (never at an end: conservative), decided exactly or not at all
+            inside = all(bound is None or bool((sp.Rational(bound.numerator, bound.denominator) < point) if side == "low"
+                                               else (point < sp.Rational(bound.numerator, bound.denominator))) is True
+                         for side, bound in (("low", dom.low), ("high", dom.high)))
+        except TypeError:  # sympy could not decide the comparison
+            continue
+        if not inside:
+            continue
+        try:
+            if sp.simplify(expr.xreplace({x: point})) == 0:
+                return {x: point}
+        except Exception:
+            continue
+    return None
+
+
 def _poly_sign(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome | None:
     """Decide ``p > 0`` (``>= 0``) exactly for a univariate polynomial with rational coefficients on an
     interval domain, by real-root isolation: ``None`` when that does not apply."""
@@ -842,6 +892,13 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
     exact_poly = _poly_sign(reduced, used, strict)
     if exact_poly is not None:
         return exact_poly
+    if strict:
+        zero = _exact_zero(reduced, used)
+        if zero is not None:
+            (x, point), = zero.items()
+            return Outcome(False, "refuted: exact zero", "symbolic",
+                           f"the value is exactly 0 at {x} = {sp.sstr(point)} (a root sympy solved for and "
+                           f"simplified back to 0), so > 0 fails", counterexample=zero, values=("0", "0"))
     symbols = sorted(expr.free_symbols, key=lambda s: s.name)
     enc = Enclosure(expr, symbols)
     exact = _rational_side(expr)
