@@ -573,20 +573,19 @@ def compare(
     def positive(e: sp.Expr) -> bool:
         return _with_assumptions(e, used).is_positive is True
 
-    rewritten = False
-    for i in pending:
-        sides = [gaussian_integrals(side, positive) for side in pairs[i]]
-        if sides[0][1] or sides[1][1]:
-            rewritten = True
-            pairs[i] = (sides[0][0], sides[1][0])
-            diffs[i] = sp.sympify(pairs[i][0] - pairs[i][1])
-    evaluated = False
-    for i in pending:
-        sides = [_evaluate_infinite(side, used) for side in pairs[i]]
-        if sides[0][1] or sides[1][1]:
-            evaluated = True
-            pairs[i] = (sides[0][0], sides[1][0])
-            diffs[i] = sp.sympify(pairs[i][0] - pairs[i][1])
+    def rewrite(step: Callable[[sp.Basic], tuple[sp.Basic, bool]]) -> bool:
+        """Apply an exact rewrite to both sides of every pending entry; True if it changed any."""
+        changed = False
+        for i in pending:
+            sides = [step(side) for side in pairs[i]]
+            if sides[0][1] or sides[1][1]:
+                changed = True
+                pairs[i] = (sides[0][0], sides[1][0])
+                diffs[i] = sp.sympify(pairs[i][0] - pairs[i][1])
+        return changed
+
+    rewritten = rewrite(lambda side: gaussian_integrals(side, positive))
+    evaluated = rewrite(lambda side: _evaluate_infinite(side, used))
     outcome = _decide(pairs, diffs, pending, shape, used, seed, points, symbolic)
     notes = [note for flag, note in ((rewritten, "Gaussian integrals over R in closed form"),
                                      (evaluated, "infinite sums and integrals evaluated by sympy's doit")) if flag]
