@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 # Kernels started by nbval inherit this process's environment. The hash seed is forced (set ordering
-# and hence printed output depend on it); the BLAS thread counts default to 1 (as tools/notebooks.py
-# uses when it writes the stored outputs) but may be overridden from outside, so that
-# tests/test_determinism.py can show the stored outputs do not depend on them.
+# and hence printed output depend on it); the BLAS thread counts default to 1 but may be overridden from
+# outside. Nothing else is set: the kernels compute with this machine's own OpenBLAS kernel and SIMD
+# level, while the stored outputs were written under tools/notebooks.py's reference arithmetic (two
+# threads, generic kernel, no SIMD), so every run compares two arithmetics (tests/test_determinism.py).
 os.environ["PYTHONHASHSEED"] = "0"
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")

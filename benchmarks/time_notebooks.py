@@ -35,6 +35,8 @@ def time_notebook(path: Path, timeout: int = 600) -> float:
 
 def main(argv: list[str]) -> int:
     os.environ.update(KERNEL_ENV)
+    # as make test runs them (conftest.py): one BLAS thread, this machine's own arithmetic
+    os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     os.environ.pop("MPLBACKEND", None)
     paths = [Path(p).resolve() for p in argv] or all_notebooks()
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")

@@ -119,46 +119,6 @@ def write_project_config(dest: Path) -> None:
     shutil.copyfile(ROOT / "conftest.py", dest / "conftest.py")
 
 
-# The machine a rerun simulates: what a reader's machine may differ in (README, "Notebooks as regression
-# tests"). Prescott (SSE3) is the most generic x86-64 OpenBLAS kernel, safe on any x86-64 CPU; Nehalem
-# stands in where Prescott is already the default. numpy's dispatched SIMD levels are all switched off.
-_PROBE_MACHINE = (
-    "import json, numpy, threadpoolctl\n"
-    "from numpy._core._multiarray_umath import __cpu_features__ as f, __cpu_dispatch__ as d\n"
-    "blas = [i for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']\n"
-    "print(json.dumps({'kernel': blas[0]['architecture'] if blas else None, "
-    "'simd': [k for k in d if f.get(k)], 'threads': blas[0]['num_threads'] if blas else None}))\n"
-)
-
-
-def probe_machine(env: dict[str, str] | None = None) -> dict:
-    """The OpenBLAS kernel, numpy's enabled dispatched SIMD levels and BLAS threads under ``env``."""
-    import json
-
-    full_env = {**os.environ, **(env or {})}
-    out = subprocess.run([sys.executable, "-c", _PROBE_MACHINE], capture_output=True, text=True, env=full_env,
-                         timeout=120, check=True)
-    return json.loads(out.stdout)
-
-
-def other_machine_env() -> dict[str, str]:
-    """Environment overrides that make this machine compute like another one.
-
-    Two BLAS threads (stored outputs are written with one), a different OpenBLAS kernel on x86-64, and
-    numpy's runtime-dispatched SIMD code paths disabled. Only reruns of the test suite use this; the
-    refresh tool and ``conftest.py`` remain the only places that set the environment of a normal run.
-    """
-    import platform
-
-    here = probe_machine()
-    env = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
-    if platform.machine().lower() in ("x86_64", "amd64") and here["kernel"] is not None:
-        env["OPENBLAS_CORETYPE"] = "Nehalem" if here["kernel"].lower() == "prescott" else "Prescott"
-    if here["simd"]:
-        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(here["simd"])
-    return env
-
-
 def compared_stdout_cells(nb: nbformat.NotebookNode) -> list[int]:
     """Indices (into ``nb.cells``) of code cells whose stored stdout nbval compares and that hold a digit."""
     out = []

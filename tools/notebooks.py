@@ -16,6 +16,7 @@ whatever the kernel put in ``language_info`` (tests/test_lab_autosave.py).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -28,15 +29,62 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 EMLIB_MIME_PREFIX = "application/vnd.emlib."
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
-# The kernel inherits these; pytest's conftest.py sets the same values, so stored outputs are written
-# and compared under one environment.
+# Every kernel inherits these, here and under pytest (conftest.py sets the same): set ordering, and with
+# it printed output, depends on the hash seed.
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
+
+# The stored outputs are written under a *reference arithmetic* that differs from the one `make test`
+# uses on the same machine (one BLAS thread, the CPU's own OpenBLAS kernel and numpy SIMD paths; see
+# conftest.py), so that every test run compares two arithmetics cell by cell: two BLAS threads, the most
+# generic x86-64 OpenBLAS kernel (Prescott, SSE3; Nehalem where Prescott is already the default) and
+# numpy's runtime-dispatched SIMD paths switched off.
+_PROBE = (
+    "import json, numpy, threadpoolctl\n"
+    "from numpy._core._multiarray_umath import __cpu_features__ as f, __cpu_dispatch__ as d\n"
+    "blas = [i for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']\n"
+    "print(json.dumps({'kernel': blas[0]['architecture'] if blas else None, "
+    "'simd': [k for k in d if f.get(k)], 'threads': blas[0]['num_threads'] if blas else None}))\n"
+)
+
+
+_ARITHMETIC_VARS = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                    "MKL_NUM_THREADS")
+
+
+def probe_arithmetic(env: dict[str, str] | None = None) -> dict:
+    """The OpenBLAS kernel, numpy's enabled dispatched SIMD levels and the BLAS threads of a fresh
+    interpreter (as a kernel starts) under ``env``, on top of this process's environment without any
+    arithmetic setting (so ``probe_arithmetic()`` is what the machine does by default)."""
+    import json
+    import subprocess
+
+    base = {k: v for k, v in os.environ.items() if k not in _ARITHMETIC_VARS}
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120, check=True,
+                         env={**base, **(env or {})})
+    return json.loads(out.stdout)
+
+
+@functools.lru_cache(maxsize=1)
+def reference_arithmetic() -> dict[str, str]:
+    """Environment overrides that give this machine the reference arithmetic (see above)."""
+    import platform
+
+    here = probe_arithmetic()  # the defaults: what a plain run of this machine computes with
+    env = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    if platform.machine().lower() in ("x86_64", "amd64") and here["kernel"] is not None:
+        env["OPENBLAS_CORETYPE"] = "Nehalem" if here["kernel"].lower() == "prescott" else "Prescott"
+    if here["simd"]:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(here["simd"])
+    there = probe_arithmetic(env)
+    changed = there["simd"] == [] and (there["threads"] in (2, None))
+    if "OPENBLAS_CORETYPE" in env:
+        changed = changed and there["kernel"] != here["kernel"]
+    if not changed:
+        raise RuntimeError(f"the reference arithmetic did not take effect: {here} -> {there} under {env}")
+    return env
 
 
 def all_notebooks() -> list[Path]:
@@ -87,10 +135,12 @@ def is_normalised(path: Path) -> bool:
 
 
 def refresh(path: Path, timeout: int = 600) -> float:
-    """Execute ``path`` top to bottom in a fresh kernel, normalise it and write it back."""
+    """Execute ``path`` top to bottom in a fresh kernel under the reference arithmetic, normalise it and
+    write it back (this sets the kernel environment in ``os.environ``)."""
     from nbclient import NotebookClient
 
     os.environ.update(KERNEL_ENV)
+    os.environ.update(reference_arithmetic())
     os.environ.pop("MPLBACKEND", None)  # ipykernel must pick the inline backend
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
