@@ -1,6 +1,6 @@
 """Re-execute notebooks in place and normalise them, or check that they are normalised.
 
-    python tools/notebooks.py refresh   [NOTEBOOK ...]   # execute + normalise (default: all)
+    python tools/notebooks.py refresh   [NOTEBOOK ...]   # execute under the reference arithmetic + normalise (default: all)
     python tools/notebooks.py check     [NOTEBOOK ...]   # exit 1 if a file would change
     python tools/notebooks.py normalise [NOTEBOOK ...]   # normalise only, without executing (outputs kept)
 
