@@ -146,7 +146,7 @@ def _notebook(records: list[dict]) -> build_site.NotebookInfo:
     checks = [build_site.CheckRecord.from_json(r, 3 + 2 * k, 2 + 2 * k) for k, r in enumerate(records)]
     seen: set[str] = set()
     for c in checks:
-        c.anchor = build_site.check_anchor("01_fake", c.label, seen)
+        c.anchor = build_site.check_anchor("01_fake", c.check.label, seen)
     return build_site.NotebookInfo(Path("01_fake.ipynb"), "Fake", "", checks, [], [], 0)
 
 

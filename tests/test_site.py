@@ -130,7 +130,7 @@ def sample(tmp_path_factory):
 def test_the_reader_reads_what_derivation_emits(sample):
     src, _, info = sample
     records, summary, coverage = _sample_records()
-    got = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(c).items() if k in RECORD_KEYS} for c in info.checks]
+    got = [{k: v for k, v in c.check.as_dict().items() if k in RECORD_KEYS} for c in info.checks]
     assert got == records
     assert [c.cell for c in info.checks] == [1] * 4 + [3] * 2
     assert {c.explanation for c in info.checks if c.cell == 3} == {2}
@@ -315,7 +315,7 @@ def test_real_site_is_complete_self_contained_and_consistent(real_site):
         assert info.summaries, f"{name}: no check summary record (refresh the notebook: make notebooks NB=...)"
         assert info.coverage, f"{name}: no coverage record"
         # a notebook may show a failing check outside its summarised derivation (00 does), so: at least
-        assert len([c for c in info.checks if c.status != "failed"]) >= info.total > 0, name
+        assert len([c for c in info.checks if not c.check.failed]) >= info.total > 0, name
         assert len(info.refuted) == sum(int(s.get("refuted", 0)) for s in info.summaries), name
         assert all(int(s.get("failed", 0)) == 0 for s in info.summaries), f"{name}: a summary counts failed checks"
         anchors = _anchors(pages[info.page])
@@ -915,7 +915,7 @@ def test_items_and_errata_link_the_printed_chains(real_site):
         for chain in doc["chains"]:
             for item in chain["items"]:
                 chains.setdefault(item, []).append(f'href="{build_site.notes_page(doc["document"])}.html#{chain["anchor"]}"')
-    named = [(info, rec, item) for info in infos for rec in info.checks for item in rec.sources if item in chains]
+    named = [(info, rec, item) for info in infos for rec in info.checks for item in rec.check.sources if item in chains]
     assert named, "no check names an item with a printed chain"
     for info, rec, item in named:
         cell = pages[info.page].split(f'id="{rec.anchor}"')[1].split('class="cell docutils container"')[0]

@@ -50,6 +50,7 @@ from emlib.derivation.records import CHECK_MIME as MIME_CHECK  # noqa: E402
 from emlib.derivation.records import COVERAGE_MIME as MIME_COVERAGE  # noqa: E402
 from emlib.derivation.records import RECORD_MIMES  # noqa: E402
 from emlib.derivation.records import SUMMARY_MIME as MIME_SUMMARY  # noqa: E402
+from emlib.derivation.records import Check  # noqa: E402
 from emlib.derivation.records import record_data as _record_data  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,24 +63,10 @@ NOTEBOOK_NUMBER = re.compile(r"^(\d\d)_")
 # ---------------------------------------------------------------------------------------------- records
 @dataclass
 class CheckRecord:
-    """One check, as ``emlib.derivation`` records it in a notebook output."""
+    """One check where the site shows it: the record (:class:`~emlib.derivation.records.Check`, the one
+    schema) and its place in the notebook."""
 
-    label: str
-    kind: str = ""
-    route: str = ""
-    category: str = ""
-    section: str = ""
-    sources: tuple[str, ...] = ()
-    status: str = "ok"  # ok | refuted | failed
-    detail: str = ""
-    printed: str = ""
-    correct: str = ""
-    printed_latex: str = ""
-    correct_latex: str = ""
-    where: str = ""
-    severity: str = ""
-    erratum: str = ""  # the id of its entry in notes/errata.json (refuted checks that name one)
-    why: str = ""  # why that severity (from the erratum entry)
+    check: Check
     cell: int = -1  # position in the notebook of the code cell that holds the record
     explanation: int = -1  # position of the nearest non-empty markdown cell above it
     anchor: str = ""  # the stable anchor of its code cell, from the notebook and the label (check_anchor)
@@ -90,13 +77,8 @@ class CheckRecord:
 
     @classmethod
     def from_json(cls, data: dict, cell: int, explanation: int) -> "CheckRecord":
-        known = {k: data.get(k) for k in cls.__dataclass_fields__
-                 if k not in ("cell", "explanation", "anchor") and k in data}
-        known["sources"] = tuple(str(s) for s in (known.get("sources") or ()))
-        for k, v in list(known.items()):
-            if k != "sources":
-                known[k] = "" if v is None else str(v)
-        return cls(**known, cell=cell, explanation=explanation)
+        """The check stored as ``data`` (a :data:`CHECK_MIME` output) in the cell at position ``cell``."""
+        return cls(Check.from_dict(data), cell, explanation)
 
 
 @dataclass
@@ -133,7 +115,7 @@ class NotebookInfo:
 
     @property
     def refuted(self) -> list[CheckRecord]:
-        return [c for c in self.checks if c.status == "refuted"]
+        return [c for c in self.checks if c.check.refuted]
 
 
 def is_record_output(output: dict) -> bool:
@@ -204,7 +186,7 @@ def analyse(path: Path) -> NotebookInfo:
                     figure_cells.append((index, first_line(cell.source)))
     seen: set[str] = set()
     for rec in checks:
-        rec.anchor = check_anchor(path.stem, rec.label, seen)
+        rec.anchor = check_anchor(path.stem, rec.check.label, seen)
     return NotebookInfo(path, title, intro, checks, summaries, coverage, n_figures, found_headings, figure_cells)
 
 
@@ -308,7 +290,7 @@ def staged_notebook(path: Path, checks: list[CheckRecord] = (), figures: dict | 
             anchors = [c.anchor for c in checks if c.cell == index]
             if anchors:
                 cell.metadata["emlib_anchors"] = anchors
-            mine = {ch.anchor: ch for c in checks if c.cell == index for i in c.sources for ch in (chains or {}).get(i, [])}
+            mine = {ch.anchor: ch for c in checks if c.cell == index for i in c.check.sources for ch in (chains or {}).get(i, [])}
             if mine:
                 cell.outputs.append(printed_chains_output(list(mine.values())))
             figure = (figures or {}).get((path.stem, first_line(cell.source)))
@@ -439,8 +421,9 @@ class Erratum:
     checks: list[tuple[NotebookInfo, CheckRecord]]
 
     @property
-    def first(self) -> CheckRecord:
-        return self.checks[0][1]
+    def first(self) -> Check:
+        """The record of its first check (the fields the entry shows)."""
+        return self.checks[0][1].check
 
     @property
     def document(self) -> str:
@@ -454,8 +437,9 @@ def collect_errata(infos: list[NotebookInfo]) -> list[Erratum]:
     by_key: dict[tuple, Erratum] = {}
     for info in infos:
         for rec in info.refuted:
-            what = " ".join((rec.printed_latex or rec.printed or rec.label).split())
-            key = ("erratum", rec.erratum) if rec.erratum else (rec.sources, what)
+            check = rec.check
+            what = " ".join((check.printed_latex or check.printed or check.label).split())
+            key = ("erratum", check.erratum) if check.erratum else (check.sources, what)
             by_key.setdefault(key, Erratum(key, [])).checks.append((info, rec))
     return list(by_key.values())
 
@@ -579,14 +563,14 @@ def erratum_anchor(e: "Erratum", seen: set[str]) -> str:
     return anchor
 
 
-def _short_label(rec: CheckRecord) -> str:
+def _short_label(rec: Check) -> str:
     label = rec.label
     if rec.sources and label.startswith(rec.sources[0] + " "):
         label = label[len(rec.sources[0]) + 1:]  # labels often begin with their outline id
     return label
 
 
-def _severity_line(rec: CheckRecord) -> str:
+def _severity_line(rec: Check) -> str:
     if not rec.severity:
         return ""
     meaning = {"error": "the printed result is wrong", "slip": "an intermediate line is wrong, the final result stands"}
@@ -671,7 +655,7 @@ def errata_md(infos: list[NotebookInfo], errata: list[Erratum], outline: NotesOu
                 if r.explanation >= 0:
                     links.append(f"{{ref}}`explanation <{r.explanation_anchor}>`")
                 links.append(f"{{ref}}`the check <{r.anchor}>`")
-                section = f", in “{esc(r.section)}”" if r.section else ""
+                section = f", in “{esc(r.check.section)}”" if r.check.section else ""
                 places.append(f"{{doc}}`{info.docname}`{section}: " + " and ".join(links))
             label = f"Checked in {len(places)} places" if len(places) > 1 else "Checked in"
             out += [label, f":  {'; '.join(places)}", "", ":::", ""]
@@ -709,7 +693,7 @@ def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None,
     prose: dict[str, list[tuple[NotebookInfo, str, str]]] = {}
     for info in infos:
         for rec in info.checks:
-            for item in rec.sources:
+            for item in rec.check.sources:
                 checks.setdefault(item, []).append((info, rec))
         for item, where, how in info.coverage:
             if "prose:" in how:
@@ -738,7 +722,7 @@ def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None,
         mine = checks.get(item, [])
         kind = outline.items.get(item, {}).get("type", "")
         books = sorted({info.docname for info, _ in mine} | {info.docname for info, _, _ in prose.get(item, [])})
-        refuted = sum(rec.status == "refuted" for _, rec in mine)
+        refuted = sum(rec.check.refuted for _, rec in mine)
         coverage = (f"{'*' + esc(kind) + '*. ' if kind else ''}{plural(len(mine), 'check')}"
                     + (f" ({refuted} refuting what the notes print)" if refuted else "")
                     + (" in " + ", ".join(f"{{doc}}`{b}`" for b in books) if books else "") + ".")
@@ -746,15 +730,16 @@ def items_md(infos: list[NotebookInfo], outline: NotesOutline | None = None,
         if by_item.get(item):
             out += [printed_chains_line(by_item[item]), ""]
         for info, rec in mine:
-            verdict = {"refuted": "refutes what the notes print", "failed": "FAILED"}.get(rec.status, "holds")
-            section = f" ({esc(rec.section)})" if rec.section else ""
-            out.append(f"* {notebook_link(info)}{section}: {esc(rec.label)}: {verdict}, "
-                       f"{{ref}}`{esc_ref(rec.route)} <{rec.anchor}>`")
-            if rec.status == "refuted":
-                if rec.printed or rec.printed_latex:
-                    out.append(f"  * the notes print {math_or_text(rec.printed_latex, rec.printed)}")
-                if rec.correct or rec.correct_latex:
-                    out.append(f"  * correct: {math_or_text(rec.correct_latex, rec.correct)}")
+            check = rec.check
+            verdict = {"refuted": "refutes what the notes print", "failed": "FAILED"}.get(check.status, "holds")
+            section = f" ({esc(check.section)})" if check.section else ""
+            out.append(f"* {notebook_link(info)}{section}: {esc(check.label)}: {verdict}, "
+                       f"{{ref}}`{esc_ref(check.route)} <{rec.anchor}>`")
+            if check.refuted:
+                if check.printed or check.printed_latex:
+                    out.append(f"  * the notes print {math_or_text(check.printed_latex, check.printed)}")
+                if check.correct or check.correct_latex:
+                    out.append(f"  * correct: {math_or_text(check.correct_latex, check.correct)}")
         for info, where, how in prose.get(item, []):
             out.append(f"* {notebook_link(info)} ({esc(where)}): {esc(how)}")
         out.append("")
