@@ -202,18 +202,23 @@ def slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
 
 
-def check_anchor(docname: str, label: str, seen: set[str]) -> str:
-    """The anchor of a check's cell, made from the notebook's number and the check's label (not from the
-    cell's position, so links to it survive cells moving); the second check of the same label gets ``-2``."""
-    m = NOTEBOOK_NUMBER.match(docname)
-    stem = m[1] if m else slug(docname)
-    base = f"nb{stem}-check-{slug(label) or 'unnamed'}"
+def unique_anchor(base: str, seen: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``... if taken; recorded in ``seen``."""
     anchor, n = base, 1
     while anchor in seen:
         n += 1
         anchor = f"{base}-{n}"
     seen.add(anchor)
     return anchor
+
+
+def check_anchor(docname: str, label: str, seen: set[str]) -> str:
+    """The anchor of a check's cell, made from the notebook's number and the check's label (not from the
+    cell's position, so links to it survive cells moving); the second check of the same label gets ``-2``."""
+    m = NOTEBOOK_NUMBER.match(docname)
+    stem = m[1] if m else slug(docname)
+    base = f"nb{stem}-check-{slug(label) or 'unnamed'}"
+    return unique_anchor(base, seen)
 
 
 def shown_outputs(outputs: list) -> list:
@@ -555,12 +560,7 @@ def erratum_anchor(e: "Erratum", seen: set[str]) -> str:
         base = "erratum-" + slug(rec.erratum)
     else:
         base = "erratum-" + (slug("-".join(rec.sources), 30) + "-" if rec.sources else "") + (slug(_short_label(rec)) or "entry")
-    anchor, n = base, 1
-    while anchor in seen:
-        n += 1
-        anchor = f"{base}-{n}"
-    seen.add(anchor)
-    return anchor
+    return unique_anchor(base, seen)
 
 
 def _short_label(rec: Check) -> str:
