@@ -209,3 +209,32 @@ def test_the_notes_notation_reads_end_to_end(tmp_path, capsys):
     assert "UNPARSABLE" not in out.stdout, out.stdout
     assert "BREAKS" not in out.stdout  # opaque densities: undecided, never a false accusation
     assert r"\operatorname{param}" in out.stdout and r"\operatorname{event}" in out.stdout
+
+
+def test_a_chain_the_engine_fails_on_is_reported_and_the_others_are_checked(tmp_path, capsys, monkeypatch):
+    from emlib.derivation import __main__ as cli
+
+    real = cli.check_working
+
+    def flaky(lines, **kw):
+        if any("boom" in t for t in lines):
+            raise RuntimeError("the engine broke")
+        return real(lines, **kw)
+
+    monkeypatch.setattr(cli, "check_working", flaky)
+    path = write(tmp_path, "w.md", "$$\n(a+b)^2 = a^2 + 2ab + b^2\n$$\n\n$$\n\\mathit{boom} = 1\n$$\n\n"
+                                    "$$\n(a+b)^2 = a^2 + b^2\n$$\n")
+    out = run_here(capsys, "check", path)
+    assert "the checker failed on this chain (RuntimeError: the engine broke): not decided" in out.stdout
+    assert "3 chains checked: 1 holds, 1 breaks, 1 undecided" in out.stdout
+    assert out.returncode == EXIT_BREAKS
+    path = write(tmp_path, "v.md", "$$\n(a+b)^2 = a^2 + 2ab + b^2\n$$\n\n$$\n\\mathit{boom} = 1\n$$\n")
+    assert run_here(capsys, "check", path).returncode == EXIT_HOLDS
+    assert run_here(capsys, "check", "--strict", path).returncode == EXIT_UNDECIDED
+
+
+def test_a_declared_matrix_reads_end_to_end(tmp_path, capsys):
+    path = write(tmp_path, "m.md", "<!-- domain: A matrix(2); x vector(2) -->\n$$\n\\nabla_{x} x^T A x = (A + A^\\top) x\n$$\n")
+    out = run_here(capsys, "check", path)
+    assert out.returncode == EXIT_HOLDS, out.stdout
+    assert "read as: \\left(A + A^{T}\\right) x" in out.stdout

@@ -70,9 +70,10 @@ READ_RIGHT = [
     (r"\sigma'(x)", logistic(x) * (1 - logistic(x)), None),
     (r"\sigma''(0)", sp.Integer(0), None),
     (r"\tanh'(x)", 1 - sp.tanh(x) ** 2, None),
-    # a function applied after an argument without parentheses ends that argument (as \sin x \cos x does)
-    (r"\tanh x \sigma(y)", sp.tanh(x) * logistic(y), None),
-    (r"\log x \Phi(y)", sp.log(x) * (1 + sp.erf(y / sp.sqrt(2))) / 2, None),
+    # a built-in command after an argument without parentheses ends that argument (\sin x \cos x); an applied
+    # function there is ambiguous (refused, see test_a_function_without_parentheses_before_an_applied_one)
+    (r"\tanh(x) \sigma(y)", sp.tanh(x) * logistic(y), None),
+    (r"\log(x) \Phi(y)", sp.log(x) * (1 + sp.erf(y / sp.sqrt(2))) / 2, None),
     (r"\sin x \cos x", sp.sin(x) * sp.cos(x), None),
     (r"\sigma(\sigma(x))", logistic(logistic(x)), None),
     (r"\sigma\left(x\right)^2", logistic(x) ** 2, None),
@@ -421,7 +422,7 @@ def test_annotations_are_read_as_what_they_annotate(line, expected):
 
 
 @pytest.mark.parametrize("line, message", [
-    (r"\underset{\theta}{\arg\max} x", r"\\arg\\max\} write the condition"),
+    (r"\underset{\theta}{\arg\max} x", r"\\arg\\max\} \(an arg max / arg min\) is not read"),
     (r"\arg\max_\theta x", "arg"),
     (r"\sum_z q_z", r"has no limits: write them"),
     (r"E_z[x]", "reads as an expectation"),
@@ -429,7 +430,7 @@ def test_annotations_are_read_as_what_they_annotate(line, expected):
     (r"\mathbb{E}[x]", "expectation"),
     (r"\partial x", r"read only in a derivative"),
     (r"a \approx b", "approximation"),
-    (r"x^T y", "transposes"),
+    (r"x^T y", "a transpose A\\^T is read only when a symbol is declared a matrix"),
     (r"a \parallel b", "between the arguments of a declared function"),
     (r"\frac{\partial}{\partial y} x^2", "nothing differentiated mentions y"),
 ])
@@ -469,3 +470,118 @@ def test_more_notation_refused_with_how_to_write_it(line, message):
 def test_a_matrix_environment_in_a_line_is_refused_with_how_to_write_it():
     with pytest.raises(WorkingParseError, match="environments .bmatrix, pmatrix, cases. are not read"):
         read_as(r"[1, 2] \begin{bmatrix} 3 \\ 4 \end{bmatrix}")
+
+
+# ------------------------------------------------------------------ matrices, gradients, operators, juxtaposition
+def matrices(declare: str) -> SymbolTable:
+    """The table a chain with these declarations reads its lines with."""
+    from emlib.derivation._working import _Context
+
+    return _Context(declare, (), None, 0).table
+
+
+@pytest.mark.parametrize("declare, line, expected", [
+    (r"\Sigma matrix(2)", r"\Sigma^{-1}", lambda S, A, x: sp.Inverse(S)),
+    ("A matrix(2)", r"A^T", lambda S, A, x: A.T),
+    ("A matrix(2)", r"A^\top", lambda S, A, x: A.T),
+    ("A matrix(2)", r"A^{\mathsf T}", lambda S, A, x: A.T),
+    ("A matrix(2)", r"A^{\intercal} A", lambda S, A, x: A.T * A),
+    ("A matrix(2)", r"A^2", lambda S, A, x: A ** 2),
+    ("A matrix(2); x vector(2)", r"(A + A^T) x", lambda S, A, x: (A + A.T) * x),
+    ("A matrix(2); x vector(2)", r"A x - 2 x", lambda S, A, x: A * x - 2 * x),
+])
+def test_a_declared_matrix_is_read_with_matrix_algebra(declare, line, expected):
+    S, A, x = sp.MatrixSymbol("Sigma", 2, 2), sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("x", 2, 1)
+    assert read_as(line, matrices(declare)).expr == expected(S, A, x)
+
+
+def test_a_one_by_one_product_is_a_scalar_and_the_gradient_is_the_column_of_partials():
+    t = matrices("A matrix(2); x vector(2)")
+    quad = read_as(r"x^T A x + 1", t)
+    assert quad.latex == "x^{T} A x + 1"
+    x1, x2 = R("x_1"), R("x_2")
+    A11, A12, A21, A22 = (R(f"A_{s}") for s in ("11", "12", "21", "22"))
+    explicit = A11 * x1**2 + (A12 + A21) * x1 * x2 + A22 * x2**2
+    assert sp.expand(t.to_explicit(quad.expr) - explicit - 1) == 0
+    grad = read_as(r"\nabla_{x} x^T A x", t).expr
+    assert sp.simplify(grad - sp.Matrix([sp.diff(explicit, x1), sp.diff(explicit, x2)])) == sp.zeros(2, 1)
+    assert read_as(r"\frac{\partial}{\partial x} x^T A x", t).expr == grad
+
+
+@pytest.mark.parametrize("declare, line, message", [
+    (r"\Sigma matrix(2)", r"\log \Sigma", r"matrix treated as a scalar: Sigma .* inside a log"),
+    (r"\Sigma matrix(2)", r"\frac{1}{\Sigma}", r"matrix treated as a scalar: .*for the inverse write Sigma\^\{-1\}"),
+    (r"\Sigma matrix(2)", r"\Sigma + 1", r"matrix treated as a scalar: Sigma .* in a sum with scalars"),
+    (r"\Sigma matrix(2)", r"\sigma(\Sigma)", r"matrix treated as a scalar: .*argument of the function sigma"),
+    ("A matrix(2)", r"|A|", r"matrix treated as a scalar: .*for a determinant write \\det\(A\)"),
+    ("A matrix(2)", r"A^{1/2}", r"matrix treated as a scalar: A .* with the power 1/2"),
+    ("A matrix(2); x vector(2)", r"x A", "the matrix product x times A does not fit"),
+    ("A matrix(2, 3)", r"A^{-1}", "a 2x3 matrix: only a square matrix has one"),
+    ("A matrix(2)", r"x^T", "a transpose of x, which is not declared a matrix or a vector"),
+    ("", r"A^T", r"a transpose A\^T is read only when a symbol is declared a matrix"),
+    ("", r"\nabla_{x} f", r"\\nabla_\{x\} \(a gradient\) is read only by a variable declared a vector: declare x"),
+    ("x real", r"\nabla f", r"\\nabla without a subscript"),
+    ("x vector(2)", r"\nabla_x^2 f", r"a Hessian or Laplacian"),
+    ("", r"\det(A)", r"\\det \(a determinant or trace\) is read only of a symbol declared a matrix"),
+])
+def test_matrix_misuse_is_refused_naming_the_construct(declare, line, message):
+    with pytest.raises(WorkingParseError, match=message):
+        read_as(line, matrices(declare))
+
+
+@pytest.mark.parametrize("line, message", [
+    (r"\mathbb{E}_{q}[x]", r"\\mathbb\{E\}_\{q\}\[...\] \(an expectation\) is not read"),
+    (r"\mathbb{E}[x]", r"\\mathbb\{E\}\[...\] \(an expectation\) is not read"),
+    (r"\operatorname{E}[x]", r"\\operatorname\{E\}\[...\] \(an expectation\)"),
+    (r"\operatorname{E}_{z}\left[x\right]", r"\\operatorname\{E\}_\{z\}\[...\] \(an expectation\)"),
+    (r"\mathrm{E}[x]", r"\\mathrm\{E\}\[...\] \(an expectation\)"),  # was read as the product E x
+    (r"\mathrm{E}(x)", r"\\mathrm\{E\}\(...\) \(an expectation\)"),
+    (r"\arg\max_{x} f(x)", r"\\arg\\max_\{x\} \(an arg max / arg min\) is not read"),
+    (r"\arg\min_\theta x", r"\\arg\\min_\\theta \(an arg max"),
+    (r"\operatorname{argmax}_{x} x", r"\\operatorname\{argmax\}_\{x\} \(an arg max"),
+    (r"\operatorname*{argmax}_{x} x", r"\\operatorname\*\{argmax\}_\{x\} \(an arg max"),
+    (r"\operatorname{arg\,max}_{x} x", r"\(an arg max"),
+    (r"\mathrm{argmin}_{x} x", r"\(an arg max"),
+    (r"\underset{\theta}{\operatorname{argmax}} x", r"\(an arg max"),
+    (r"\max_{x} x^2", r"\\max_\{x\} \(a maximum or minimum over a variable\) is not read"),  # was max * x^2
+    (r"\min_k a_k", r"\\min_k \(a maximum or minimum"),
+    (r"\underset{x}{\max} x", r"\(a maximum or minimum"),
+    (r"\operatorname{Var}(x)", r"\\operatorname\{Var\}\(...\) \(a variance or covariance\)"),
+    (r"\mathrm{Cov}[x, y]", r"\(a variance or covariance\)"),
+    (r"\mathbb{R}", r"sets such as \\mathbb\{R\} belong in the declarations"),
+])
+def test_expectations_optima_and_arg_max_are_refused_naming_the_construct(line, message):
+    with pytest.raises(WorkingParseError, match=message):
+        read_as(line)
+
+
+def test_max_and_min_of_given_values_and_a_declared_e_are_still_read():
+    assert read_as(r"\max(a, b)").expr == sp.Max(a, b)
+    t = table(functions={"E"})
+    assert read_as(r"E(x)", t).expr == sp.Function("E", real=True)(x)
+
+
+@pytest.mark.parametrize("line, functions, message", [
+    (r"\log \pi_k N(x)", {"N"}, r"'\\log \\pi_k N\(x\)' is ambiguous: write \\log\(\\pi_k\) N\(x\) for the product "
+                                r".* or \\log\(\\pi_k N\(x\)\) for the log of the product"),
+    (r"\log P_z N(x \mid \mu)", {"P", "N"}, r"'\\log P_z N\(x \\mid \\mu\)' is ambiguous"),
+    (r"\sum_{k=1}^{K} q(k) \log \phi_k N(x)", {"q", "N"}, r"'\\log \\phi_k N\(x\)' is ambiguous"),
+    (r"\log 2 \pi N(x)", {"N"}, r"'\\log 2 \\pi N\(x\)' is ambiguous"),
+    (r"\tanh x \sigma(y)", set(), r"'\\tanh x \\sigma\(y\)' is ambiguous"),
+    (r"\log x \Phi(y)", set(), r"'\\log x \\Phi\(y\)' is ambiguous"),
+    (r"f g(x)", {"f", "g"}, r"'f g\(x\)' is ambiguous: f is declared a function but has no argument: write f\(g\(x\)\)"),
+])
+def test_a_function_without_parentheses_before_an_applied_one_is_refused_with_both_readings(line, functions, message):
+    with pytest.raises(WorkingParseError, match=message):
+        read_as(line, table(functions=functions))
+
+
+def test_the_unambiguous_juxtapositions_are_still_read():
+    N = sp.Function("N", real=True)
+    t = table(functions={"N"})
+    pk = R("pi_k")
+    assert read_as(r"\log(\pi_k) N(x)", t).expr == sp.log(pk) * N(x)
+    assert read_as(r"\log(\pi_k N(x))", t).expr == sp.log(pk * N(x))
+    assert read_as(r"\log N(x)", t).expr == sp.log(N(x))
+    assert read_as(r"a N(x)", t).expr == a * N(x)
+    assert read_as(r"\sin x \cos x").expr == sp.sin(x) * sp.cos(x)  # a built-in command ends the argument

@@ -336,3 +336,51 @@ def test_a_derivative_set_to_zero_is_a_condition_not_an_identity():
     assert [v.status for v in wrong.verdicts] == ["start", "breaks", "condition"]
     # without a derivative at the start, "= 0" stays a claim that is checked
     assert [v.status for v in check_working([r"x + 1", r"= 0"]).verdicts] == ["start", "breaks"]
+
+
+# ------------------------------------------------------------------ declared matrices, gradients, engine failures
+@pytest.mark.parametrize("lines, declare, expected", [
+    ([r"(A B)^T", r"B^T A^T"], "A, B matrix(2)", "holds"),
+    ([r"(A B)^T", r"A^T B^T"], "A, B matrix(2)", "breaks"),
+    ([r"(A^{-1})^T", r"(A^T)^{-1}"], "A matrix(2)", "holds"),
+    ([r"\det(A^{-1})", r"\frac{1}{\det(A)}"], "A matrix(2)", "holds"),
+    ([r"\operatorname{tr}(A B)", r"\operatorname{tr}(B A)"], "A, B matrix(2)", "holds"),
+    ([r"\nabla_x x^T A x", r"(A + A^T) x"], "A matrix(2); x vector(2)", "holds"),
+    ([r"\nabla_x x^T A x", r"2 A x"], "A matrix(2); x vector(2)", "breaks"),
+    ([r"\nabla_x \frac{1}{2} x^T \Sigma^{-1} x", r"\Sigma^{-1} x"], r"\Sigma spd(2); x vector(2)", "holds"),
+    ([r"x^T A x", r"A_{11} x_1^2 + (A_{12} + A_{21}) x_1 x_2 + A_{22} x_2^2"], "A matrix(2); x vector(2)", "holds"),
+])
+def test_declared_matrices_are_checked_as_explicit_matrices(lines, declare, expected):
+    assert check_working(lines, declare=declare).verdicts[-1].status == expected
+
+
+@pytest.mark.parametrize("declare, message", [
+    ("A matrix(9)", "sizes from 1 to 4"),
+    ("A_i matrix(2)", "declared by a plain name"),
+    ("A vector(2, 3)", "takes one size"),
+    ("A matrix", "write matrix\\(n\\)"),
+])
+def test_a_wrong_matrix_declaration_is_refused(declare, message):
+    with pytest.raises(ValueError, match=message):
+        check_working(["A", "A"], declare=declare)
+
+
+def test_a_step_the_engine_fails_on_is_undecided_and_the_others_are_checked(monkeypatch):
+    from emlib.derivation import _working
+
+    real = _working._Context.engine_form
+    calls = []
+
+    def flaky(self, *exprs, **kw):
+        calls.append(exprs)
+        if len(calls) == 1:  # the first claim put to the engine: the step from line 1 to line 2
+            raise RuntimeError("the engine broke")
+        return real(self, *exprs, **kw)
+
+    monkeypatch.setattr(_working._Context, "engine_form", flaky)
+    r = check_working([r"(c+d)^2", r"c^2 + 2cd + d^2", r"(d+c)^2"], seed=7)
+    assert statuses(r) == ["start", "undecided", "holds"]
+    assert "the checker failed on this step (RuntimeError: the engine broke): not decided" in r.verdicts[1].detail
+    monkeypatch.setattr(_working._Context, "engine_form", real)
+    r2 = check_working([r"(a+b)^2", r"a^2 + 2ab + b^2"], seed=1)
+    assert statuses(r2) == ["start", "holds"]

@@ -32,6 +32,9 @@ Exit status (the first that applies):
 * 3 ``EXIT_UNDECIDED``: with ``--strict``, a step is undecided;
 * 0 ``EXIT_HOLDS``: every step holds (without ``--strict``, undecided steps are reported but do not fail).
 
+A chain on which the checker itself fails (the engine raises) is reported with the error as undecided, line
+by line, and the other chains are checked: it counts as undecided for the exit status (3 with ``--strict``).
+
 Errors are printed as one message naming the file and line, never as a traceback.
 """
 
@@ -49,7 +52,7 @@ from typing import Iterator
 import sympy as sp
 
 from ._latex import SymbolTable, WorkingParseError, parse_line, read_as
-from ._working import WorkingReport, check_working, parse_declarations
+from ._working import LineVerdict, WorkingReport, check_working, parse_declarations
 
 EXIT_HOLDS, EXIT_BREAKS, EXIT_UNREADABLE, EXIT_UNDECIDED = 0, 1, 2, 3
 EXIT_USAGE = EXIT_UNREADABLE  # argparse's own code for a wrong command line
@@ -299,6 +302,8 @@ def reading_table(declare: str, define: list[tuple[str, str]]) -> SymbolTable:
     for name, family, decl in parse_declarations(declare):
         if decl.kind == "function":
             table.functions.add(name)
+        elif decl.shape is not None:
+            table.matrices[name] = (*decl.shape, decl.kind)
         elif family:
             table.families[name] = decl.assumptions
         else:
@@ -350,9 +355,19 @@ def iter_checks(path: str | Path, *, seed: int = 0, diagnose: bool = True
         try:
             report = check_working(block.lines, declare=block.declare, define=block.define or None, seed=seed,
                                    diagnose_slips=diagnose, line_numbers=block.numbers)
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"block at line {block.start}: {exc}") from None
+        except RecursionError:
+            report = _failed(block, "the expression nests too deeply")
+        except Exception as exc:  # noqa: BLE001  (the engine failed on this chain: report it, check the others)
+            report = _failed(block, f"{type(exc).__name__}: {str(exc)[:200]}")
         yield block, report
+
+
+def _failed(block: Block, message: str) -> WorkingReport:
+    """The report of a chain on which the checker itself failed: every line undecided, with the message."""
+    detail = f"the checker failed on this chain ({message}): not decided"
+    verdicts = [LineVerdict(number, text.strip(), None if k == 0 else "=", "undecided", detail=detail)
+                for k, (number, text) in enumerate(zip(block.numbers, block.lines))]
+    return WorkingReport(verdicts)
 
 
 def check_file(path: str | Path, *, seed: int = 0, diagnose: bool = True) -> list[tuple[Block, WorkingReport | None]]:

@@ -73,10 +73,27 @@ Integrals, sums
 Ignored
     ``\\text{...}``, ``&``, spacing commands, ``\\nonumber``, ``\\notag``, ``\\label{}``, a trailing ``.``
     or ``,``.
+Matrices and vectors
+    A name declared ``matrix(n)`` / ``matrix(m, n)`` / ``symmetric(n)`` / ``spd(n)`` / ``vector(n)`` is a sympy
+    ``MatrixSymbol``: ``A B`` (in the written order), ``A + B``, ``A^{-1}``, ``A^T`` / ``A^\\top`` /
+    ``A^{\\mathsf T}``, ``A^2``, ``\\det(A)``, ``\\operatorname{tr}(A)`` are matrix algebra, a 1x1 product
+    ``x^T A x`` is its scalar, and ``\\nabla_{x} f`` (or ``\\frac{\\partial f}{\\partial x}``) by a declared
+    vector is the column of partial derivatives by the entries ``x_1, ..., x_n``. The engine sees explicit
+    matrices of the entries ``A_{12}`` (:meth:`SymbolTable.to_explicit`). A matrix where a scalar is needed
+    (``\\log \\Sigma``, ``\\frac{1}{A}``, ``A + 1``, ``|A|``, ``f(A)``) is refused ("matrix treated as a
+    scalar"), and so is a transpose of anything not declared a matrix.
+Juxtaposed functions
+    A function without parentheses whose argument runs into an applied function (``\\log \\pi_k N(x)``,
+    ``\\tanh x \\sigma(y)``) is refused with both readings (``\\log(\\pi_k) N(x)``, ``\\log(\\pi_k N(x))``);
+    a built-in command ends the argument (``\\sin x \\cos x``). A declared function written without an
+    argument before an applied one (``f g(x)``) is refused too (``f(g(x))`` or a product).
 Refused with guidance
-    ``\\mathbb{E}`` and ``E_{..}[..]`` / ``E_z(..)`` (write the expectation out, or declare E), ``\\arg\\max``,
-    ``\\underset``, ``\\approx``, ``\\text{ELBO}(..)`` (a multi-letter name applied), ``\\nabla`` (write the
-    partial derivatives), ``\\mathbf``, transposes, unknown commands, brackets nested more than
+    ``\\mathbb{E}_{q}[..]``, ``\\operatorname{E}[..]``, ``\\mathrm{E}[..]`` and ``E_{..}[..]`` / ``E_z(..)``
+    (write the expectation out, or declare E), ``\\arg\\max_{x}``, ``\\operatorname{argmax}``,
+    ``\\underset{x}{\\arg\\max}`` (a point, not a value: check the condition the optimiser satisfies),
+    ``\\max_{x}`` / ``\\min_{k}`` (an optimum over a variable; ``\\max(a, b)`` is read), ``\\operatorname{Var}``,
+    ``\\underset``, ``\\approx``, ``\\text{ELBO}(..)`` (a multi-letter name applied), ``\\nabla`` without a
+    declared vector (write the partial derivatives), ``\\mathbf``, transposes of undeclared symbols, unknown commands, brackets nested more than
     :data:`MAX_DEPTH` deep, lines longer than :data:`MAX_LENGTH` characters, exact numbers of more than
     :data:`MAX_DIGITS` digits (``10^{10^{10}}``), and the control characters a Python string without ``r"..."``
     makes of ``\\f``, ``\\b``, ``\\t``, ...
@@ -91,6 +108,7 @@ import re
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.matrices.exceptions import ShapeError
 
 __all__ = ["WorkingParseError", "SymbolTable", "Reading", "parse_line", "read_as", "typeset", "canonical_name",
            "GREEK", "KNOWN_FUNCTIONS", "FUNCTION_LETTERS", "MAX_DIGITS", "MAX_DEPTH", "MAX_LENGTH"]
@@ -154,7 +172,9 @@ HINTS = {
     "mathbf": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
     "boldsymbol": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
     "vec": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
-    "top": "transposes are not supported in LaTeX lines: use explicit sympy matrices (emlib.derivation.matrix)",
+    "top": "a transpose A^T is read only when a symbol is declared a matrix or a vector (<!-- domain: A matrix(3); "
+           "x vector(3) --> in a file, declare=\"A matrix(3)\" in Python; also symmetric(n), spd(n)); otherwise "
+           "use explicit sympy matrices (emlib.derivation.matrix)",
     "operatorname": "the operator names known are \\operatorname{erf}, \\operatorname{erfc}, "
                     "\\operatorname{sgn} and \\operatorname{sech}; for another function declare a letter as a function "
                     "(e.g. 'f function') and write f(x)",
@@ -192,6 +212,21 @@ HINTS = {
     "parallel": "\\parallel is read only between the arguments of a declared function, D(p \\parallel q)",
     "arg": "\\arg\\max / \\arg\\min are not read: write the condition the maximiser satisfies",
 }
+_EXPECTATION = ("{0} (an expectation) is not read: write it out as a sum over the values with their "
+                "probabilities, \\sum_{{k=1}}^{{K}} p_k x_k, or an integral \\int_a^b x p(x) \\, dx, or name its "
+                "value a symbol (e.g. m); declare E (E function) if it is not an expectation")
+_ARGMAX = ("{0} (an arg max / arg min) is not read: it is the point where the optimum is attained, not a value, "
+           "so a step through it is not an identity the checker can decide; check the condition the optimiser "
+           "satisfies instead (the derivative set to zero: \\frac{{\\partial f}}{{\\partial \\theta}} = 0 "
+           "\\Rightarrow \\theta = ...)")
+_OPTIMUM = ("{0} (a maximum or minimum over a variable) is not read: the value of an optimisation is not an "
+            "expression of its variables; write the optimum's value, or check the condition the optimiser "
+            "satisfies (\\max(a, b) of given values is read)")
+_MOMENT = ("{0} (a variance or covariance) is not read: write it out, E[x^2] - E[x]^2 as sums or integrals, or "
+           "name its value a symbol")
+#: operator names refused with a message of their own (\operatorname{..}, \mathrm{..}, \mathbb{..}, \..)
+_NAMED_OPERATORS = {"E": _EXPECTATION, "argmax": _ARGMAX, "argmin": _ARGMAX, "Var": _MOMENT, "Cov": _MOMENT,
+                    "var": _MOMENT, "cov": _MOMENT, "V": _MOMENT}
 _GENERIC_HINT = ("use plain symbols, +, -, \\cdot, \\frac, ^, \\log, \\exp, \\sqrt, \\tanh, \\sigma, \\sum, \\prod, "
                  "\\int and \\frac{d}{dx}")
 #: control characters that a Python string without r"..." makes of a backslash command
@@ -263,6 +298,52 @@ class SymbolTable:
     display: dict[str, str] = field(default_factory=dict)  # name -> LaTeX as written (\hat{x})
     _cache: dict[str, sp.Symbol] = field(default_factory=dict)
     arities: dict[str, int] = field(default_factory=dict)  # family -> number of indices (one per chain)
+    matrices: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # name -> (rows, cols, kind)
+
+    def matrix_symbol(self, name: str) -> sp.MatrixSymbol:
+        """The matrix (or column vector) declared as ``name``, as a sympy MatrixSymbol (typesets as written)."""
+        rows, cols, _ = self.matrices[name]
+        key = "\0matrix:" + name
+        if key not in self._cache:
+            self._cache[key] = sp.MatrixSymbol(name, rows, cols)
+        return self._cache[key]
+
+    def explicit(self, name: str) -> sp.ImmutableMatrix:
+        """The explicit matrix of entry symbols of a declared matrix: ``A_12`` (``A_{12}`` as written), a
+        vector's ``x_1``; a symmetric matrix shares ``A_12`` between (1, 2) and (2, 1)."""
+        rows, cols, kind = self.matrices[name]
+
+        def entry(i: int, j: int) -> sp.Symbol:
+            if cols == 1:
+                return self.make(canonical_name(name, str(i + 1)))
+            if kind in ("symmetric", "spd") and j < i:
+                i, j = j, i
+            return self.make(canonical_name(name, f"{i + 1}{j + 1}"))
+
+        return sp.ImmutableMatrix(rows, cols, lambda i, j: entry(i, j))
+
+    def to_explicit(self, expr: sp.Basic) -> sp.Basic:
+        """``expr`` with every declared matrix replaced by its explicit matrix of entries and the matrix
+        algebra carried out (inverse, transpose, products); a 1x1 product (``x^T A x``) is its entry."""
+        if not isinstance(expr, sp.Basic) or not expr.has(sp.MatrixSymbol):
+            return expr
+        mapping = {self.matrix_symbol(n): self.explicit(n) for n in self.matrices}
+
+        def explicit(e: sp.Basic) -> sp.Basic:
+            if isinstance(e, OneByOne):
+                return explicit(e.arg)[0, 0]
+            if isinstance(e, sp.Determinant):
+                return explicit(e.arg).det()
+            if isinstance(e, sp.Trace):
+                return explicit(e.arg).trace()
+            if isinstance(e, sp.MatrixExpr):
+                out = e.xreplace(mapping).doit()
+                return sp.ImmutableMatrix(out.as_explicit() if isinstance(out, sp.MatrixExpr) else out)
+            if not e.args or not e.has(sp.MatrixSymbol):
+                return e
+            return e.func(*[explicit(a) for a in e.args])
+
+        return explicit(expr)
 
     def member(self, base: str, idx: list[sp.Basic]) -> sp.Indexed:
         """The member ``base[idx]`` of a family; a family met with another number of indices is refused."""
@@ -304,6 +385,13 @@ class SymbolTable:
         return self._cache[key]
 
 
+class OneByOne(sp.Trace):
+    """A 1x1 matrix product (``x^T A x``, ``x^T y``) read as the scalar it holds; typesets as written."""
+
+    def _latex(self, printer: object) -> str:
+        return printer._print(self.arg)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Reading:
     """How one line was read: the sympy expression and its typeset LaTeX."""
@@ -322,6 +410,20 @@ _DECORATED = r"\\(?:hat|widehat|bar|overline|tilde|widetilde)\s*\{\s*\\?[A-Za-z]
 _VAR = r"(?:" + _DECORATED + r"|\\[A-Za-z]+|[A-Za-z])" + _SYMBOL_SUB + r"'*"
 _NUM_DIFF = re.compile(r"\s*" + _D + r"\s*" + _ORDER + r"(.*)", re.S)
 _DEN_DIFF = re.compile(r"\s*" + _D + r"\s*(" + _VAR + r")\s*" + _ORDER)
+#: a transpose written as a superscript: A^T, A^{T}, A^\top, A^{\mathsf T}, A^{\intercal}
+_TRANSPOSE = re.compile(r"\^\s*(?:T|\\top\b|\\intercal\b|\{\s*(?:T|\\top|\\intercal|\\(?:mathsf|mathrm|mathit)\s*"
+                        r"(?:\{\s*T\s*\}|T))\s*\})")
+_INVERSE = re.compile(r"\^\s*\{\s*-\s*1\s*\}")
+_GREEK_ALT = "|".join(sorted(GREEK, key=len, reverse=True))
+#: a factor written without parentheses: 2, x, x_n, \pi_k, \phi_j^{(t)}, x'
+_FACTOR = (r"(?:\d+(?:\.\d+)?|(?:\\(?:" + _GREEK_ALT + r")(?![A-Za-z])|[A-Za-z])"
+           r"(?:\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?(?:\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?'*)")
+#: a function written without parentheses and its argument so far, right before an applied function:
+#: \log \pi_k N(x) (the log of the product, or the log times N(x)?)
+_NOPAREN_ARGUMENT = re.compile(r"(\\(?:log|ln|exp|sinh|cosh|tanh|sin|cos|tan|sec|csc|cot|arcsin|arccos|arctan)"
+                               r"(?![A-Za-z])(?:\s*\^\s*(?:\{[^{}]*\}|\d))?)((?:\s*" + _FACTOR + r")+)\s*$")
+#: a bare name right before an applied function: f g(x)
+_BARE_NAME = re.compile(r"(?<![A-Za-z\\])(\\[A-Za-z]+|[A-Za-z])\s*(_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*$")
 _PAREN_AFTER = re.compile(r"\s*(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*)?\(")
 
 
@@ -589,6 +691,19 @@ def _rewrite(text: str, line: int, table: SymbolTable
     def paren_after(j: int) -> bool:
         return bool(_PAREN_AFTER.match(text, j)) and j < n
 
+    def after_subscript(j: int) -> int:
+        """The end of a subscript ``_x`` / ``_{...}`` / ``_\\theta`` at ``j`` (``j`` when there is none)."""
+        sm = re.compile(r"\s*_\s*").match(text, j, n)
+        if not sm or sm.end() >= n:
+            return j
+        if text[sm.end()] == "{":
+            try:
+                return _read_group(text, sm.end())[1]
+            except IndexError:
+                return n
+        wm = re.match(r"\\[A-Za-z]+|\S", text[sm.end():n])
+        return sm.end() + len(wm.group(0))
+
     def read_symbol(base: str, after: int) -> tuple[str, int, str, str]:
         """Name, end, subscript text (or ''), primes of the symbol whose base ends at ``after``."""
         j = after
@@ -727,12 +842,36 @@ def _rewrite(text: str, line: int, table: SymbolTable
             closers.append((at, ")", at))
         return True
 
+    def juxtaposed(start: int, j: int) -> None:
+        """Refuse ``\\log \\pi_k N(x)`` (the log of the product, or the log times N(x)?) and ``f g(x)`` with f a
+        declared function (f applied to g(x), or a product?): both readings are common."""
+        before = text[max(0, start - 300):start]
+        k = text.index("(", j)
+        close = _matching_paren(text, k, n)
+        applied = text[start:close + 1].strip() if close is not None and close - k <= 30 else text[start:j].strip() + "(...)"
+        m = _NOPAREN_ARGUMENT.search(before)
+        if m and m.group(2).strip():
+            fn, arg = m.group(1).strip(), re.sub(r"\s+", " ", m.group(2).strip())
+            fail(f"'{fn} {arg} {applied}' is ambiguous: write {fn}({arg}) {applied} for the product of "
+                 f"{fn}({arg}) and {applied}, or {fn}({arg} {applied}) for the {fn.lstrip(chr(92))} of the product",
+                 before.rfind(m.group(1)) + max(0, start - 300))
+        m = _BARE_NAME.search(before)
+        if m and not m.group(0).strip().startswith(("\\cdot", "\\times")):
+            word = m.group(1).lstrip("\\")
+            if (word in GREEK or len(word) == 1) and not m.group(2):
+                name = VARIANTS.get(word, word)
+                if table.declared_function(name) and not table.declared_symbol(name):
+                    fail(f"'{m.group(0).strip()} {applied}' is ambiguous: {m.group(0).strip()} is declared a function "
+                         f"but has no argument: write {m.group(0).strip()}({applied}) to apply it to {applied}, or "
+                         f"{m.group(0).strip()}(x) \\cdot {applied} for a product", m.start(1) + max(0, start - 300))
+
     def call(fname: str, order: int, start: int, j: int) -> None:
         """Emit ``fname`` (its ``order``-th derivative) applied to the parenthesised group after ``j``.
 
         One argument is handed over as ``\\arccot(\\mathit{zf..} + (arg))`` (no reader writes \\arccot: it is
         refused): a built-in function of the parser, so that ``\\tanh z_f \\sigma(z_o)`` stops the argument
         of \\tanh before \\sigma as it does before \\sin. Several arguments use the parser's f(x, y)."""
+        juxtaposed(start, j)
         key = function(fname, order)
         k = text.index("(", j)
         depth, close = 0, None
@@ -820,6 +959,74 @@ def _rewrite(text: str, line: int, table: SymbolTable
             end = pos + len(m.group(0))
             if cmd == "\\":
                 fail("a line break \\\\ inside a line: give each line separately", pos)
+            if cmd == "nabla":
+                gm = re.compile(r"\s*_\s*(?:\{\s*(" + _VAR + r")\s*\}|(" + _VAR + r"))").match(text, end, n)
+                if gm is None:
+                    fail("\\nabla without a subscript (a gradient by which variable?) is not read: write "
+                         "\\nabla_{x} f with x declared a vector (x vector(3)), or each partial derivative "
+                         "\\frac{\\partial f}{\\partial x_1}", pos)
+                var = (gm.group(1) or gm.group(2)).strip()
+                vname = _var_name(var, table)
+                if "_" in vname and vname not in table.matrices:
+                    fail(f"\\nabla_{{{var}}} (a gradient) is read only by a vector declared with a plain name (<!-- "
+                         "domain: x vector(3) -->, then \\nabla_{x} f): write each partial derivative by the "
+                         f"entries of {var}, \\frac{{\\partial f}}{{\\partial {var}}} for one entry", pos)
+                if vname not in table.matrices or table.matrices[vname][1] != 1:
+                    fail(f"\\nabla_{{{var}}} (a gradient) is read only by a variable declared a vector: declare "
+                         f"{vname} a vector (<!-- domain: {vname} vector(3) --> in a file, declare=\"{vname} "
+                         f"vector(3)\" in Python), or write each partial derivative "
+                         f"\\frac{{\\partial f}}{{\\partial {var}_1}}", pos)
+                if re.compile(r"\s*\^").match(text, gm.end(), n):
+                    fail(f"\\nabla_{{{var}}}^... (a Hessian or Laplacian) is not read: write the second partial "
+                         "derivatives by the entries", pos)
+                out.add("\\frac{d}{d\\" + placeholder(vname) + "} ", pos)
+                pos = gm.end()
+                continue
+            if cmd == "det" or (cmd in ("operatorname", "mathrm", "text") and re.compile(
+                    r"\s*\{\s*(?:tr|Tr|trace)\s*\}").match(text, end, n)):
+                tm = re.compile(r"\s*\{[^{}]*\}").match(text, end, n) if cmd != "det" else None
+                after = tm.end() if tm else end
+                shown = text[pos:after].strip()
+                if not table.matrices:
+                    fail(f"{shown} (a determinant or trace) is read only of a symbol declared a matrix (<!-- domain: "
+                         "A matrix(3) --> in a file, declare=\"A matrix(3)\" in Python); otherwise use explicit "
+                         "sympy matrices", pos)
+                if not paren_after(after):
+                    fail(f"write the argument of {shown} in parentheses: {shown}(A)", pos)
+                call("det" if cmd == "det" else "tr", 0, pos, after)
+                pos = after
+                continue
+            if cmd == "underset":
+                um = re.compile(r"\s*\{([^{}]*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}").match(text, end, n)
+                if um and re.search(r"\\arg|arg\s*max|arg\s*min", um.group(2)):
+                    fail(_ARGMAX.format(text[pos:um.end()].strip()), pos)
+                if um and re.search(r"\\(?:max|min|sup|inf)(?![A-Za-z])", um.group(2)):
+                    fail(_OPTIMUM.format(text[pos:um.end()].strip()), pos)
+            if cmd == "operatorname" and text.startswith("*", end):
+                end += 1  # \operatorname*{argmax}: the star only places the limits
+            if cmd == "arg" or cmd in ("argmax", "argmin"):
+                am = re.compile(r"\s*\\(max|min)(?![A-Za-z])").match(text, end, n) if cmd == "arg" else None
+                fail(_ARGMAX.format(text[pos:after_subscript(am.end() if am else end)].strip()), pos)
+            if cmd in ("max", "min", "sup", "inf") and re.compile(r"\s*_").match(text, end, n):
+                fail(_OPTIMUM.format(text[pos:after_subscript(end)].strip()), pos)
+            if cmd in ("mathbb", "mathbf", "mathsf", "mathcal", "mathrm", "mathit", "operatorname", "text"):
+                om = re.compile(r"\s*\{\s*([A-Za-z\\,\s!]+?)\s*\}").match(text, end, n)
+                word = re.sub(r"\\[,!;: ]|\s", "", om.group(1)) if om else ""
+                applied = om is not None and re.compile(
+                    r"\s*(?:_|\^|\[|\(|\\(?:left|bigl?|Bigl?|biggl?|Biggl?)\b)").match(text, om.end(), n)
+                word = "argmax" if word == "argmax" or word == "arg" and re.compile(r"\s*\\max").match(text, om.end(), n) else word
+                if word in _NAMED_OPERATORS and (cmd in ("mathbb", "operatorname") or applied
+                                                 or word in ("argmax", "argmin")):
+                    if not (word in ("E", "V") and (table.declared(word) or table.declared_function(word))):
+                        tail = after_subscript(om.end())
+                        shown = text[pos:tail].strip()
+                        bracket = re.compile(r"\s*(\[|\(|\\left\s*[\[(])").match(text, tail, n)
+                        shown += ("[...]" if "[" in bracket.group(1) else "(...)") if bracket else ""
+                        fail(_NAMED_OPERATORS[word].format(shown), pos)
+                if cmd == "mathbb":
+                    fail(f"\\mathbb{{{word}}} is not read: sets such as \\mathbb{{R}} belong in the declarations "
+                         "(x real, n integer), not in a line; a probability \\mathbb{P}(...) is not read (declare "
+                         "P as a function: P function)", pos)
             if cmd in ("{", "}"):
                 out.add("(" if cmd == "{" else ")", pos)  # \{ ... \} used as brackets
                 pos = end
@@ -1030,10 +1237,19 @@ def _rewrite(text: str, line: int, table: SymbolTable
         if ord(ch) > 127:
             fail(f"the character {ch} is not read: write it in LaTeX", pos)
         if ch == "^":
-            m = re.match(r"\^\s*(?:T\b|\{\s*T\s*\}|\\top\b|\{\s*\\top\s*\})", text[pos:])
+            m = _TRANSPOSE.match(text, pos)
             limits = re.search(r"\\(?:sum|prod)\s*_\s*(?:\{[^{}]*\}|\S)\s*$", text[:pos])
             if m and not limits and not table.declared("T"):
-                fail(HINTS["top"], pos + 1)
+                if not table.matrices:
+                    fail(HINTS["top"], pos + 1)
+                out.add(r"^{\mathit{zztranspose}}", pos)  # walk: the transpose of a matrix, refused on a scalar
+                pos = m.end()
+                continue
+            m = _INVERSE.match(text, pos)
+            if m and table.matrices:
+                out.add(r"^{\mathit{zzinverse}}", pos)  # walk: a matrix's inverse, a scalar's reciprocal
+                pos = m.end()
+                continue
         if ch == "'":
             fail("a prime must follow a symbol", pos)
         if ch == "/":
@@ -1381,6 +1597,73 @@ def _settle_deltas(expr: sp.Basic, table: SymbolTable, bound: dict[str, sp.Symbo
     return expr.xreplace(mapping)
 
 
+_MATRIX_FUNCTIONS = {"det": sp.Determinant, "tr": sp.Trace}
+
+
+def _is_matrix(e: object) -> bool:
+    return isinstance(e, (sp.MatrixExpr, sp.MatrixBase))
+
+
+def _scalar_misuse(what: str, matrices: list[sp.Basic]) -> ValueError:
+    names = ", ".join(sorted({sp.sstr(m) for m in matrices}))
+    return ValueError(f"matrix treated as a scalar: {names} (a matrix) is written {what}, where a scalar is "
+                      "needed; write the matrix algebra (A B, A^{-1}, A^T, x^T A x), or declare the symbol a "
+                      "scalar")
+
+
+def _matrix_node(e: sp.Basic, args: list[sp.Basic]) -> sp.Basic:
+    """The node ``e`` with arguments of which some are matrices: sums, products (in the written order) and
+    integer powers of matrices are matrix algebra; a 1x1 product is its scalar; anything else (``\\log A``,
+    ``\\frac{1}{A}``, ``A + 1``) treats a matrix as a scalar and is refused."""
+    mats = [a for a in args if _is_matrix(a)]
+    if isinstance(e, sp.Mul):
+        out, product = args[0], False
+        for a in args[1:]:
+            product = product or (_is_matrix(out) and _is_matrix(a))
+            try:
+                out = out * a
+            except (ShapeError, ValueError, TypeError) as exc:
+                raise ValueError(f"the matrix product {sp.sstr(out)} times {sp.sstr(a)} does not fit: {exc}") from None
+        if _is_matrix(out) and out.shape == (1, 1) and product:
+            return OneByOne(out)  # x^T A x: the scalar
+        return out
+    if isinstance(e, sp.Add):
+        if all(_is_matrix(a) for a in args):
+            try:
+                return sp.MatAdd(*args).doit() if not all(isinstance(a, sp.MatrixBase) for a in args) else sum(args[1:], args[0])
+            except (ShapeError, ValueError, TypeError) as exc:
+                raise ValueError(f"matrices of different shapes added: {exc}") from None
+        raise _scalar_misuse("in a sum with scalars", mats)
+    if isinstance(e, sp.Pow) and _is_matrix(args[0]) and not _is_matrix(args[1]):
+        k = args[1]
+        if k.is_Integer and k > 0 and args[0].shape[0] == args[0].shape[1]:
+            return args[0] ** k
+        if k.is_Integer and k < 0:
+            raise _scalar_misuse(f"in a division or a power {sp.sstr(k)} (for the inverse write "
+                                 f"{sp.sstr(args[0])}^{{-1}})", mats)
+        raise _scalar_misuse(f"with the power {sp.sstr(k)}", mats)
+    what = {sp.Abs: "between bars |...| (for a determinant write \\det(A))", sp.log: "inside a log",
+            sp.exp: "inside an exponential"}.get(type(e), f"inside {type(e).__name__}")
+    raise _scalar_misuse(what, mats)
+
+
+def _gradient(body: sp.Basic, variables: list[sp.Basic], table: SymbolTable) -> sp.Basic:
+    """``\\nabla_x f`` / ``\\frac{\\partial f}{\\partial x}`` with ``x`` a declared vector: the column of the
+    partial derivatives of ``f`` by the entries ``x_1, ..., x_n`` (``f`` written with the matrix algebra or
+    with the entries). One vector variable, of a scalar; the derivative of a matrix is refused."""
+    if _is_matrix(body):
+        raise ValueError(f"the derivative of {sp.sstr(body)}, a matrix, is not read: differentiate a scalar "
+                         "(a gradient \\nabla_x f of a scalar f by a vector x)")
+    if len(variables) != 1 or not isinstance(variables[0], sp.MatrixSymbol) or variables[0].shape[1] != 1:
+        raise ValueError("a derivative by a matrix, or by a vector together with other variables, is not read: "
+                         "write the gradient \\nabla_x f by one declared vector x (x vector(3)), or the partial "
+                         "derivatives by the entries \\frac{\\partial f}{\\partial x_1}")
+    x = variables[0]
+    f = table.to_explicit(body)
+    entries = list(table.explicit(x.name))
+    return sp.ImmutableMatrix(len(entries), 1, [sp.diff(f, v) for v in entries])
+
+
 def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, int]],
              table: SymbolTable) -> sp.Basic:
     """Map placeholders back to symbols and functions, and apply the conventions of the module docstring."""
@@ -1390,6 +1673,8 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
             return sp.E
         if name == "pi" and not table.declared("pi"):
             return sp.pi
+        if name in table.matrices:
+            return table.matrix_symbol(name)
         return table.make(name)
 
     def expand(e: sp.Basic) -> sp.Basic:
@@ -1401,6 +1686,13 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
         return e
 
     def apply(name: str, order: int, args: list[sp.Basic]) -> sp.Basic:
+        if name in _MATRIX_FUNCTIONS and order == 0 and not table.declared_function(name):
+            if len(args) != 1 or not _is_matrix(args[0]) or args[0].shape[0] != args[0].shape[1]:
+                raise ValueError(f"\\{'det' if name == 'det' else 'operatorname{tr}'}(...) is read of one square "
+                                 "matrix declared as such (A matrix(3))")
+            return _MATRIX_FUNCTIONS[name](args[0])
+        if any(_is_matrix(a) for a in args):
+            raise _scalar_misuse(f"as an argument of the function {name}", [a for a in args if _is_matrix(a)])
         known = _KNOWN_APPLIED.get(name) if not table.declared_function(name) else None
         if known is not None and len(args) != 1:
             raise ValueError(f"{name} takes one argument, got {len(args)}")
@@ -1443,7 +1735,11 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
                 vname = names.get(var.name, var.name)
                 inner[vname] = table.index(vname)
                 new_limits.append((inner[vname], walk(low, outer), walk(high, outer)))
-            return type(e)(walk(e.function, inner), *new_limits)
+            body = walk(e.function, inner)
+            if _is_matrix(body) or any(_is_matrix(b) for lim in new_limits for b in lim[1:]):
+                raise _scalar_misuse("in a sum or product (sums of matrices are not read: write the terms out)",
+                                     [x for x in [body] + [b for lim in new_limits for b in lim[1:]] if _is_matrix(x)])
+            return type(e)(body, *new_limits)
         if isinstance(e, sp.Integral):
             if any(len(lim) != 3 for lim in e.limits):
                 raise ValueError("an integral without bounds is defined only up to a constant: give its bounds, "
@@ -1452,6 +1748,8 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
             body = walk(e.expr, bound)
             variables = [walk(v, bound) for v, count in e.variable_count for _ in range(int(count))]
             full = expand(body)
+            if any(_is_matrix(v) for v in variables) or _is_matrix(full):
+                return _gradient(full, variables, table)
             if isinstance(full, sp.Symbol) and any(v != full for v in variables):
                 raise ValueError(f"the derivative of the plain symbol {full} with respect to "
                                  f"{', '.join(str(v) for v in variables)} would be 0: write out what {full} "
@@ -1480,10 +1778,29 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
                 return (sp.Max if fname == "max" else sp.Min)(*args)
             raise ValueError(f"unknown function {fname}")
         if isinstance(e, sp.log) and len(e.args) == 2:
-            return sp.log(walk(e.args[0], bound), walk(e.args[1], bound))
+            args = [walk(e.args[0], bound), walk(e.args[1], bound)]
+            if any(_is_matrix(a) for a in args):
+                raise _scalar_misuse("inside a log (for the log-determinant write \\log \\det(A))",
+                                     [a for a in args if _is_matrix(a)])
+            return sp.log(*args)
         if not e.args:
             return e
+        if isinstance(e, sp.Pow) and isinstance(e.exp, sp.Symbol) and e.exp.name in ("zztranspose", "zzinverse"):
+            base = walk(e.base, bound)
+            if _is_matrix(base):
+                if e.exp.name == "zzinverse":
+                    if base.shape[0] != base.shape[1]:
+                        raise ValueError(f"the inverse of {sp.sstr(base)}, a {base.shape[0]}x{base.shape[1]} "
+                                         "matrix: only a square matrix has one")
+                    return sp.Inverse(base)
+                return base.T
+            if e.exp.name == "zzinverse":
+                return base ** -1
+            raise ValueError(f"a transpose of {sp.sstr(base)}, which is not declared a matrix or a vector: "
+                             + HINTS["top"])
         args = [walk(a, bound) for a in e.args]
+        if any(_is_matrix(a) for a in args):
+            return _matrix_node(e, args)
         _size_guard(e, args)
         if isinstance(e, sp.core.relational.Relational):
             return type(e)(*args)

@@ -52,7 +52,7 @@ import sympy as sp
 
 from . import _compare
 from ._diagnose import Diagnosis, diagnose
-from ._domains import Domain, Integer, Interval, Simplex, default_domain, normalise_domains
+from ._domains import SPD, Domain, Integer, Interval, Simplex, default_domain, normalise_domains
 from ._evaluate import Evaluator
 from ._latex import GREEK, VARIANTS, SymbolTable, WorkingParseError, canonical_name, parse_line
 
@@ -255,6 +255,10 @@ class WorkingReport:
 
 
 # ----------------------------------------------------------------------------------------------- declarations
+_MATRIX_KINDS = ("matrix", "symmetric", "spd", "vector")
+#: the largest declared matrix: explicit symbolic inverses grow fast (a 4x4 inverse has 4! terms per entry)
+MAX_MATRIX_SIZE = 4
+_MATRIX_RE = re.compile(r"^(matrix|symmetric|spd|vector)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 _KIND_RE = re.compile(r"^(real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval|function)"
                       r"\s*(?:\(\s*([^,()]+)\s*,\s*([^,()]+)\s*\))?$")
 
@@ -264,6 +268,7 @@ class _Decl:
     kind: str
     low: float | None = None
     high: float | None = None
+    shape: tuple[int, int] | None = None  # matrix kinds: (rows, columns)
 
     @property
     def assumptions(self) -> dict[str, bool]:
@@ -314,6 +319,9 @@ def parse_declarations(text: str) -> list[tuple[str, bool, _Decl]]:
 
     Kinds: ``real``, ``positive``, ``nonnegative``, ``negative``, ``probability`` (inside (0, 1)),
     ``simplex`` (the family's members sum to one), ``integer`` or ``integer(a, b)``, ``interval(a, b)``,
+    ``matrix(n)`` / ``matrix(m, n)`` / ``symmetric(n)`` / ``spd(n)`` / ``vector(n)`` (an explicit matrix or column
+    of real entries ``A_{12}``, ``x_1``, sizes up to :data:`MAX_MATRIX_SIZE`; ``spd`` draws symmetric
+    positive-definite values: then ``A^{-1}``, ``A^T``, ``x^T A x`` and ``\\nabla_x f`` are matrix algebra),
     ``symbol`` (a plain real symbol; declare ``e``, ``\\pi``, ``\\sigma`` or ``T`` this way to use them as
     symbols instead of Euler's number, pi, the logistic function or a transpose).
     """
@@ -322,9 +330,13 @@ def parse_declarations(text: str) -> list[tuple[str, bool, _Decl]]:
         part = part.strip()
         if not part:
             continue
-        m = re.match(r"^(.*?)\s+((?:real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval|function)\b.*)$", part)
+        m = re.match(r"^(.*?)\s+((?:real|positive|nonnegative|negative|probability|simplex|symbol|integer|interval|function"
+                     r"|matrix|symmetric|spd|vector)\b.*)$", part)
         if not m:
             raise ValueError(f"cannot read the declaration {part!r}: write names then a kind, e.g. 'x, y positive'")
+        if m.group(2).startswith(_MATRIX_KINDS):
+            out += _matrix_declarations(m.group(1), m.group(2).strip(), part)
+            continue
         km = _KIND_RE.match(m.group(2).strip())
         if not km:
             raise ValueError(f"unknown kind {m.group(2)!r} in {part!r}")
@@ -341,6 +353,30 @@ def parse_declarations(text: str) -> list[tuple[str, bool, _Decl]]:
             if token.strip():
                 name, family = _name_of(token)
                 out.append((name, family, _Decl(kind, low, high)))
+    return out
+
+
+def _matrix_declarations(names: str, kind_text: str, part: str) -> list[tuple[str, bool, _Decl]]:
+    """``A, S matrix(3)``, ``B matrix(2, 3)``, ``\\Sigma spd(2)``, ``S symmetric(3)``, ``x vector(3)``."""
+    km = _MATRIX_RE.match(kind_text)
+    if not km:
+        raise ValueError(f"cannot read {kind_text!r} in {part!r}: write matrix(n), matrix(m, n), symmetric(n), "
+                         "spd(n) or vector(n)")
+    kind, rows = km.group(1), int(km.group(2))
+    cols = 1 if kind == "vector" else int(km.group(3) or rows)
+    if km.group(3) and kind != "matrix":
+        raise ValueError(f"{kind}(n) takes one size, got {kind_text!r} in {part!r}")
+    if not (1 <= rows <= MAX_MATRIX_SIZE and 1 <= cols <= MAX_MATRIX_SIZE):
+        raise ValueError(f"{kind_text!r} in {part!r}: sizes from 1 to {MAX_MATRIX_SIZE} are read (the matrix is an "
+                         "explicit matrix of symbols)")
+    out = []
+    for token in re.split(r",(?![^{}]*\})", names):
+        if token.strip():
+            name, family = _name_of(token)
+            if family or "_" in name or "'" in name:
+                raise ValueError(f"{token.strip()!r} in {part!r}: a matrix or vector is declared by a plain name "
+                                 "(A, x, \\Sigma); its entries are then A_{12}, x_1")
+            out.append((name, False, _Decl(kind, shape=(rows, cols))))
     return out
 
 
@@ -445,9 +481,15 @@ class _Context:
         self.decls: dict[str, _Decl] = {}
         self.family_decls: dict[str, _Decl] = {}
         text = declare if isinstance(declare, str) else "; ".join(declare or ())
+        spd = []
         for name, family, decl in parse_declarations(text):
             if decl.kind == "function":  # f(x) is then applied, not a product (see _latex)
                 self.table.functions.add(name)
+                continue
+            if decl.shape is not None:  # a matrix: an explicit matrix of real entries for the engine
+                self.table.matrices[name] = (*decl.shape, decl.kind)
+                if decl.kind == "spd":
+                    spd.append(name)
                 continue
             if family:
                 self.family_decls[name] = decl
@@ -457,7 +499,7 @@ class _Context:
                 self.table.assumptions[name] = decl.assumptions
                 if name == "sigma":
                     self.table.functions_as_symbols.add("sigma")
-        self.domains = normalise_domains(domain)
+        self.domains = normalise_domains(domain) + [SPD(self.table.explicit(name)) for name in spd]
         for d in self.domains:
             for s in d.symbols:
                 self.table._cache.setdefault(s.name, s)
@@ -581,7 +623,7 @@ class _Context:
         ``opaque``: a family ``x_i`` becomes an undefined function ``x(i)`` instead of random sequences,
         so that a symbolic proof holds for every sequence (the engine cannot evaluate it numerically).
         """
-        exprs = [self.expand_definitions(e) for e in exprs]
+        exprs = [self.table.to_explicit(self.expand_definitions(e)) for e in exprs]
         exprs = [e if isinstance(e, sp.MatrixBase) else sp.sympify(e) for e in exprs]
         arity: dict[str, int] = {}
         for e in exprs:
@@ -1331,13 +1373,13 @@ def _check_pieces(pieces: list[_Piece], ctx: _Context, diagnose_slips: bool, tit
             # condition to solve), not claimed to vanish identically; the steps before it are still checked.
             chain, last = stmt[:-1], stmt[-1]
             for k, p in enumerate(chain):
-                verdicts.append(_expression_step(chain[k - 1] if k else None, p, ctx, diagnose_slips))
+                verdicts.append(_guarded(lambda: _expression_step(chain[k - 1] if k else None, p, ctx, diagnose_slips), p))
             verdicts.append(LineVerdict(last.line, last.text, "=", "condition",
                                         detail="the derivative is set to zero (a stationarity condition)"))
             continue
         # expression steps
         for k, p in enumerate(chain):
-            verdicts.append(_expression_step(chain[k - 1] if k else None, p, ctx, diagnose_slips))
+            verdicts.append(_guarded(lambda: _expression_step(chain[k - 1] if k else None, p, ctx, diagnose_slips), p))
         if not eq_pieces:
             continue
         lhs_p, rhs_p = eq_pieces
@@ -1360,9 +1402,22 @@ def _check_pieces(pieces: list[_Piece], ctx: _Context, diagnose_slips: bool, tit
         if prev_eq is None or not prev_eq_ok:
             verdicts.append(LineVerdict(lhs_p.line, text, rel, "unchecked", detail="the equation before it could not be read"))
         else:
-            verdicts.append(_implication_step(prev_eq, eq, lhs_p, text, rel, ctx, diagnose_slips))
+            verdicts.append(_guarded(lambda: _implication_step(prev_eq, eq, lhs_p, text, rel, ctx, diagnose_slips),
+                                     dataclasses.replace(lhs_p, relation=rel), text))
         prev_eq, prev_eq_ok = eq, True
     return WorkingReport(verdicts, title)
+
+
+def _guarded(step: Any, p: _Piece, text: str | None = None) -> LineVerdict:
+    """``step()``, or an undecided verdict naming the failure when the engine raises on this step: one step
+    the checker cannot handle never stops the other steps (nor a file's other chains)."""
+    try:
+        return step()
+    except RecursionError:
+        detail = "the checker failed on this step (the expression nests too deeply): not decided"
+    except Exception as exc:  # noqa: BLE001  (any engine failure is this step's verdict, never a traceback)
+        detail = f"the checker failed on this step ({type(exc).__name__}: {_short(str(exc), 160)}): not decided"
+    return LineVerdict(p.line, text or p.text, p.relation, "undecided", detail=detail)
 
 
 def _unparsable(p: _Piece, text: str | None = None) -> LineVerdict:
