@@ -115,6 +115,40 @@ def _prepare(X: np.ndarray, transpose: bool | None = None) -> _Prepared:
     return _Prepared(X, XA, mean, exp)
 
 
+# The float32 screen (see _Screen) is used while max |x - mean| of the prepared data lies in this
+# range: far inside float32's, so that |x|^2 and |c|^2 neither overflow nor lose digits to underflow.
+_SCREEN_SPAN = (2.0**-30, 2.0**30)
+
+
+class _Screen(NamedTuple):
+    """A float32 copy of prepared data for a first assignment that is exact where it is unambiguous.
+
+    The float32 distances ``D32[k]`` differ from the float64 ones ``D[k] = |c_k|^2 - 2 c_k . x`` by
+    at most ``(d + 5) u (|x|^2 + 2 |c_k|^2)``, ``u = 2**-24`` (the rounding of x, of the centres and of
+    the d + 1 products and sums; the float64 rounding is far below). ``T = 4 (d + 6) u (|x|^2 + 2
+    max_k |c_k|^2)`` exceeds twice that plus the rounding of ``min D32 + T``: a sample whose only
+    centre with ``D32[k] <= min D32 + T`` is k has ``D[k] < D[j]`` for every other centre j.
+    """
+
+    XA32: np.ndarray  # XA in float32, the same layout
+    margin: np.ndarray  # (n_samples,) float32: the |x|^2 part of T (and a floor for subnormal roundings)
+    coef: float  # T per unit of |x|^2 + 2 max |c|^2
+
+
+def _make_screen(XA: np.ndarray) -> _Screen | None:
+    """The float32 screen of prepared data (``_Prepared.XA``), or None outside ``_SCREEN_SPAN``."""
+    Xc = XA[:-1]
+    xsq = np.einsum("dn,dn->n", Xc, Xc)
+    if not _SCREEN_SPAN[0] ** 2 <= float(xsq.max()) <= _SCREEN_SPAN[1] ** 2:
+        return None
+    coef = 4.0 * (Xc.shape[0] + 6) * 2.0**-24
+    # float32 rounding lowers the margin by a few units of 2**-24: far within T's factor 2 of slack
+    margin = xsq.astype(np.float32)
+    margin *= np.float32(coef)
+    margin += np.float32(2.0**-100)  # covers the absolute rounding of subnormal float32 products
+    return _Screen(XA.astype(np.float32, order="K"), margin, coef)
+
+
 def _assign(
     XA: np.ndarray,
     centers: np.ndarray,
@@ -122,6 +156,7 @@ def _assign(
     stats: np.ndarray | None = None,
     old: np.ndarray | None = None,
     XW: np.ndarray | None = None,
+    screen: _Screen | None = None,
 ) -> int:
     """Write the nearest centre of every sample into ``labels``; optionally update cluster statistics.
 
@@ -131,6 +166,13 @@ def _assign(
     ``sum_k E[k] 2**(K-1-k)`` has binary exponent ``K - k*`` with ``k*`` the first minimal cluster
     (ties go to the lowest index, as in np.argmin and scikit-learn). ``np.argmin(D, axis=0)`` does the
     same with a data-dependent branch per entry and is about 3 times slower.
+
+    With ``screen`` the distances are first computed in float32 (half the memory traffic of the
+    product and of the passes over ``D``) and the indicator marks every centre within the float32
+    rounding bound ``T`` of the minimum (:class:`_Screen`). A sample with one marked centre has
+    that centre as its float64 nearest one too, strictly; the others (near-ties, a tiny fraction of
+    continuous data) are decided in float64 by :func:`_settle`. The labels, and so the statistics,
+    are bitwise those without ``screen``; it costs a float32 copy of ``XA``.
 
     Parameters
     ----------
@@ -149,6 +191,9 @@ def _assign(
     XW : numpy.ndarray of shape (n_features + 1, n_samples), optional
         ``XA`` with every sample multiplied by its weight, for weighted statistics (sums of
         ``w_i x_i`` and of ``w_i``); the unweighted statistics of ``XA`` if omitted.
+    screen : _Screen, optional
+        The float32 copy of ``XA`` and its rounding bounds (see :func:`_make_screen`); used for up
+        to ``_MAX_CODE_CLUSTERS`` clusters.
 
     Returns
     -------
@@ -167,28 +212,59 @@ def _assign(
     powers = np.ldexp(1.0, np.arange(K - 1, -1, -1)).astype(ctype)
     clusters = np.arange(K)[:, None]
     rows = max(256, _LLOYD_BLOCK_ENTRIES // K)
+    # Per-block buffers (out=): no temporaries of the block's size are allocated in the loop.
     Ebuf = np.empty((K, rows), dtype=ctype)
+    cbuf = np.empty(rows, dtype=ctype)
+    mant = np.empty(rows, dtype=ctype)
+    ebuf = np.empty(rows, dtype=np.intc)
+    want_stats = stats is not None and old is None
+    X32 = screen.XA32 if screen is not None and use_code else None
+    if X32 is not None:
+        W32 = W.astype(np.float32)
+        Dbuf = np.empty((K, rows), dtype=np.float32)
+        mbuf = np.empty(rows, dtype=np.float32)
+        t_c = np.float32(screen.coef * 2.0 * float(W[:, d].max()))  # the |c|^2 part of the bound T
+    else:
+        Dbuf = np.empty((K, rows))
+        mbuf = np.empty(rows)
+    pending: list[np.ndarray] = []
     for s in range(0, n, rows):
         xb = XA[:, s : s + rows]
-        lab = labels[s : s + xb.shape[1]]
-        D = W @ xb
-        E = None
-        if use_code:
-            m = np.min(D, axis=0)
-            E = np.equal(D, m, out=Ebuf[:, : D.shape[1]])
-            mant, e = np.frexp(powers @ E)
-            np.subtract(K, e, out=lab)
+        b = xb.shape[1]
+        lab = labels[s : s + b]
+        if not use_code:
+            np.argmin(np.matmul(W, xb, out=Dbuf[:, :b]), axis=0, out=lab)
         else:
-            np.argmin(D, axis=0, out=lab)
-        if stats is None or old is not None:
+            if X32 is None:
+                D = np.matmul(W, xb, out=Dbuf[:, :b])
+                m = np.minimum.reduce(D, axis=0, out=mbuf[:b])
+                E = np.equal(D, m, out=Ebuf[:, :b])
+            else:
+                D = np.matmul(W32, X32[:, s : s + b], out=Dbuf[:, :b])
+                m = np.minimum.reduce(D, axis=0, out=mbuf[:b])
+                m += screen.margin[s : s + b]
+                m += t_c
+                E = np.less_equal(D, m, out=Ebuf[:, :b])
+            np.frexp(np.matmul(powers, E, out=cbuf[:b]), out=(mant[:b], ebuf[:b]))
+            np.subtract(K, ebuf[:b], out=lab)
+            if X32 is not None:
+                near = np.flatnonzero(mant[:b] != 0.5)  # several centres within T: decide in float64
+                if near.size and want_stats:
+                    _settle(XA, W, labels, s + near, screen, t_c, rows)
+                    E[:, near] = clusters == lab[near]
+                elif near.size:
+                    pending.append(s + near)  # settled after the loop, in fewer calls
+        if not want_stats:
             continue
-        if E is None:
-            E = (clusters == lab).astype(float)
-        else:
-            tie = np.flatnonzero(mant != 0.5)  # a code that is not a power of two: a tie
+        if not use_code:
+            E = clusters == lab
+        elif X32 is None:  # (with the screen, the columns of the recomputed samples are fixed above)
+            tie = np.flatnonzero(mant[:b] != 0.5)  # a code that is not a power of two: a tie
             if tie.size:
                 E[:, tie] = clusters == lab[tie]
         stats += E.astype(float) @ (xb if XW is None else XW[:, s : s + rows]).T
+    if pending:
+        _settle(XA, W, labels, np.concatenate(pending), screen, t_c, rows)
     if stats is None or old is None:
         return 0
     # Move the samples whose label changed, in chunks of at most `rows` (one pass to find them).
@@ -201,6 +277,28 @@ def _assign(
         S[old[ch], i] = -1.0
         stats += S @ (XA if XW is None else XW)[:, ch].T
     return int(moved.size)
+
+
+def _settle(
+    XA: np.ndarray, W: np.ndarray, labels: np.ndarray, idx: np.ndarray, screen: _Screen, t_c: np.float32, rows: int
+) -> None:
+    """Float64 labels of the samples ``idx`` that the float32 screen of :func:`_assign` left open.
+
+    The screen's test again, in float64 (``T`` scaled by ``2**-29``: ``u = 2**-53``): a sample with one
+    centre within ``T`` of the minimum has that nearest centre under any rounding of the product.
+    The others, (near-)ties in float64 (binary data are full of exact ones), take the labels of the
+    product of their whole block of ``rows`` samples, exactly as without the screen: its rounding
+    breaks them as there (and as scikit-learn's, which rounds alike).
+    """
+    for s in range(0, idx.size, rows):
+        ch = idx[s : s + rows]
+        D = W @ XA[:, ch]
+        labels[ch] = np.argmin(D, axis=0)
+        T64 = np.ldexp(screen.margin[ch] + np.float64(t_c), -29)
+        tied = ch[np.count_nonzero(D <= D.min(axis=0) + T64, axis=0) > 1]
+        for b0 in np.unique(tied // rows) * rows:
+            sel = tied[(tied >= b0) & (tied < b0 + rows)]
+            labels[sel] = np.argmin(W @ XA[:, b0 : b0 + rows], axis=0)[sel - b0]
 
 
 def _inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -246,6 +344,7 @@ def _lloyd_prepared(
     K, d = centers.shape
     labels = np.empty(n, dtype=np.intp)
     labels_old = np.empty(n, dtype=np.intp)
+    screen = _make_screen(XA)
     stats = np.zeros((K, d + 1))
     fresh, since_fresh = True, 0
     converged = strict = relocated = False
@@ -253,10 +352,10 @@ def _lloyd_prepared(
     for n_iter in range(1, max_iter + 1):
         if fresh:
             stats[:] = 0.0
-            _assign(XA, centers, labels, stats, XW=XW)
+            _assign(XA, centers, labels, stats, XW=XW, screen=screen)
             since_fresh, moved = 0, -1
         else:
-            moved = _assign(XA, centers, labels, stats, labels_old, XW=XW)
+            moved = _assign(XA, centers, labels, stats, labels_old, XW=XW, screen=screen)
             since_fresh += moved
         # Updating the sums by moved samples only adds a rounding error per move; after as many
         # moves as there are samples they are summed afresh, so they stay as accurate as a plain sum.
@@ -305,7 +404,7 @@ def _lloyd_prepared(
             break
         labels_old, labels = labels, labels_old
     if not strict or relocated:
-        _assign(XA, centers, labels)  # the labels of the final centres
+        _assign(XA, centers, labels, screen=screen)  # the labels of the final centres
     return centers, labels, n_iter, converged
 
 

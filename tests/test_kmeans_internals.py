@@ -101,6 +101,81 @@ def test_incremental_sums_equal_fresh_sums():
     np.testing.assert_allclose(stats, fresh, rtol=0, atol=1e-12)
 
 
+def _float64_labels(XA, centers):
+    """The float64 expansion |c|^2 - 2 c.x reduced by np.argmin (first minimum): the reference."""
+    W = np.column_stack([-2.0 * centers, np.einsum("kd,kd->k", centers, centers)])
+    return np.argmin(W @ XA, axis=0)
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+@pytest.mark.parametrize("K", [5, 30])  # float32 and float64 codes
+def test_float32_screen_gives_the_float64_labels(transpose, K):
+    X = cloud(6000, 6, seed=11)
+    data = km._prepare(X, transpose)
+    screen = km._make_screen(data.XA)
+    assert screen is not None
+    rng = np.random.default_rng(3)
+    centers = data.XA[:6, rng.choice(6000, K, replace=False)].T.copy()
+    # near-ties float32 cannot resolve: centres 1e-9 and 1e-6 apart, duplicated centres (exact ties)
+    centers[1] = centers[0] + 1e-9
+    centers[3] = centers[2]
+    centers[4] = centers[0] + 1e-6 * rng.normal(size=6)  # distinct in float32, yet within its rounding
+    labels = np.empty(6000, dtype=np.intp)
+    km._assign(data.XA, centers, labels, screen=screen)
+    np.testing.assert_array_equal(labels, _float64_labels(data.XA, centers))
+    assert not np.isin(labels, [3]).any()  # ties to the lowest index
+    # with statistics: the indicator of the recomputed samples is fixed too
+    stats, ref = np.zeros((K, 7)), np.zeros((K, 7))
+    km._assign(data.XA, centers, labels, stats, screen=screen)
+    km._assign(data.XA, centers, np.empty_like(labels), ref)
+    np.testing.assert_array_equal(stats, ref)
+
+
+def test_float32_screen_bound_covers_the_float32_error():
+    # the bound T of _Screen is at least twice the observed float32 error (it is a worst case)
+    X = cloud(20000, 16, seed=12) * 3.0 + 0.5
+    data = km._prepare(X)
+    screen = km._make_screen(data.XA)
+    centers = data.XA[:16, :16].T.copy() * 1.7
+    W = np.column_stack([-2.0 * centers, np.einsum("kd,kd->k", centers, centers)])
+    err = np.abs(W.astype(np.float32) @ screen.XA32 - W @ data.XA).max(axis=0)
+    T = screen.margin + screen.coef * 2.0 * W[:, -1].max()
+    assert np.all(2.0 * err < T)
+    assert np.median(T / err) < 1e4  # and not so loose that most samples are recomputed
+
+
+def test_float32_screen_is_off_for_extreme_scales():
+    X = cloud(500, 3, seed=13)
+    assert km._make_screen(km._prepare(X * 1e12).XA) is None
+    assert km._make_screen(km._prepare(X * 1e-12).XA) is None
+    assert km._make_screen(km._prepare(X).XA) is not None
+    base = KMeans(4, init=X[:4], tol=0.0, max_iter=10).fit(X)
+    big = KMeans(4, init=X[:4] * 1e12, tol=0.0, max_iter=10).fit(X * 1e12)
+    np.testing.assert_array_equal(big.labels_, base.labels_)
+
+
+@pytest.mark.parametrize("kind", ["cloud", "binary", "grid"])
+def test_lloyd_results_do_not_depend_on_the_screen(monkeypatch, kind):
+    # binary and grid data are full of exact ties, which float64 rounding breaks: the screen must
+    # leave them to the same product as without it (which breaks them as scikit-learn does)
+    rng = np.random.default_rng(1)
+    if kind == "cloud":
+        X = cloud(5000, 16, seed=14)
+    elif kind == "binary":
+        X = (rng.random((3000, 30)) < rng.random(30)).astype(float)
+    else:
+        X = rng.integers(0, 3, size=(1500, 16)).astype(float)
+    init = X[rng.choice(X.shape[0], 7, replace=False)]
+    fast = KMeans(7, init=init, tol=0.0, max_iter=20).fit(X)
+    ref = SkKMeans(7, init=init, n_init=1, tol=0.0, max_iter=20, algorithm="lloyd").fit(X)
+    monkeypatch.setattr(km, "_make_screen", lambda XA: None)
+    plain = KMeans(7, init=init, tol=0.0, max_iter=20).fit(X)
+    np.testing.assert_array_equal(fast.labels_, plain.labels_)
+    np.testing.assert_array_equal(fast.cluster_centers_, plain.cluster_centers_)
+    if kind != "grid":
+        np.testing.assert_array_equal(fast.labels_, ref.labels_)
+
+
 def test_centres_are_the_means_of_their_clusters_after_many_moves():
     X = cloud(4000, 4, seed=9)
     fit = KMeans(12, init=X[:12], tol=0.0, max_iter=300).fit(X)
