@@ -61,7 +61,8 @@ def test_corpus_size_and_coverage():
     assert len(KNOWN_FALSE_ACCEPTS) <= 0.02 * len(FALSE_CASES)  # noqa: PLR2004
     classes = {c.group for c in CASES}
     for group in ("cancellation", "constants", "integrals and series", "edges", "polynomial inequalities",
-                  "assumptions", "written decimals", "bounded cost"):
+                  "assumptions", "written decimals", "bounded cost", "branch cuts", "beyond 512 bits",
+                  "jumps and narrow bands", "hidden minima", "large n", "off by one"):
         assert group in classes
         members = [c for c in CASES if c.group == group]
         assert sum(c.truth for c in members) >= 1 and sum(not c.truth for c in members) >= 3, group

@@ -28,8 +28,9 @@ __all__ = ["Enclosure", "Undefined", "NoEnclosure", "ball", "ball_text", "PRECIS
 
 #: The rising precisions (bits) at which a point is evaluated.
 PRECISIONS = (128, 256, 512)
-#: No evaluation runs at more bits than this.
-MAX_PREC = 1024
+#: No evaluation runs at more bits than this (claims whose written numbers need more bits than the
+#: default precisions get one extra precision, up to this cap: see ``_compare.claim_precisions``).
+MAX_PREC = 4096
 #: Operations one evaluation of one side at one point may spend (nodes, sum terms, integrand calls).
 OPERATION_BUDGET = 100_000
 #: Operations all evaluations of one side of one claim may spend (then its points give no evidence).
@@ -121,6 +122,76 @@ def _abs(z: acb, an: bool) -> acb:
     if an or is_real(z):
         return z.real_abs(analytic=an)
     return _nan() if an else acb(abs(z))
+
+
+#: The key of an evaluation environment that holds the exact point (symbol -> int or Fraction; None for
+#: a variable of integration, whose value is a ball).
+_EXACT = "__exact__"
+#: Functions that jump: where the ball of their argument touches the jump, the ball cannot decide the
+#: value (a wide or non-shrinking ball), so an argument that is a rational function of the point is
+#: evaluated exactly instead (floor(n/3) at n = 5, Heaviside(x - 1/3) at x = 1/3).
+_JUMPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside, sp.frac)
+
+
+def _rational_evaluator(e: sp.Basic) -> Callable[[dict], Fraction | None] | None:
+    """An exact evaluator of a rational function with rational coefficients (at an exact point), or None.
+
+    The evaluator returns None where a coordinate is not exact (a variable of integration) and raises
+    :class:`Undefined` at a pole."""
+    if isinstance(e, sp.Rational):
+        value = Fraction(int(e.p), int(e.q))
+        return lambda ex: value
+    if isinstance(e, sp.Float):
+        r = sp.Rational(e)
+        value = Fraction(int(r.p), int(r.q))
+        return lambda ex: value
+    if isinstance(e, sp.Symbol):
+        return lambda ex: None if ex.get(e) is None else Fraction(ex[e])
+    if isinstance(e, (sp.Add, sp.Mul)):
+        parts = [_rational_evaluator(a) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        is_add = isinstance(e, sp.Add)
+
+        def fold(ex: dict) -> Fraction | None:
+            total = Fraction(0) if is_add else Fraction(1)
+            for p in parts:
+                v = p(ex)
+                if v is None:
+                    return None
+                total = total + v if is_add else total * v
+            return total
+        return fold
+    if isinstance(e, sp.Pow) and isinstance(e.exp, sp.Integer) and abs(int(e.exp)) <= 64:
+        base, n = _rational_evaluator(e.base), int(e.exp)
+        if base is None:
+            return None
+
+        def power(ex: dict) -> Fraction | None:
+            v = base(ex)
+            if v is None:
+                return None
+            if v == 0 and n < 0:
+                raise Undefined("division by zero")
+            return v**n
+        return power
+    return None
+
+
+def _exact_jump(kind: type, q: Fraction) -> acb:
+    """The exact value of a jumping function at an exact rational argument."""
+    if kind is sp.floor:
+        return acb(arb(fmpz(q.numerator // q.denominator)))
+    if kind is sp.ceiling:
+        return acb(arb(fmpz(-((-q.numerator) // q.denominator))))
+    if kind is sp.frac:
+        r = q - q.numerator // q.denominator
+        return acb(arb(fmpq(r.numerator, r.denominator)))
+    if kind is sp.sign:
+        return acb((q > 0) - (q < 0))
+    if kind is sp.Heaviside:  # one argument: sympy's Heaviside(0) is 1/2
+        return acb(arb(fmpq(1, 2))) if q == 0 else acb(int(q > 0))
+    raise NoEnclosure(str(kind))
 
 
 def _heaviside(z: acb, an: bool) -> acb:
@@ -227,6 +298,7 @@ UNARY: dict[type, Callable[[acb, bool], acb]] = {
     sp.Heaviside: _heaviside,
     sp.floor: _floor,
     sp.ceiling: _ceiling,
+    sp.frac: lambda z, an: z - _floor(z, an),
     sp.re: _re,
     sp.im: _im,
     sp.conjugate: _conj,
@@ -366,10 +438,15 @@ class Enclosure:
             return extremum
         if isinstance(e, sp.Heaviside) and len(e.args) == 2:  # Heaviside(x, H0): H0 is its value at 0
             arg, at_zero = self._compile(e.args[0]), self._compile(e.args[1])
+            exact = _rational_evaluator(e.args[0])
 
             def heaviside(env: dict, an: bool, b: _Budget) -> acb:
                 b.spend()
                 z = arg(env, an, b)
+                if not an and exact is not None and z.real.contains(0) and not z.is_zero():
+                    q = exact(env.get(_EXACT, {}))
+                    if q is not None:
+                        return at_zero(env, an, b) if q == 0 else acb(int(q > 0))
                 if z.is_zero():
                     return at_zero(env, an, b)
                 return _heaviside(z, an)
@@ -379,6 +456,20 @@ class Enclosure:
             if len(e.args) != 1:
                 raise NoEnclosure(f"{e.func} with {len(e.args)} arguments")
             arg = self._compile(e.args[0])
+            exact = _rational_evaluator(e.args[0]) if isinstance(e, _JUMPS) else None
+            if exact is not None:
+                kind = type(e)
+
+                def jump(env: dict, an: bool, b: _Budget) -> acb:
+                    b.spend()
+                    z = arg(env, an, b)
+                    if not an and is_real(z):
+                        # the ball may touch the jump (an integer, or 0): decide exactly where it can
+                        q = exact(env.get(_EXACT, {}))
+                        if q is not None:
+                            return _exact_jump(kind, q)
+                    return fn(z, an)
+                return jump
 
             def unary(env: dict, an: bool, b: _Budget) -> acb:
                 b.spend()
@@ -507,6 +598,7 @@ class Enclosure:
             return lambda env, b: not inner(env, b)
         if isinstance(c, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan, sp.Eq, sp.Ne)):
             diff = self._compile(c.lhs - c.rhs)
+            exact = _rational_evaluator(c.lhs - c.rhs)
             kind = type(c)
 
             def rel(env: dict, b: _Budget) -> bool:
@@ -514,7 +606,10 @@ class Enclosure:
                 if not is_real(z):
                     raise NoEnclosure("a condition on a value that is not certainly real")
                 x = z.real
-                if x.is_zero():
+                q = exact(env.get(_EXACT, {})) if exact is not None and x.contains(0) else None
+                if q is not None:  # the ball touches 0: an exact rational difference decides
+                    sign = (q > 0) - (q < 0)
+                elif x.is_zero():
                     sign = 0
                 elif x > 0:
                     sign = 1
@@ -581,8 +676,9 @@ class Enclosure:
                 # so refuse it now instead of after evaluating the terms that fit
                 raise NoEnclosure("more operations than the budget")
             total = acb(0) if is_sum else acb(1)
+            exact = env.get(_EXACT, {})
             for k in rng:
-                term = body({**env, var: acb(k)}, an, b)
+                term = body({**env, var: acb(k), _EXACT: {**exact, var: k}}, an, b)
                 total = total + term if is_sum else total * term
             if invert:
                 return -total if is_sum else 1 / total
@@ -610,7 +706,7 @@ class Enclosure:
             def f(z: acb, analytic: bool) -> acb:
                 calls[0] += 1
                 try:
-                    return body({**env, var: z}, bool(analytic), b)
+                    return body({**env, var: z, _EXACT: {**env.get(_EXACT, {}), var: None}}, bool(analytic), b)
                 except (Undefined, NoEnclosure):  # a non-finite value makes acb.integral subdivide or give up
                     return _nan()
 
@@ -659,6 +755,7 @@ class Enclosure:
         ctx.prec = prec
         try:
             env = {s: ball(point[s]) for s in self.symbols}
+            env[_EXACT] = {s: point[s] for s in self.symbols}
             value = self._fn(env, False, meter)
         except (ZeroDivisionError, OverflowError) as exc:
             raise Undefined(str(exc)) from exc

@@ -15,9 +15,15 @@ How ``lhs = rhs`` is decided, entry by entry:
    bits. A ball of ``lhs - rhs`` that excludes 0, or one side certainly real and the other certainly
    not, *refutes* the claim at that exact point. A ball that contains 0 at every precision, with a
    shrinking radius, is one point of evidence. A point where a side is undefined, where neither side is
-   real, or where no enclosure can be computed is no evidence.
+   real, or where no enclosure can be computed is no evidence; but two different complex values refute
+   a claim that agreed as real numbers elsewhere (a branch cut inside the domain). Claims that write
+   numbers longer than 512 bits (``10**-200``, ``exp(-1000)``) get one more precision, up to 4096 bits.
+   Points include the jumps and kinks of both sides (and points beside and between them); a jumping
+   function whose argument is a rational function of the point is evaluated exactly there.
 5. **Expensive proofs** (simplify, logcombine, trigsimp, rewrite(exp), doit) within a size budget. A
    route that reduces the residual to a constant whose enclosure excludes 0 refutes the claim.
+   Where a finite sum has too many terms to add up (``n = 10**12``), sympy's closed form of it is
+   enclosed instead, for refutation only.
 6. The claim *holds* on a proof or on evidence at enough certified points per entry; otherwise it is
    *undecided*. No tolerance is relative to cancelling terms, and nothing depends on the clock.
 """
@@ -36,8 +42,8 @@ import numpy as np
 import sympy as sp
 from flint import acb
 
-from ._certify import PRECISIONS, Enclosure, NoEnclosure, Undefined, ball_text, excludes_zero, is_nonreal, is_real
-from ._domains import Domain, Interval, default_domain
+from ._certify import MAX_PREC, PRECISIONS, Enclosure, NoEnclosure, Undefined, ball_text, excludes_zero, is_nonreal, is_real
+from ._domains import Domain, Integer, Interval, default_domain
 from ._evaluate import canonical_bound
 from ._gauss import gaussian_integrals
 from .errors import DomainError
@@ -219,6 +225,8 @@ def _reduce(expr: sp.Basic, domains: Sequence[Domain]) -> sp.Basic:
 
 # ---------------------------------------------------------------- budgets
 def _max_exponent(expr: sp.Basic) -> int:
+    """The largest integer exponent, counting the rational numbers in the argument of ``exp`` (sympy's
+    trigsimp and simplify turn ``exp(-x**2 - 1000)`` into a polynomial of degree 1000 in ``E``)."""
     worst = 0
     for p in expr.atoms(sp.Pow):
         e = p.exp
@@ -226,7 +234,50 @@ def _max_exponent(expr: sp.Basic) -> int:
             worst = max(worst, abs(int(e)))
         elif e.is_Rational:
             worst = max(worst, abs(int(e.p)))
+    for f in expr.atoms(sp.exp):
+        for term in sp.Add.make_args(f.args[0]):
+            c = term.as_coeff_Mul()[0]
+            if c.is_Rational:
+                worst = max(worst, abs(int(c.p)) // int(c.q))
     return worst
+
+
+def literal_bits(expr: sp.Basic) -> int:
+    """The most bits of a rational number written in ``expr`` (numerator plus denominator)."""
+    bits = 0
+    for r in expr.atoms(sp.Rational):
+        bits = max(bits, int(r.p).bit_length() + int(r.q).bit_length())
+    return bits
+
+
+def _exp_bits(expr: sp.Basic) -> int:
+    """The bits of the scale a written constant in an exponent sets: ``exp(-x**2 - 1000)`` is below
+    ``2**-1442`` everywhere, so seeing it beside 1 takes more than 1442 bits."""
+    bits = 0
+    for f in expr.atoms(sp.exp):
+        c = f.args[0].as_coeff_Add()[0]
+        if c.is_Rational and c != 0:
+            bits = max(bits, int(abs(c) * 1.4427) + 1)
+    return bits
+
+
+#: Written numbers longer than this many bits keep the claim off the expensive symbolic routes (sympy's
+#: factorisation over huge coefficients runs for minutes) and add a precision (:func:`claim_precisions`).
+LITERAL_BITS_LIMIT = 320
+
+
+def claim_precisions(*exprs: sp.Basic) -> tuple[int, ...]:
+    """The precisions at which a claim is evaluated: 128, 256, 512 bits, and one more when the claim
+    writes a number of more bits than that (``10**-200`` needs more than 512 bits to be seen beside 1),
+    capped at MAX_PREC."""
+    bits = max((max(literal_bits(e), _exp_bits(e)) for e in exprs if isinstance(e, sp.Basic)), default=0)
+    need = bits + 256
+    if need <= PRECISIONS[-1]:
+        return PRECISIONS
+    prec = PRECISIONS[-1]
+    while prec < need and prec < MAX_PREC:
+        prec *= 2
+    return (*PRECISIONS, prec)
 
 
 def _nested_radicals(expr: sp.Basic) -> bool:
@@ -350,7 +401,7 @@ def _symbolic_cached(diff: sp.Basic, expensive: bool, want_value: bool, doit: bo
     if ops > CHEAP_OPS_LIMIT or _max_exponent(diff) > MAX_EXPONENT:
         return None
     routes = EXPENSIVE_ROUTES if expensive else CHEAP_ROUTES
-    if expensive and (ops > EXPENSIVE_OPS_LIMIT or _nested_radicals(diff)):
+    if expensive and (ops > EXPENSIVE_OPS_LIMIT or _nested_radicals(diff) or literal_bits(diff) > LITERAL_BITS_LIMIT):
         return None
     constant = None
     integral = diff.has(sp.Integral)
@@ -409,6 +460,75 @@ def draw_points(domains: Sequence[Domain], rng: np.random.Generator, n_random: i
     return sorted(specials + randoms, key=_integer_size), False
 
 
+#: Extra points per claim at and next to the jumps and kinks of its sides (bounded cost).
+MAX_BREAKPOINTS = 24
+
+
+def _kink_arguments(expr: sp.Basic) -> list[sp.Basic]:
+    """The expressions whose sign changes make ``expr`` jump or bend: arguments of floor, ceiling, frac,
+    sign, Heaviside and Abs, differences of the arguments of Max and Min, and the two sides of every
+    Piecewise condition."""
+    out: list[sp.Basic] = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.floor, sp.ceiling, sp.frac, sp.sign, sp.Heaviside, sp.Abs)):
+            out.append(node.args[0])
+        elif isinstance(node, (sp.Max, sp.Min)):
+            out.extend(a - b for a, b in zip(node.args, node.args[1:]))
+        elif isinstance(node, sp.core.relational.Relational):
+            out.append(node.lhs - node.rhs)
+    return out
+
+
+def breakpoint_points(exprs: Sequence[sp.Basic], used: Sequence[Domain], base: dict) -> list[dict]:
+    """Exact points at the jumps and kinks of a claim, between them and beside them.
+
+    A claim may differ only on a band narrower than any random draw (``Heaviside(x - 3/7)`` against
+    ``Heaviside(x - 3/7 - 10**-30)``, a Piecewise branch on ``|x - 5/7| < 10**-18``). For each kink
+    argument that is a polynomial in one symbol of an interval domain, its real roots are isolated
+    exactly; the rational roots, points 10**-40 beside every root, and the midpoints between consecutive
+    roots are added, with the other symbols at ``base``."""
+    owner = {s_: d for d in used for s_ in d.symbols}
+    found: dict[sp.Symbol, set] = {}
+    for expr in exprs:
+        if not isinstance(expr, sp.Basic) or not expr.free_symbols:
+            continue
+        for g in _kink_arguments(expr):
+            free = g.free_symbols
+            if len(free) != 1:
+                continue
+            (v,) = free
+            if not isinstance(owner.get(v), Interval) or _ops(g) > ZERO_OPS_LIMIT or not g.is_polynomial(v):
+                continue
+            try:
+                poly = sp.Poly(g, v, domain="QQ")
+                if poly.degree() < 1 or poly.degree() > 8:
+                    continue
+                roots = [(Fraction(str(a)), Fraction(str(b))) for (a, b), _ in
+                         sp.Poly(poly.sqf_part(), v).intervals(eps=sp.Rational(1, 10**45))]
+            except Exception:
+                continue
+            for a, b in roots:
+                found.setdefault(v, set()).update({a, b} if a == b else {a, b})
+    points: list[dict] = []
+    eps = Fraction(1, 10**40)
+    for v, roots in found.items():
+        dom = owner[v]
+        ordered = sorted(roots)
+        values = set(ordered)
+        for r in ordered:
+            values.update({r - eps * max(1, abs(r)), r + eps * max(1, abs(r))})
+        values.update((p + q) / 2 for p, q in zip(ordered, ordered[1:]))
+        for value in sorted(values, key=lambda f: (f.numerator.bit_length() + f.denominator.bit_length(), f)):
+            if (dom.low is not None and (value < dom.low or (value == dom.low and dom.open_low))) or \
+                    (dom.high is not None and (value > dom.high or (value == dom.high and dom.open_high))):
+                continue
+            value = int(value) if value.denominator == 1 else value
+            points.append({**base, v: value})
+            if len(points) >= MAX_BREAKPOINTS:
+                return points
+    return points
+
+
 def _integer_size(point: dict) -> tuple[int, int]:
     """Cheap points first: small integers (sums cost a term per unit), then short rationals, so that
     a refutation is reported at the simplest refuting point drawn."""
@@ -438,7 +558,7 @@ def _small_point(point: dict) -> bool:
 
 @dataclass
 class _PointVerdict:
-    kind: str  # "agree", "differ", "outside", "unsure"
+    kind: str  # "agree", "differ", "complex differ", "outside", "unsure"
     text: str = ""
     left: str = ""
     right: str = ""
@@ -486,6 +606,11 @@ def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool
             d = a - b
         else:
             if is_nonreal(a) and is_nonreal(b):
+                # no real value to compare, but two different complex numbers still refute left = right
+                # (sqrt(1/x) = 1/sqrt(x) at x = -1: -i against i)
+                if excludes_zero(a - b):
+                    return _PointVerdict("complex differ", f"neither side is real and left - right is "
+                                         f"{ball_text(a - b)}, which excludes 0", ball_text(a), ball_text(b), prec)
                 return _PointVerdict("outside", "neither side is real")
             if (is_real(a) and is_nonreal(b)) or (is_nonreal(a) and is_real(b)):
                 return _PointVerdict("differ", "one side is real and the other is not", ball_text(a), ball_text(b), prec)
@@ -503,6 +628,57 @@ def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool
     return _PointVerdict("unsure", "the enclosure did not shrink with precision")
 
 
+def _finite_bound(expr: sp.Basic) -> bool:
+    return any(isinstance(a, (sp.Sum, sp.Product)) for a in sp.preorder_traversal(expr))
+
+
+#: The largest term (sympy operations) of a sum or product that is put in closed form (bounded cost).
+CLOSED_FORM_TERM_OPS = 20
+
+
+def _closable(expr: sp.Basic) -> bool:
+    """True if every sum and product in ``expr`` is small and its terms depend only on the index and the
+    symbols of its limits (``sum 2**k``, ``prod (1 + 1/k)``, ``sum binomial(n, k)``): sympy's summation is
+    open-ended in cost, and a term with other symbols (data ``x_i``, parameters) is seldom summable."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Sum, sp.Product)):
+            if node.has(sp.Indexed, sp.Integral) or _ops(node.function) > CLOSED_FORM_TERM_OPS:
+                return False
+            bound = {lim[0] for lim in node.limits}
+            limits = set().union(*[sp.sympify(e).free_symbols for lim in node.limits for e in lim[1:]])
+            if not node.function.free_symbols <= bound | limits:
+                return False
+            if node.function.atoms(sp.core.function.AppliedUndef):
+                return False
+    return True
+
+
+def _closed_form_point(i: int, pair: tuple, symbols: Sequence[sp.Symbol], closed: dict, point: dict,
+                       complex_claim: bool, precs: Sequence[int]) -> _PointVerdict | None:
+    """Compare the sides with their finite sums and products in sympy's closed form (``doit``) at a point
+    where the sums themselves have too many terms to add up (``n = 10**12``); None if there is no closed
+    form. A claim false only for huge ``n`` is then refuted; evidence never comes from this route."""
+    if i not in closed:
+        closed[i] = None
+        if any(_finite_bound(side) for side in pair) and max(_ops(side) for side in pair) <= EXPENSIVE_OPS_LIMIT \
+                and all(_closable(side) for side in pair):
+            try:
+                done = [side.doit() if _finite_bound(side) else side for side in pair]
+            except Exception:  # sympy could not sum it: no closed form
+                done = None
+            if done is not None and not any(_bound_nodes(side) for side in done) and \
+                    all(side.free_symbols <= set(symbols) for side in done):
+                # the residual, expanded: the closed forms' huge common terms (2**n) cancel exactly
+                try:
+                    residual = sp.expand(done[0] - done[1])
+                except Exception:
+                    residual = done[0] - done[1]
+                closed[i] = (Enclosure(residual, symbols), Enclosure(sp.Integer(0), symbols))
+    if closed[i] is None:
+        return None
+    return compare_point(*closed[i], point, complex_claim, precs)
+
+
 def _proved(routes: dict[int, str]) -> Outcome:
     """Every entry proved: the route named is the most general one any entry needed."""
     return Outcome(True, f"symbolic: {max(set(routes.values()), key=ROUTE_ORDER.index)}", "symbolic")
@@ -517,7 +693,7 @@ def _nonzero_constant(value: sp.Basic) -> str | None:
     if value.free_symbols or value == 0:
         return None
     try:
-        z = Enclosure(value, [])({}, PRECISIONS[-1])
+        z = Enclosure(value, [])({}, claim_precisions(value)[-1])
     except (Undefined, NoEnclosure):
         return None
     return ball_text(z) if excludes_zero(z) else None
@@ -605,6 +781,8 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
 
     rng = _seed(seed, shape, *[x for i in pending for x in pairs[i]], _domain_text(used))
     draws, exhaustive = draw_points(used, rng, points)
+    if not exhaustive and draws:
+        draws += breakpoint_points([x for i in pending for x in pairs[i]], used, draws[0])
     reduced = {i: _reduce(diffs[i], used) for i in pending}
 
     # 1. exact verdicts on rational residuals: a zero numerator proves, a nonzero value at a point refutes
@@ -649,6 +827,9 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
     evidence = {i: 0 for i in todo}
     encs = {i: (Enclosure(pairs[i][0], symbols), Enclosure(pairs[i][1], symbols)) for i in todo}
     complex_claim = {i: _has_i(pairs[i][0]) or _has_i(pairs[i][1]) for i in todo}
+    precs = claim_precisions(*[side for i in todo for side in pairs[i]])
+    closed: dict[int, tuple[Enclosure, Enclosure] | None] = {}
+    complex_differ: dict[int, tuple[_PointVerdict, dict]] = {}
     reasons: dict[str, int] = {}
     extended = False
     k = 0
@@ -656,7 +837,7 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
         point = draws[k]
         k += 1
         for i in todo:
-            v = compare_point(*encs[i], point, complex_claim[i])
+            v = compare_point(*encs[i], point, complex_claim[i], precs)
             if v.kind == "differ":
                 at = _fmt_point(point, symbols)
                 return Outcome(
@@ -667,10 +848,30 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
             if v.kind == "agree":
                 evidence[i] += 1
             else:
+                if v.kind == "complex differ":
+                    complex_differ.setdefault(i, (v, point))
                 reasons[v.text] = reasons.get(v.text, 0) + 1
+                if v.kind == "unsure":
+                    w = _closed_form_point(i, pairs[i], symbols, closed, point, complex_claim[i], precs)
+                    if w is not None and w.kind == "differ":
+                        at = _fmt_point(point, symbols)
+                        return Outcome(
+                            False, "refuted: enclosure (finite sums and products in closed form by sympy's doit)",
+                            "numeric", f"{where(i)}{w.text}{' at ' + at if at else ''} ({w.prec} bits), where the "
+                            "sums have too many terms to add up and sympy's closed form of them was enclosed",
+                            counterexample={s: point[s] for s in symbols}, values=(w.left, w.right))
         if k == len(draws) and not exhaustive and not extended and min(evidence.values()) < MIN_EVIDENCE:
             extended = True  # too little evidence: look harder before deciding
             draws += [{kk: vv for d in used for kk, vv in d.random_point(rng).items()} for _ in range(EXTRA_POINTS)]
+
+    # a claim whose sides are real and agree at some points but are two different complex numbers at
+    # others (sqrt(1/x) = 1/sqrt(x) at x = -1: -i against i) is refuted there; where neither side is
+    # ever real, the claim is not about real numbers and stays without evidence
+    for i, (v, point) in complex_differ.items():
+        if evidence[i] > 0:
+            at = _fmt_point(point, symbols)
+            return Outcome(False, "refuted: enclosure", "numeric", f"{where(i)}{v.text}{' at ' + at if at else ''} "
+                           f"({v.prec} bits)", counterexample={s: point[s] for s in symbols}, values=(v.left, v.right))
 
     # 4. expensive proofs; a residual reduced to a certainly nonzero constant refutes
     if symbolic:
@@ -710,7 +911,7 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
             + "; declare a domain on which both sides are defined, or prove it symbolically",
             status="undecided", certified=False,
         )
-    bits = f"{PRECISIONS[0]} to {PRECISIONS[-1]} bits"
+    bits = f"{precs[0]} to {precs[-1]} bits"
     if not symbols:
         what = f"enclosure of left - right contains 0 at {bits}"
     elif exhaustive:
@@ -724,7 +925,7 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
 
 # ---------------------------------------------------------------- signs
 def _sign_at(enc: Enclosure, expr: sp.Basic, exact: bool, point: dict,
-             symbols: Sequence[sp.Symbol]) -> tuple[str, str]:
+             symbols: Sequence[sp.Symbol], precisions: Sequence[int] = PRECISIONS) -> tuple[str, str]:
     """The certified sign of a value at an exact point: positive, zero, negative, complex (certainly not
     real), undefined or unsure, with the evidence text."""
     if exact and _small_point(point):
@@ -732,7 +933,7 @@ def _sign_at(enc: Enclosure, expr: sp.Basic, exact: bool, point: dict,
         if value is None:
             return "undefined", ""
         return ("positive" if value > 0 else "negative" if value < 0 else "zero"), f"{sp.sstr(value)} exactly"
-    for prec in PRECISIONS:
+    for prec in precisions:
         try:
             z = enc(point, prec)
         except Undefined:
@@ -870,10 +1071,193 @@ def _poly_sign(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome 
     return Outcome(True, "symbolic: real-root isolation", "symbolic")
 
 
+def _inside_interval(dom: Domain, v: sp.Basic) -> bool:
+    """True if the real number ``v`` certainly lies in the interval domain (strictly inside, or exactly at
+    a closed end), decided by sympy's exact comparisons; False when that cannot be decided."""
+    if v.free_symbols or v.is_real is not True:
+        return False
+    for side, bound, is_open in (("low", dom.low, dom.open_low), ("high", dom.high, dom.open_high)):
+        if bound is None:
+            continue
+        b = sp.Rational(bound.numerator, bound.denominator)
+        try:
+            if v.is_Rational and v == b:
+                if is_open:
+                    return False
+                continue
+            if bool((b < v) if side == "low" else (v < b)) is not True:
+                return False
+        except TypeError:  # sympy could not decide the comparison
+            return False
+    return True
+
+
+def _value_sign(value: sp.Basic, strict: bool) -> str | None:
+    """A certified ``"negative"`` (or, for a strict claim, ``"zero"``) for a constant, else None."""
+    if value.free_symbols:
+        return None
+    if strict:
+        try:
+            if value == 0 or (_ops(value) <= ZERO_OPS_LIMIT * 4 and sp.simplify(value) == 0):
+                return "zero"
+        except Exception:
+            pass
+    z = None
+    for prec in claim_precisions(value):
+        try:
+            z = Enclosure(value, [])({}, prec)
+        except (Undefined, NoEnclosure):
+            continue
+        if is_real(z) and z.real < 0:
+            return "negative"
+        if is_nonreal(z) or (is_real(z) and z.real > 0):
+            return None
+    return None
+
+
+def _candidates(expr: sp.Basic, x: sp.Symbol) -> list[sp.Basic]:
+    """Real solutions of ``expr = 0`` that sympy's solveset gives (a few members of each family)."""
+    real = sp.Dummy("x", real=True)
+    try:
+        roots = sp.solveset(expr.xreplace({x: real}), real, domain=sp.S.Reals)
+    except Exception:  # solveset cannot handle it: no candidates
+        return []
+    out: list[sp.Basic] = []
+    parts = roots.args if isinstance(roots, sp.Union) else (roots,)
+    for part in parts:
+        if isinstance(part, sp.FiniteSet):
+            out.extend(part.args)
+        elif isinstance(part, sp.ImageSet) and len(part.lamda.variables) == 1:
+            n = part.lamda.variables[0]
+            out.extend(part.lamda.expr.xreplace({n: k}) for k in (0, 1, -1, 2, -2))
+    return out[:ZERO_CANDIDATES]
+
+
+def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome | None:
+    """A counterexample to ``expr > 0`` (``>= 0``) at an exact critical point, or None.
+
+    Sampling never meets a minimum that sits at an irrational point or inside a narrow dip
+    (``1 - cos(x - 2/7) - 10**-30 >= 0`` fails only within 10**-15 of 2/7 + 2 pi k). Where the claim
+    fails and the value has a minimum there, it is at a zero of the gradient: for one variable sympy's
+    solveset proposes them, for a polynomial in up to three variables (or a small expression in two)
+    sympy's solve; the value at each
+    candidate inside the domain is enclosed (a certified negative value refutes), and for a strict
+    claim a value that simplifies to exactly 0 refutes too.
+    """
+    free = sorted(expr.free_symbols, key=lambda s: s.name)
+    if not free or not all(isinstance(d, Interval) for d in used):
+        return None
+    owner = {s: d for d in used for s in d.symbols}
+    if any(s not in owner for s in free) or _max_exponent(expr) > MAX_EXPONENT:
+        return None
+    points: list[dict] = []
+    if len(free) == 1:
+        if _ops(expr) > ZERO_OPS_LIMIT:
+            return None
+        x = free[0]
+        try:
+            grad = sp.diff(expr, x)
+        except Exception:
+            return None
+        found = _candidates(grad, x) if _ops(grad) <= ZERO_OPS_LIMIT * 2 else []
+        points = [{x: v} for v in found]
+    else:
+        if expr.is_polynomial(*free):
+            if len(free) > 3 or _ops(expr) > POLY_CRITICAL_OPS:
+                return None
+            try:
+                poly = sp.Poly(expr, *free, domain="QQ")
+            except Exception:
+                return None
+            if poly.total_degree() > POLY_CRITICAL_DEGREE:
+                return None
+        elif len(free) > 2 or _ops(expr) > ZERO_OPS_LIMIT or _bound_nodes(expr):
+            return None  # sympy's solve of a transcendental system is kept to small ones
+        try:
+            sols = sp.solve([sp.diff(expr, v) for v in free], free, dict=True)
+        except Exception:
+            return None
+        for sol in sols[:ZERO_CANDIDATES]:
+            # a family of critical points: any member will do (its free coordinates at 0, then 1)
+            for fill in (0, 1):
+                point = {v: sol.get(v, v) for v in free}
+                rest = set().union(*[sp.sympify(c).free_symbols for c in point.values()])
+                point = {v: sp.sympify(sp.sympify(c).xreplace({r: sp.Integer(fill) for r in rest})) for v, c in point.items()}
+                points.append(point)
+    for point in points:
+        if not all(_inside_interval(owner[v], c) for v, c in point.items()):
+            continue
+        try:
+            value = expr.xreplace(point)
+        except Exception:
+            continue
+        kind = _value_sign(value, strict)
+        if kind is None:
+            continue
+        at = ", ".join(f"{v} = {sp.sstr(c)}" for v, c in point.items())
+        rel = ">" if strict else ">="
+        what = "exactly 0" if kind == "zero" else f"certainly negative (the enclosure of {_text(value)[:120]})"
+        return Outcome(False, "refuted: critical point", "symbolic",
+                       f"at the critical point {at} (a zero of the gradient) the value is {what}, so {rel} 0 fails",
+                       counterexample=point, values=("0" if kind == "zero" else "< 0", "0"))
+    return None
+
+
+#: Multivariate polynomial sign claims get their critical points solved for only below these sizes.
+POLY_CRITICAL_OPS = 80
+POLY_CRITICAL_DEGREE = 4
+
+
+def _int_poly_sign(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome | None:
+    """Decide ``p > 0`` (``>= 0``) exactly for a univariate polynomial with rational coefficients on an
+    integer range: between consecutive real roots the sign is constant, so the integers next to each
+    isolated root and one integer in each gap decide it. None when that does not apply."""
+    free = list(expr.free_symbols)
+    if len(free) != 1 or len(used) != 1 or not isinstance(used[0], Integer):
+        return None
+    x, dom = free[0], used[0]
+    if _ops(expr) > POLY_OPS_LIMIT or _max_exponent(expr) > MAX_EXPONENT or not expr.is_polynomial(x):
+        return None
+    try:
+        poly = sp.Poly(expr, x, domain="QQ")
+    except Exception:
+        return None
+    if poly.is_zero or poly.degree() > MAX_EXPONENT:
+        return None
+    sqf = sp.Poly(poly.sqf_part(), x)
+    try:
+        intervals = [(a, b) for (a, b), _ in sqf.intervals(eps=sp.Rational(1, 4))]
+    except Exception:
+        return None
+    tests: set[int] = set()
+    for a, b in intervals:
+        tests.update(range(int(sp.floor(a)) - 1, int(sp.ceiling(b)) + 2))
+    ends = sorted(int(v) for v in tests)
+    # one integer in every gap between the tested integers (and beyond both), where the sign is constant
+    if ends:
+        tests.update({ends[0] - 1, ends[-1] + 1})
+    else:
+        tests.add(0)
+    for lo_, hi_ in zip(ends, ends[1:]):
+        if hi_ - lo_ > 1:
+            tests.add(lo_ + 1)
+    lo, hi = dom.low, dom.high
+    tests.update(v for v in (lo, hi) if v is not None)
+    tests = {v for v in tests if (lo is None or v >= lo) and (hi is None or v <= hi)}
+    # a gap clipped by an end of the range: that end is a member of the gap and was added above
+    for v in sorted(tests):
+        val = poly.eval(v)
+        if val < 0 or (strict and val == 0):
+            return Outcome(False, "refuted: exact value", "symbolic", f"the polynomial is {val} at {x} = {v}",
+                           counterexample={x: v}, values=(str(val), "0"))
+    return Outcome(True, "symbolic: real-root isolation over the integers", "symbolic")
+
+
 def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int = 0,
                points: int = RANDOM_POINTS) -> Outcome:
     """Decide ``expr > 0`` (``>= 0`` if not strict): sympy's assumptions, exact root isolation for a
-    univariate polynomial, then certified signs at exact points.
+    univariate polynomial (over an interval or the integers), then certified signs at exact points, and
+    before a claim is accepted, certified values at its exact critical points (:func:`_critical_refutation`).
 
     A point where the value is certainly not real is a counterexample (the claim is about a real
     number); a point where it is undefined, or where the enclosure cannot decide the sign, is no evidence.
@@ -888,7 +1272,7 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
     if verdict is True:
         return Outcome(True, "symbolic: assumptions", "symbolic")
     rel = ">" if strict else ">="
-    exact_poly = _poly_sign(reduced, used, strict)
+    exact_poly = _poly_sign(reduced, used, strict) or _int_poly_sign(reduced, used, strict)
     if exact_poly is not None:
         return exact_poly
     if strict:
@@ -901,11 +1285,14 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
     symbols = sorted(expr.free_symbols, key=lambda s: s.name)
     enc = Enclosure(expr, symbols)
     exact = _rational_side(expr)
+    precs = claim_precisions(expr)
     rng = _seed(seed, "sign", expr, _domain_text(used))
     draws, exhaustive = draw_points(used, rng, points)
+    if not exhaustive and draws:
+        draws += breakpoint_points([expr], used, draws[0])
     good = 0
     for point in draws:
-        kind, text = _sign_at(enc, expr, exact, point, symbols)
+        kind, text = _sign_at(enc, expr, exact, point, symbols, precs)
         if kind in ("undefined", "unsure"):
             continue
         if kind == "positive" or (kind == "zero" and not strict):
@@ -915,12 +1302,16 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
         return Outcome(False, "refuted: exact value" if exact else "refuted: enclosure", "numeric",
                        f"the value is {text}{' at ' + at if at else ''}, so {rel} 0 fails",
                        counterexample={s: point[s] for s in symbols}, values=(text, "0"))
+    if symbols and not exhaustive:
+        critical = _critical_refutation(reduced, used, strict)
+        if critical is not None:
+            return critical
     need = 1 if not symbols else (len(draws) if exhaustive else MIN_EVIDENCE)
     if good < min(need, MIN_EVIDENCE) or good == 0:
         return Outcome(False, "undecided", "numeric",
                        f"only {good} of {len(draws)} exact points of {_domain_text(used)} gave a certified sign",
                        status="undecided", certified=False)
-    how = "exact values" if exact else f"enclosures up to {PRECISIONS[-1]} bits"
+    how = "exact values" if exact else f"enclosures up to {precs[-1]} bits"
     if not symbols:
         return Outcome(True, f"certified: {how}", "numeric")
     what = (f"all {len(draws)} points" if exhaustive else f"{good} of {len(draws)} exact points") + f" of {_domain_text(used)}"
@@ -936,7 +1327,8 @@ def residual_text(lhs: Any, rhs: Any, limit: int = 600) -> str:
             exps = max((_max_exponent(e) for e in diff), default=0)
         else:
             ops, exps = _ops(diff), _max_exponent(diff)
-        if ops <= RESIDUAL_OPS_LIMIT and exps <= MAX_EXPONENT and not (
+        bits = max((literal_bits(e) for e in diff), default=0) if isinstance(diff, sp.MatrixBase) else literal_bits(diff)
+        if ops <= RESIDUAL_OPS_LIMIT and exps <= MAX_EXPONENT and bits <= LITERAL_BITS_LIMIT and not (
             not isinstance(diff, sp.MatrixBase) and (_nested_radicals(diff) or _bound_nodes(diff))
         ):
             diff = sp.simplify(diff)
