@@ -69,7 +69,10 @@ class _Prepared(NamedTuple):
     exp: int
 
     def to_internal(self, points: np.ndarray) -> np.ndarray:
-        return np.ldexp(points - self.mean, -self.exp)
+        # A centre given far outside tiny data (rescaled up) can pass float64's range: it is then as far
+        # as 2**500 (its |c|^2 stays finite), which no sample picks over a centre within the data.
+        with np.errstate(over="ignore"):
+            return np.clip(np.ldexp(points - self.mean, -self.exp), -(2.0**500), 2.0**500)
 
     def to_original(self, points: np.ndarray) -> np.ndarray:
         return np.ldexp(points, self.exp) + self.mean
@@ -218,7 +221,9 @@ def _assign(
     mant = np.empty(rows, dtype=ctype)
     ebuf = np.empty(rows, dtype=np.intc)
     want_stats = stats is not None and old is None
-    X32 = screen.XA32 if screen is not None and use_code else None
+    # centres far outside the data's span (a user's init) would overflow float32: no screen then
+    X32 = (screen.XA32 if screen is not None and use_code and float(W[:, d].max()) <= _SCREEN_SPAN[1] ** 2
+           else None)
     if X32 is not None:
         W32 = W.astype(np.float32)
         Dbuf = np.empty((K, rows), dtype=np.float32)

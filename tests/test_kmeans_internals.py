@@ -239,3 +239,19 @@ def test_default_init_on_less_than_the_subsample_size_uses_all_samples(monkeypat
         warnings.simplefilter("ignore")
         GaussianMixture(3, random_state=0, max_iter=2).fit(X)
     assert sizes == [X.shape[0]]
+
+
+@pytest.mark.parametrize("init", [[[0.0, 0.0], [4.0, 1.0]], [[1e200, 0.0], [0.0, 1.0]]])
+def test_centres_far_outside_tiny_data_neither_overflow_nor_warn(init):
+    # Tiny data are rescaled up (exactly, by a power of two); a user's centres far outside them would pass
+    # float32's range (the screen) or float64's (the rescaling): same labels as scikit-learn, no warning.
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(12, 2)), rng.normal(size=(4, 2)) + 4.0]) * 1e-150
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = KMeans(2, init=np.array(init), n_init=1).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = SkKMeans(2, init=np.array(init), n_init=1).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert np.isfinite(ours.cluster_centers_).all() and np.isfinite(ours.inertia_)
