@@ -928,6 +928,18 @@ def test_items_and_errata_link_the_printed_chains(real_site):
     assert sum(a["source"] == "both" for a in report["agreement"]) == len(re.findall(r">both agree<", errata))
 
 
+def test_the_readme_shows_the_notes_table_of_this_build(real_site):
+    # the README's table of the notes checked as printed is the one this build computed (not a stale copy)
+    import notes_report
+
+    out, _ = real_site
+    report = json.loads((out / build_site.NOTES_REPORT_JSON).read_text())
+    table = notes_report.summary_table(report["summary"])
+    assert table in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        "README.md's table of the notes is stale; this build computes (python tools/notes_report.py prints it):\n"
+        + table)
+
+
 def test_the_notes_outline_agrees_with_the_outline_of_the_notes():
     outline = ROOT.parent / "shared" / "source-notes" / "OUTLINE.md"
     stored = json.loads(build_site.NOTES_OUTLINE.read_text(encoding="utf-8"))

@@ -314,6 +314,11 @@ _TABLE = ("chains", "checked", "steps", *COUNTED, *AGREEMENT_KEYS.values())
 
 def table_markdown(reports: Sequence[DocumentReport], agreements: Sequence[Agreement]) -> str:
     """The deterministic Markdown table of the README: one row per notes file and a total."""
+    return summary_table(summary_rows(reports, agreements))
+
+
+def summary_table(rows: Sequence[dict]) -> str:
+    """The README's table from :func:`summary_rows` (also stored as ``summary`` by :func:`report_json`)."""
     lines = ["| notes | chains (checked) | steps | hold | break | undecided | unreadable "
              "| errata both find | found only by the notebooks | found only by the printed chains |",
              "|" + "---|" * 10]
@@ -324,7 +329,7 @@ def table_markdown(reports: Sequence[DocumentReport], agreements: Sequence[Agree
                 f"| {row['undecided']} | {row['unreadable']} | {row['agree']} | {row['only_notebooks']} "
                 f"| {row['only_chains']} |")
 
-    for row in summary_rows(reports, agreements):
+    for row in rows:
         error = " (cannot be read: " + row["error"].replace("|", "/") + ")" if row["error"] else ""
         lines.append(line(row["document"] + error, row))
         for k in _TABLE:
