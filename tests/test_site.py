@@ -654,8 +654,10 @@ MATH_LAYOUT = r"""(() => {
 })()"""
 
 
+# A search is done when Sphinx reports it, with results ("Search finished, ...") or none ("did not match"):
+# waiting for the first alone cost a 30 s timeout on every search without results.
 SEARCH_RESULTS = """(() => ({
-  done: /finished/i.test((document.querySelector("#search-results .search-summary, #search-results p") || {}).textContent || ""),
+  done: /finished|did not match/i.test((document.querySelector("#search-results .search-summary, #search-results p") || {}).textContent || ""),
   hrefs: Array.from(document.querySelectorAll("#search-results li > a")).map(a => a.getAttribute("href")),
   excerpts: Array.from(document.querySelectorAll("#search-results li > p.context")).filter(p => p.textContent.trim().length > 40).length,
 }))()"""
