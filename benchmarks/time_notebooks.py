@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/time_notebooks.py [NOTEBOOK ...]   # default: every notebook
 
-The kernel gets the environment the stored outputs are written under (tools/notebooks.py: one BLAS
-thread, PYTHONHASHSEED=0). Prints a Markdown table of wall times (kernel start-up excluded) and the
+The kernel gets the environment `make test` runs the notebooks in (conftest.py: PYTHONHASHSEED=0, one
+BLAS thread, this machine's own arithmetic), not the reference arithmetic the stored outputs are written
+under (tools/notebooks.py). Prints a Markdown table of wall times (kernel start-up excluded) and the
 load average before and after, since other work on the machine inflates the times.
 """
 
