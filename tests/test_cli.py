@@ -238,3 +238,24 @@ def test_a_declared_matrix_reads_end_to_end(tmp_path, capsys):
     out = run_here(capsys, "check", path)
     assert out.returncode == EXIT_HOLDS, out.stdout
     assert "read as: \\left(A + A^{T}\\right) x" in out.stdout
+
+
+def test_a_definition_annotated_over_equals_is_refused_not_checked_as_a_step(tmp_path, capsys):
+    f = write(tmp_path, "def.md", "$$\nL \\stackrel{\\text{def}}{=} a + b\n$$\n\n$$\nL \\overset{\\Delta}{=} a + b\n$$\n"
+                                  "\n$$\nx := y + 1\n$$\n")
+    out = run_here(capsys, "check", f)
+    assert out.returncode == EXIT_UNREADABLE, out.stdout
+    assert "BREAKS" not in out.stdout
+    assert out.stdout.count("a definition (") == 3, out.stdout
+
+
+def test_textbook_alignment_sizes_and_remarks_read_end_to_end(tmp_path, capsys):
+    f = write(tmp_path, "aligned.md",
+              "<!-- domain: a, b positive -->\n$$\n\\begin{aligned}\n\\log(ab) &= \\log a + \\log b \\\\\n"
+              "&= \\ln a + \\ln b \\quad \\text{(by the product rule)},\n\\end{aligned}\n$$\n\n"
+              "\\begin{align*}\n\\frac{\\mathrm d}{\\mathrm dx}\\Bigl( x^2 + 1 \\Bigr) &= 2x \\nonumber \\\\\n"
+              "&\\leqslant x^2 + 1 .\n\\end{align*}\n\n$$\n\\sin x \\cdot \\cos x = \\frac12 \\sin 2x\n$$\n\n"
+              "$$\n\\sum\\limits_{k=1}^{K} \\pi_k x_k = \\sum_{k=1}^K x_k \\pi_k\n$$\n\n$$\nx^2_1 - 2π x = x_1^2 − 2 \\pi x\n$$\n")
+    out = run_here(capsys, "check", f)
+    assert out.returncode == EXIT_HOLDS, out.stdout
+    assert "UNPARSABLE" not in out.stdout and "5 chains checked: 5 holds" in out.stdout, out.stdout

@@ -585,3 +585,247 @@ def test_the_unambiguous_juxtapositions_are_still_read():
     assert read_as(r"\log N(x)", t).expr == sp.log(N(x))
     assert read_as(r"a N(x)", t).expr == a * N(x)
     assert read_as(r"\sin x \cos x").expr == sp.sin(x) * sp.cos(x)  # a built-in command ends the argument
+
+
+# -- red-team round on ordinary textbook LaTeX (PRML, lecture notes, StackExchange answers) --------------
+# Each line is read as a mathematician reads it, or refused naming the construct and how to write it.
+_i, _k, _n = (sp.Symbol(s, integer=True) for s in "ikn")
+K, N, t = R("K"), R("N"), R("t")
+x_1, x_2, pi_k = R("x_1"), R("x_2"), R("pi_k")
+X, PI, RR = sp.IndexedBase("x"), sp.IndexedBase("pi"), sp.IndexedBase("r")
+
+TEXTBOOK_READ = [
+    # delimiter sizes
+    (r"\left( x + 1 \right)^2", (x + 1) ** 2),
+    (r"\bigl( x + 1 \bigr)^2", (x + 1) ** 2),
+    (r"\Big( x + 1 \Big) y", (x + 1) * y),
+    (r"\biggl[ x - y \biggr]^2", (x - y) ** 2),
+    (r"\Bigl\{ x + 1 \Bigr\}^2", (x + 1) ** 2),
+    (r"\log\left( x \right)^2", sp.log(x) ** 2),
+    (r"\tanh\Big(x\Big)", sp.tanh(x)),
+    (r"\log\Bigl(\frac{a}{b}\Bigr)", sp.log(a / b)),
+    (r"\Bigl|x\Bigr|", sp.Abs(x)),
+    (r"\bigl\lvert x \bigr\rvert", sp.Abs(x)),
+    (r"{}x + x{}^2", x + x**2),
+    # fractions, TeX's one-token arguments
+    (r"\dfrac{x}{2}", x / 2),
+    (r"\tfrac{1}{2} x", x / 2),
+    (r"\cfrac{1}{1 + x}", 1 / (1 + x)),
+    (r"\frac12 x^2", x**2 / 2),
+    (r"\frac a b", a / b),
+    (r"\frac1x", 1 / x),
+    (r"\frac\pi2", sp.pi / 2),
+    (r"\frac{\pi}2", sp.pi / 2),
+    (r"\frac 1 {2}", sp.Rational(1, 2)),
+    (r"\frac{a+b}{c} d", (a + b) * d / R("c")),
+    (r"\dfrac{\partial x^2}{\partial x}", 2 * x),
+    (r"\cfrac{d}{dx} x^2", 2 * x),
+    # roots: an odd root of a negative number is the real one
+    (r"\sqrt x", sp.sqrt(x)),
+    (r"\sqrt2 x", sp.sqrt(2) * x),
+    (r"\sqrt{\sqrt x}", x ** sp.Rational(1, 4)),
+    (r"\sqrt[3]{8}", sp.Integer(2)),
+    (r"\sqrt[3]{-8}", sp.Integer(-2)),
+    (r"\sqrt[3]{x}", sp.real_root(x, 3)),
+    (r"\sqrt[3]x", sp.real_root(x, 3)),
+    (r"\sqrt[4]{16}", sp.Integer(2)),
+    # the exponential
+    (r"\exp\{ -x^2 \}", sp.exp(-x**2)),
+    (r"\exp\left\{ -\frac{(x-\mu)^2}{2\sigma^2} \right\}", sp.exp(-(x - mu) ** 2 / (2 * sigma**2))),
+    (r"\exp(x)^2", sp.exp(x) ** 2),
+    (r"\exp\{x\}/2", sp.exp(x) / 2),
+    (r"e^{-x^2/2}", sp.exp(-x**2 / 2)),
+    (r"\mathrm e^x", sp.exp(x)),
+    (r"\operatorname{e}^x", sp.exp(x)),
+    (r"\text{e}^x", sp.exp(x)),
+    # logs
+    (r"\ln|x|", sp.log(sp.Abs(x))),
+    (r"\log_2 x", sp.log(x) / sp.log(2)),
+    (r"\log_2 8", sp.Integer(3)),
+    (r"\log^2 x", sp.log(x) ** 2),
+    (r"\log \frac{a}{b}", sp.log(a / b)),
+    (r"\frac{1}{2}\log 2\pi\sigma^2", sp.log(2 * sp.pi * sigma**2) / 2),
+    (r"\log(x)/2", sp.log(x) / 2),
+    # trigonometry: an explicit operator ends the argument only before another function
+    (r"\sin^2 x + \cos^2 x", sp.Integer(1)),
+    (r"\sin x^2", sp.sin(x**2)),
+    (r"\sin 2x", sp.sin(2 * x)),
+    (r"\cos^{-1} x", sp.acos(x)),
+    (r"\sin\theta\cos\theta", sp.sin(theta) * sp.cos(theta)),
+    (r"\log x \cdot \log y", sp.log(x) * sp.log(y)),
+    (r"\sin x / \cos x", sp.tan(x)),
+    (r"\sin^2 x \cdot \cos x", sp.sin(x) ** 2 * sp.cos(x)),
+    (r"\log_2 x \cdot \log_2 y", sp.log(x) * sp.log(y) / sp.log(2) ** 2),
+    (r"\tanh x \cdot \tanh y", sp.tanh(x) * sp.tanh(y)),
+    (r"\ln(x) \cdot y", sp.log(x) * y),
+    (r"x \cdot \sin x", x * sp.sin(x)),
+    # products and spacing
+    (r"x \times y", x * y),
+    (r"x \ast y", x * y),
+    (r"x\!y", x * y),
+    (r"x\ y", x * y),
+    (r"x_1x_2", x_1 * x_2),
+    (r"2x^2y", 2 * x**2 * y),
+    (r"0.5x", x / 2),
+    # scripts in either order (TeX attaches both to the same base)
+    (r"x^2_1", x_1**2),
+    (r"x^{2}_{i}", R("x_i") ** 2),
+    (r"x^2_1 + x^2_2", x_1**2 + x_2**2),
+    (r"\sum^{N}_{n=1} x_n", sp.Sum(X[_n], (_n, 1, N))),
+    (r"\int^1_0 x \, dx", sp.Integral(x, (x, 0, 1))),
+    # derivatives with an upright d
+    (r"\frac{\mathrm d}{\mathrm dx} x^3", 3 * x**2),
+    (r"\frac{\text{d}}{\text{d}x} x^2", 2 * x),
+    (r"\frac{\mathrm{d}}{\mathrm{d}t} t^2", 2 * t),
+    (r"\frac{\partial}{\partial x}\Bigl( x y \Bigr)", y),
+    # combinatorics
+    (r"\binom n k", sp.binomial(n, k)),
+    (r"\binom{5}{2}", sp.Integer(10)),
+    (r"\frac{n!}{k!(n-k)!}", sp.factorial(n) / (sp.factorial(k) * sp.factorial(n - k))),
+    (r"(n+1)!", sp.factorial(n + 1)),
+    # sums and products
+    (r"\sum\limits_{k=1}^{K} \pi_k", sp.Sum(PI[_k], (_k, 1, K))),
+    (r"\sum\nolimits_{i=1}^{n} x_i", sp.Sum(X[_i], (_i, 1, n))),
+    (r"\sum_{k=1}^K \pi_k x_k", sp.Sum(PI[_k] * X[_k], (_k, 1, K))),
+    (r"\sum_{n=1}^{N}\sum_{k=1}^{K} r_{nk}", sp.Sum(RR[_n, _k], (_k, 1, K), (_n, 1, N))),
+    (r"\prod_{i=1}^{n}{(1+x_i)}", sp.Product(1 + X[_i], (_i, 1, n))),
+    # integrals
+    (r"\int_0^1 x \, \text{d}x", sp.Integral(x, (x, 0, 1))),
+    (r"\int_0^1 x \, \textrm{d}x", sp.Integral(x, (x, 0, 1))),
+    (r"\int_0^1 x^2 \,\mathrm dx", sp.Integral(x**2, (x, 0, 1))),
+    (r"\int_{-\infty}^{\infty} e^{-x^2} \mathrm{d}x", sp.Integral(sp.exp(-x**2), (x, -sp.oo, sp.oo))),
+    # bars and braces
+    (r"|x - y|^2", sp.Abs(x - y) ** 2),
+    (r"\vert x \vert", sp.Abs(x)),
+    (r"\max\{a, b\}", sp.Max(a, b)),
+    (r"\lfloor x/2 \rfloor", sp.floor(x / 2)),
+    # remarks and punctuation that end a line
+    (r"x^2 + 1 \quad\text{(by Bayes)}", x**2 + 1),
+    (r"\text{so } x + 1", x + 1),
+    (r"\frac{1}{2} \sigma^2 \quad \text{(variance)}, \quad", sigma**2 / 2),
+    (r"x + 1,", x + 1),
+    (r"x + 1;", x + 1),
+    (r"x + 1 \,.", x + 1),
+    (r"x + 1 \;", x + 1),
+    # Unicode pasted from a PDF
+    ("2π r", 2 * sp.pi * r),
+    ("x × y", x * y),
+    ("x · y", x * y),
+]
+
+
+@pytest.mark.parametrize("written, want", TEXTBOOK_READ, ids=[c[0] for c in TEXTBOOK_READ])
+def test_textbook_latex_is_read_as_meant(written, want):
+    got = read_as(written).expr
+    assert same(got, want), f"{written!r} read as {got!r}, meant {want!r}"
+
+
+TEXTBOOK_REFUSED = [
+    # a function without parentheses before an explicit operator: which factors are its argument?
+    (r"\sin x \cdot y", r"write \sin(x) \cdot y to apply \sin to x only, or \sin(x \cdot y)"),
+    (r"\log x \times y", r"\log(x) \times y"),
+    (r"\sin x / 2", r"\sin(x) / 2"),
+    (r"\log x/y", r"\log(x) / y"),
+    (r"\sin{x}/2", "is ambiguous"),
+    (r"2\sin x/2", r"\sin(x) / 2"),
+    (r"\sin \frac{x}{2} \cdot y", "is ambiguous"),
+    (r"\exp^2 x", r"\exp(x)^2"),
+    (r"\exp^{2}(x)", r"\exp(x)^2"),
+    # remarks between two pieces of mathematics
+    (r"x^2 \ge 0 \text{ for all } x", r"\text{ for all } stands between two pieces of mathematics"),
+    (r"x^2 + 1 \text{ where } x", "stands between two pieces of mathematics"),
+    (r"x + 1 \qquad \text{for } x > 0", "put conditions in the declarations"),
+    # evaluation bars
+    (r"x^2 \bigg|_{x=0}", "evaluation bars"),
+    (r"x + x^2|_{x=0}", "evaluation bars"),
+    (r"\frac{d}{dx} x^2 \Big|_{x=1}", "with the value substituted"),
+    (r"\left( x^2 \right|_{0}^{1}", "evaluation bars"),
+    # an integral's differential first
+    (r"\int_0^1 dx \, x^2", r"write it after, \int_a^b f(x) \, dx"),
+    # definitions and other relations
+    (r"x := y", "a definition (:=) is not a step"),
+    (r"x \coloneqq y", r"define: y = ..."),
+    (r"x \triangleq y", "a definition"),
+    (r"L \stackrel{\text{def}}{=} a + b", r"a definition (\stackrel{def}{=})"),
+    (r"L \overset{\Delta}{=} a + b", "a definition"),
+    (r"x \simeq y", "approximation"),
+    (r"x \sim y", "distributed as"),
+    (r"x \equiv y", "write ="),
+    (r"x \propto y", "constant"),
+    (r"\pm x", "one line (or chain) for each sign"),
+    (r"x \mp y", "each sign"),
+    # TeX that typesets something else than was typed
+    (r"x^10", "'^10' is typeset as ^1 followed by 0: write ^{10}"),
+    (r"x_10", "write _{10}"),
+    (r"x^-1", "write ^{-1}"),
+    (r"e^-x", "needs braces"),
+    (r"2^3^2", "double superscript"),
+    (r"x^{2}^{3}", "double superscript"),
+    (r"x_1_2", "double subscript"),
+    (r"2e-3", r"write 2 \cdot 10^{-3}"),
+    (r"1.5e-3", r"write 1.5 \cdot 10^{-3}"),
+    (r"x + 1 % a remark", "TeX comment"),
+    (r"50\%", "percentage"),
+    (r"n!!", "double factorial"),
+    # constructs with their own guidance
+    (r"{a \over b}", r"\frac{a}{b}"),
+    (r"{n \choose k}", r"\binom{n}{k}"),
+    (r"a \div b", r"\frac{a}{b}"),
+    (r"\Vert x \Vert", "norms"),
+    (r"\lVert x \rVert", "norms"),
+    (r"\langle x, y \rangle", "inner products"),
+    (r"\bm{x}", "scalar"),
+    (r"x^\prime", "write the prime as '"),
+    (r"{\rm d}x", r"\mathrm{d}"),
+    (r"\iint x", "nested integrals"),
+    (r"x \bmod 2", "modular"),
+]
+
+
+@pytest.mark.parametrize("written, fragment", TEXTBOOK_REFUSED, ids=[c[0] for c in TEXTBOOK_REFUSED])
+def test_textbook_latex_that_cannot_be_read_as_meant_is_refused_with_how_to_write_it(written, fragment):
+    with pytest.raises(WorkingParseError) as info:
+        read_as(written)
+    assert fragment in info.value.reason, info.value.reason
+
+
+@pytest.mark.parametrize("written, column", [
+    (r"1 + \sin x \cdot y", 5),
+    (r"\frac12 + x^10", 12),  # the column in the line as written, not in the braced \frac{1}{2}
+    (r"x^2_1 + y_10", 10),
+    (r"a + 1.5e-3", 5),
+])
+def test_refusals_after_a_tex_shorthand_name_the_column_as_written(written, column):
+    with pytest.raises(WorkingParseError) as info:
+        read_as(written)
+    assert info.value.column == column, str(info.value)
+
+
+@pytest.mark.parametrize("chain", [
+    [r"\sqrt[3]{x^3}", r"= x"],
+    [r"\sqrt[3]{-8}", r"= -2"],
+    [r"\sin x \cdot \cos x", r"= \frac12 \sin 2x"],
+    [r"\log x \cdot \log y", r"= \log(x) \log(y)"],
+    [r"\int_0^1 x \, \text{d}x", r"= \frac{1}{2}"],
+])
+def test_textbook_chains_hold_as_read(chain):
+    r = check_working(chain)
+    assert statuses(r) == ["start", "holds"], r.text()
+
+
+_TEX_TOKENS = [r"\frac", r"\frac12", r"\sqrt", r"\sqrt[3]", "^", "_", "{", "}", "{}", "x", "2", "10", "e", "2e", "-",
+               r"\limits", r"\sum", r"\int", "d", r"\mathrm", r"\text{ for }", r"\cdot", "/", r"\sin", r"\log",
+               r"\exp", "|", r"\Big|", ":", "=", "!", "%", r"\,", " ", "(", ")", r"\left(", r"\right)", r"\{",
+               r"\}", r"\\", "\\", r"\stackrel{def}{=}", r"\times", "a", r"\pi", "'", r"\text{d}", r"\binom"]
+
+
+def test_tex_shorthand_soup_is_read_or_refused_never_crashes():
+    import random
+
+    rng = random.Random(20261205)
+    for _ in range(400):
+        text = "".join(rng.choice(_TEX_TOKENS) for _ in range(rng.randint(1, 10)))
+        try:
+            read_as(text)
+        except WorkingParseError as exc:
+            assert exc.line == 1 and 1 <= exc.column <= len(text) + 1, (text, str(exc))

@@ -384,3 +384,20 @@ def test_a_step_the_engine_fails_on_is_undecided_and_the_others_are_checked(monk
     monkeypatch.setattr(_working._Context, "engine_form", real)
     r2 = check_working([r"(a+b)^2", r"a^2 + 2ab + b^2"], seed=1)
     assert statuses(r2) == ["start", "holds"]
+
+
+def test_a_definition_is_refused_not_split_into_a_step():
+    # x := y + 1 must not become the pieces "x :" and "y + 1" (the reader refuses ":=" saying how to write it)
+    r = check_working([r"x := y + 1"])
+    assert statuses(r) == ["unparsable"], r.text()
+    assert "a definition (:=) is not a step" in r.verdicts[0].detail
+    r = check_working([r"x \coloneqq y + 1"])
+    assert "define" in r.verdicts[0].detail
+
+
+def test_a_remark_between_two_expressions_is_refused_and_one_at_the_end_is_ignored():
+    r = check_working([r"x^2 \ge 0 \text{ for all } x"])
+    assert statuses(r) == ["start", "unparsable"], r.text()
+    assert "stands between two pieces of mathematics" in r.verdicts[1].detail
+    r = check_working([r"(x+1)^2", r"= x^2 + 2x + 1 \quad \text{(expanding)},"])
+    assert statuses(r) == ["start", "holds"], r.text()

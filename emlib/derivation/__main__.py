@@ -257,6 +257,9 @@ def _top_level(text: str, pattern: str, brackets: str = "") -> Iterator[re.Match
 
 
 _ANNOTATED = re.compile(r"\\(?:stackrel|overset)\s*\{")
+#: the annotation of a definition, \stackrel{\text{def}}{=}, \overset{\Delta}{=}
+_DEFINITION = re.compile(r"\s*(?:\\(?:text|mathrm|textrm|rm|scriptscriptstyle|scriptstyle)\s*\{?\s*)?"
+                         r"(?:def|\\triangle|\\Delta|:)\.?\s*\}?\s*")
 _RELATION_GROUP = re.compile(r"\s*\{\s*(=|<|>|\\le(?:q)?|\\ge(?:q)?|\\Rightarrow|\\Leftrightarrow)\s*\}")
 
 
@@ -275,6 +278,9 @@ def _annotations(segment: str) -> str:
         rel = _RELATION_GROUP.match(segment, k + 1)
         if depth != 0 or rel is None:
             return segment  # not over a relation: the reader refuses it with a message
+        if _DEFINITION.fullmatch(segment[m.end():k]):
+            pos = rel.end()  # \stackrel{\text{def}}{=} is a definition, not a step: the reader refuses it
+            continue
         shown = rel.group(1)
         segment = segment[: m.start()] + " " * (rel.end() - m.start() - len(shown)) + shown + segment[rel.end():]
         pos = rel.end()

@@ -4,6 +4,12 @@ sympy's LaTeX parser (the ANTLR backend, ``antlr4-python3-runtime`` 4.11, pinned
 the parsing. A pre-pass in front of it decides everything the parser would otherwise guess, so that a line
 is read as a mathematician means it or refused with a message saying how to write it. The grammar:
 
+TeX's shorthands
+    Written out first, as TeX reads them: ``\\frac12``, ``\\frac a b``, ``\\frac\\pi2``, ``\\sqrt x``,
+    ``\\binom n k``, ``\\mathrm dx`` take single tokens as arguments; ``x^2_1`` is ``x_1^2`` and
+    ``\\sum^{N}_{n=1}`` is ``\\sum_{n=1}^{N}``; ``\\limits``, ``{}`` are dropped. What TeX typesets otherwise
+    than typed is refused: ``x^10`` (typeset x^1 0: write ``x^{10}``), ``x_10``, ``x^-1``, double scripts
+    ``x^a^b``, ``2e-3`` (Euler's number: write ``2 \\cdot 10^{-3}``), a ``%`` comment.
 Symbols
     ``x``, ``x_n``, ``r_{nk}``, ``\\mu_k``, ``c'``, ``μ`` (Unicode Greek is its LaTeX name) are each one
     symbol. ``\\hat{x}``, ``\\bar x``, ``\\tilde\\mu_k`` are the symbols ``x_hat``, ``x_bar``,
@@ -71,8 +77,10 @@ Integrals, sums
     ``\\sum_{i=1}^{n}`` / ``\\prod`` every symbol whose subscript mentions ``i`` becomes an indexed family
     member (``x_i`` becomes ``x[i]``).
 Ignored
-    ``\\text{...}``, ``&``, spacing commands, ``\\nonumber``, ``\\notag``, ``\\label{}``, a trailing ``.``
-    or ``,``.
+    ``\\text{...}``, ``&``, spacing commands, ``\\nonumber``, ``\\notag``, ``\\label{}``, a trailing ``.``,
+    ``,`` or spacing. A remark between two pieces of mathematics (``x^2 \\ge 0 \\text{ for all } x``) is
+    refused: without it they would be read as one expression. ``\\text{d}x`` / ``\\mathrm dx`` is a differential,
+    ``\\text{e}`` / ``\\operatorname{e}`` Euler's number.
 Matrices and vectors
     A name declared ``matrix(n)`` / ``matrix(m, n)`` / ``symmetric(n)`` / ``spd(n)`` / ``vector(n)`` is a sympy
     ``MatrixSymbol``: ``A B`` (in the written order), ``A + B``, ``A^{-1}``, ``A^T`` / ``A^\\top`` /
@@ -86,13 +94,20 @@ Juxtaposed functions
     A function without parentheses whose argument runs into an applied function (``\\log \\pi_k N(x)``,
     ``\\tanh x \\sigma(y)``) is refused with both readings (``\\log(\\pi_k) N(x)``, ``\\log(\\pi_k N(x))``);
     a built-in command ends the argument (``\\sin x \\cos x``). A declared function written without an
-    argument before an applied one (``f g(x)``) is refused too (``f(g(x))`` or a product).
+    argument before an applied one (``f g(x)``) is refused too (``f(g(x))`` or a product). An explicit
+    operator after such an argument (``\\sin x \\cdot y``, ``\\sin x / 2``, ``\\log \\frac{a}{b} \\times c``) is
+    refused with both readings, unless another function follows it: ``\\log x \\cdot \\log y`` is
+    ``log(x) log(y)``. ``\\exp^2 x`` is refused (``\\exp(x)^2`` or ``e^{2x}``); ``\\sin^{-1} x`` is ``asin(x)``.
+Roots
+    ``\\sqrt[3]{u}`` (an odd index) is the real root: ``\\sqrt[3]{-8}`` is -2.
 Refused with guidance
     ``\\mathbb{E}_{q}[..]``, ``\\operatorname{E}[..]``, ``\\mathrm{E}[..]`` and ``E_{..}[..]`` / ``E_z(..)``
     (write the expectation out, or declare E), ``\\arg\\max_{x}``, ``\\operatorname{argmax}``,
     ``\\underset{x}{\\arg\\max}`` (a point, not a value: check the condition the optimiser satisfies),
     ``\\max_{x}`` / ``\\min_{k}`` (an optimum over a variable; ``\\max(a, b)`` is read), ``\\operatorname{Var}``,
-    ``\\underset``, ``\\approx``, ``\\text{ELBO}(..)`` (a multi-letter name applied), ``\\nabla`` without a
+    ``\\underset``, ``\\approx``, ``\\simeq``, ``\\sim``, ``\\pm``, definitions (``:=``, ``\\coloneqq``,
+    ``\\triangleq``, ``\\stackrel{\\text{def}}{=}``), evaluation bars (``F \\Big|_{x=0}``: the parser would
+    substitute into the last factor only), ``\\int_0^1 dx \\, f`` (the differential first), ``n!!``, ``\\text{ELBO}(..)`` (a multi-letter name applied), ``\\nabla`` without a
     declared vector (write the partial derivatives), ``\\mathbf``, transposes of undeclared symbols, unknown commands, brackets nested more than
     :data:`MAX_DEPTH` deep, lines longer than :data:`MAX_LENGTH` characters, exact numbers of more than
     :data:`MAX_DIGITS` digits (``10^{10^{10}}``), and the control characters a Python string without ``r"..."``
@@ -160,7 +175,8 @@ PASS = {
     "sinh", "cosh", "tanh", "sum", "prod", "left", "right", "cdot", "times", "le", "ge", "leq", "geq", "lt",
     "gt", "infty", "binom", "max", "min", "lfloor", "rfloor", "lceil", "rceil", "int",
 }
-RENAME = {"dfrac": "frac", "tfrac": "frac", "leqslant": "le", "geqslant": "ge", "dbinom": "binom"}
+RENAME = {"dfrac": "frac", "tfrac": "frac", "cfrac": "frac", "leqslant": "le", "geqslant": "ge", "dbinom": "binom",
+          "ast": "cdot"}
 DROP = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle", "limits", "nolimits", "big",
         "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "nonumber",
         "notag"}
@@ -211,6 +227,33 @@ HINTS = {
     "stackrel": "\\stackrel{..}{..} is read only over a relation (\\stackrel{(a)}{=})",
     "parallel": "\\parallel is read only between the arguments of a declared function, D(p \\parallel q)",
     "arg": "\\arg\\max / \\arg\\min are not read: write the condition the maximiser satisfies",
+    "simeq": "\\simeq is not checked: an approximation is not an identity",
+    "sim": "\\sim (distributed as) is not read: write the density out, e.g. p(x) = ..., with p declared a function",
+    "coloneqq": "a definition (\\coloneqq) is not a step of a chain: give it as an abbreviation (<!-- define: y = ... --> "
+                "in a file, define={\"y\": ...} in Python), or write = for a claimed identity",
+    "triangleq": "a definition (\\triangleq) is not a step of a chain: give it as an abbreviation (<!-- define: y = ... "
+                 "--> in a file, define={\"y\": ...} in Python), or write = for a claimed identity",
+    "doteq": "\\doteq is not a step of a chain: write = for a claimed identity, or define an abbreviation",
+    "pm": "\\pm (two values at once) is not read: write one line (or chain) for each sign",
+    "mp": "\\mp (two values at once) is not read: write one line (or chain) for each sign",
+    "over": "{a \\over b} is not read: write \\frac{a}{b}",
+    "choose": "{n \\choose k} is not read: write \\binom{n}{k}",
+    "atop": "\\atop is not read: write the two quantities on separate lines",
+    "div": "\\div is not read: write \\frac{a}{b} (or a / b with one factor after the slash)",
+    "Vert": "norms \\Vert x \\Vert are not read in scalar lines: write the sum of squares out",
+    "bm": "LaTeX lines are scalar: write vectors entry by entry, or use explicit sympy matrices",
+    "prime": "write the prime as ' (x', f'(x)), not ^\\prime",
+    "rightarrow": "limits are not read: write the limit's value; between lines write \\Rightarrow for an implication",
+    "cap": "sets are not read: conditions belong in the declarations",
+    "%": "\\% (a percentage) is not read: write it as a fraction, \\frac{50}{100}",
+    "lVert": "norms \\lVert x \\rVert are not read in scalar lines: write the sum of squares out",
+    "langle": "inner products \\langle x, y \\rangle are not read in scalar lines: write the sum of products out",
+    "bmod": "modular arithmetic is not read",
+    "pmod": "modular arithmetic is not read",
+    "mod": "modular arithmetic is not read",
+    "rm": "{\\rm d} is old TeX: write \\mathrm{d} (and \\mathrm{e} for Euler's number)",
+    "iint": "multiple integrals are written as nested integrals with bounds: \\int_a^b \\int_c^d f \\, dx \\, dy",
+    "cup": "sets are not read: conditions belong in the declarations",
 }
 _EXPECTATION = ("{0} (an expectation) is not read: write it out as a sum over the values with their "
                 "probabilities, \\sum_{{k=1}}^{{K}} p_k x_k, or an integral \\int_a^b x p(x) \\, dx, or name its "
@@ -227,6 +270,11 @@ _MOMENT = ("{0} (a variance or covariance) is not read: write it out, E[x^2] - E
 #: operator names refused with a message of their own (\operatorname{..}, \mathrm{..}, \mathbb{..}, \..)
 _NAMED_OPERATORS = {"E": _EXPECTATION, "argmax": _ARGMAX, "argmin": _ARGMAX, "Var": _MOMENT, "Cov": _MOMENT,
                     "var": _MOMENT, "cov": _MOMENT, "V": _MOMENT}
+_EVALUATION_BAR = ("evaluation bars (\\left. F \\right|_{x=a}, F \\Big|_{0}^{1}) are not read: write the expression "
+                   "with the value substituted (F(a), or F(1) - F(0))")
+#: the annotation of a definition over =: \stackrel{\text{def}}{=}, \overset{\Delta}{=}
+_DEFINITION_ANNOTATION = (r"\s*\{\s*(?:\\(?:text|mathrm|textrm|rm|scriptscriptstyle|scriptstyle)\s*\{?\s*)?"
+                          r"(?:def|\\triangle|\\Delta|:)\.?\s*\}?\s*\}\s*\{\s*=\s*\}")
 _GENERIC_HINT = ("use plain symbols, +, -, \\cdot, \\frac, ^, \\log, \\exp, \\sqrt, \\tanh, \\sigma, \\sum, \\prod, "
                  "\\int and \\frac{d}{dx}")
 #: control characters that a Python string without r"..." makes of a backslash command
@@ -403,7 +451,9 @@ class Reading:
         return self.latex
 
 
-_D = r"(?:d|\\partial|\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\})"
+#: an upright d: \mathrm{d}, \mathrm d (TeX's one-token argument), \text{d}, \operatorname{d}
+_UPRIGHT_D = r"\\(?:mathrm|text|textrm|operatorname)\s*\{\s*d\s*\}|\\mathrm\s+d(?![A-Za-z]{2})"
+_D = r"(?:d|\\partial|" + _UPRIGHT_D + r")"
 _ORDER = r"(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?"
 _SYMBOL_SUB = r"(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
 _DECORATED = r"\\(?:hat|widehat|bar|overline|tilde|widetilde)\s*\{\s*\\?[A-Za-z]+\s*\}"
@@ -424,7 +474,198 @@ _NOPAREN_ARGUMENT = re.compile(r"(\\(?:log|ln|exp|sinh|cosh|tanh|sin|cos|tan|sec
                                r"(?![A-Za-z])(?:\s*\^\s*(?:\{[^{}]*\}|\d))?)((?:\s*" + _FACTOR + r")+)\s*$")
 #: a bare name right before an applied function: f g(x)
 _BARE_NAME = re.compile(r"(?<![A-Za-z\\])(\\[A-Za-z]+|[A-Za-z])\s*(_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?\s*$")
+#: what may end a line without being read: a full stop, a comma, spacing (``x + 1, \quad``)
+_TRAILING = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z])|(?<!\\)[.,;])*$")
+#: what may follow a remark \text{...} in a line: spacing, punctuation and more remarks
+_AFTER_REMARK = re.compile(r"(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z])|[.,;]|\\(?:text|mbox|textrm|textnormal|label|tag)"
+                           r"\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z]))*")
 _PAREN_AFTER = re.compile(r"\s*(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*)?\(")
+
+
+#: built-in functions that may be written without parentheses (\sin x, \log 2\pi): their argument's extent
+_NOPAREN_FUNCTIONS = {"sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                      "log", "ln", "exp"}
+#: commands that end such an argument, as the parser ends it: another function, a relation, a bracket's end
+_ARGUMENT_ENDS = (_NOPAREN_FUNCTIONS | {"sqrt", "max", "min", "sum", "prod", "int", "right", "quad", "qquad", "text",
+                                        "le", "ge", "leq", "geq", "lt", "gt", "ne", "neq", "approx", "Rightarrow",
+                                        "Leftrightarrow", "implies", "iff", "to", "label", "nonumber", "notag", "det"})
+_EXPLICIT_OPERATORS = {"cdot", "times", "div", "ast"}
+
+
+def _token_end(text: str, q: int, n: int) -> int:
+    """The end of the TeX token or group at ``q``: ``{...}``, ``\\name``, ``\\,`` or one character."""
+    if text[q] == "{":
+        try:
+            return min(_read_group(text, q)[1], n)
+        except IndexError:
+            return n
+    if text[q] == "\\":
+        m = re.match(r"\\(?:[A-Za-z]+|.)", text[q:n])
+        return q + (len(m.group(0)) if m else 1)
+    return q + 1
+
+
+#: commands whose arguments may be single tokens (\frac12, \frac\pi2, \sqrt x), and how many they take
+_TOKEN_ARGUMENTS = {"frac": 2, "dfrac": 2, "tfrac": 2, "cfrac": 2, "binom": 2, "dbinom": 2, "sqrt": 1}
+#: ... and those whose one argument may be a single letter (\mathrm e, \mathrm dx)
+_LETTER_ARGUMENTS = {"mathrm": 1, "mathit": 1, "mathcal": 1, "operatorname": 1}
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """TeX's own shorthands written out, so that the reader sees one spelling; with each character's column.
+
+    ``\\frac12``, ``\\frac a b``, ``\\sqrt x``, ``\\binom n k`` take single tokens as arguments (braces added);
+    ``x^2_1`` is ``x_1^2`` and ``\\sum^{N}_{n=1}`` is ``\\sum_{n=1}^{N}`` (TeX attaches both scripts to the
+    same base in either order); ``\\limits`` / ``\\nolimits`` only place the limits (dropped)."""
+    chars = list(text)
+    cols = list(range(len(text)))
+    q = 0
+    while q < len(chars):
+        if (chars[q] == "{" and q + 1 < len(chars) and chars[q + 1] == "}"
+                and not re.search(r"\\[A-Za-z]+\s*$", "".join(chars[max(0, q - 40):q]))):
+            del chars[q:q + 2], cols[q:q + 2]  # {}x, x{}^2: an empty group typesets nothing
+            continue
+        if chars[q] != "\\" and chars[q] != "^":
+            q += 1
+            continue
+        s = "".join(chars)
+        n = len(s)
+        if chars[q] == "^":  # ^X_Y -> _Y^X
+            a = q + 1
+            while a < n and s[a] == " ":
+                a += 1
+            if a >= n:
+                break
+            x_end = _token_end(s, a, n)
+            b = x_end
+            while b < n and s[b] == " ":
+                b += 1
+            if b < n and s[b] == "_":
+                c = b + 1
+                while c < n and s[c] == " ":
+                    c += 1
+                if c < n:
+                    y_end = _token_end(s, c, n)
+                    sup, sub = (chars[q:x_end], cols[q:x_end]), (chars[b:y_end], cols[b:y_end])
+                    chars[q:y_end] = sub[0] + sup[0]
+                    cols[q:y_end] = sub[1] + sup[1]
+                    continue  # the subscript now comes first; look at this position again
+            q += 1
+            continue
+        m = re.match(r"\\([A-Za-z]+|.)", s[q:])
+        if m is None:  # a lone backslash at the end: the reader refuses it
+            break
+        word = m.group(1)
+        end = q + len(m.group(0))
+        if word in ("limits", "nolimits"):
+            del chars[q:end], cols[q:end]
+            continue
+        count = _TOKEN_ARGUMENTS.get(word, _LETTER_ARGUMENTS.get(word, 0))
+        k = end
+        if word == "sqrt":
+            k2 = k
+            while k2 < n and s[k2] == " ":
+                k2 += 1
+            if k2 < n and s[k2] == "[":
+                close = s.find("]", k2)
+                k = close + 1 if close > 0 else n
+        for _ in range(count):
+            while k < n and s[k] == " ":
+                k += 1
+            if k >= n or not (s[k] == "{" or s[k].isalnum() or (s[k] == "\\" and word in _TOKEN_ARGUMENTS)):
+                break  # \operatorname*{argmax}, \frac-: not a TeX shorthand the reader reads
+            t_end = _token_end(s, k, n)
+            if s[k] != "{":  # one token: braces around it, at its column
+                chars[k:t_end] = ["{"] + chars[k:t_end] + ["}"]
+                cols[k:t_end] = [cols[k]] + cols[k:t_end] + [cols[t_end - 1]]
+                s = "".join(chars)
+                n = len(s)
+                t_end += 2
+            k = t_end
+        q = end
+    return "".join(chars), cols
+
+
+def _noparen_operator(text: str, start: int, n: int) -> tuple[int, int, bool] | None:
+    """An explicit operator (``\\cdot``, ``\\times``, ``/``, ``*``, ``\\div``) inside the argument of a function
+    written without parentheses whose argument starts at ``start`` (``\\sin x / 2``, ``\\log x \\cdot y``).
+
+    The parser's argument runs over such operators (``\\log x \\cdot \\log y`` would be ``log(x log y)``).
+    Returns (position of the operator, its end, whether a built-in function follows it), or None when the
+    argument is parenthesised or holds no such operator."""
+    q = start
+    while q < n and text[q] == " ":
+        q += 1
+    if q >= n or text[q] == "(" or re.match(r"\\(?:left|bigl|Bigl|biggl|Biggl|big|Big|bigg|Bigg)\s*[(\[]|\\\{",
+                                            text[q:n]):
+        return None
+    first = True
+    while q < n:
+        ch = text[q]
+        if ch == " ":
+            q += 1
+            continue
+        if ch in "([{" or (ch == "|" and first):
+            if ch == "|":
+                close = text.find("|", q + 1, n)
+                end = close + 1 if close > 0 else n
+            elif ch == "{":
+                end = _token_end(text, q, n)
+            else:
+                depth, end = 0, n
+                for p in range(q, n):
+                    depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(text[p], 0)
+                    if depth == 0:
+                        end = p + 1
+                        break
+            q, first = end, False
+            continue
+        if ch in ")]}+=<>,;&|" or (ch == "-" and not first):
+            return None
+        if ch in "/*":
+            return q, q + 1, _function_follows(text, q + 1, n)
+        if ch == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", text[q:n])
+            word = m.group(1) if m else ""
+            end = q + (len(m.group(0)) if m else 1)
+            if word in _EXPLICIT_OPERATORS:
+                return q, end, _function_follows(text, end, n)
+            if word in _ARGUMENT_ENDS or word in ("}", "\\"):
+                return None
+            if word in _GREEK_FUNCTIONS and re.compile(r"\s*\(").match(text, end, n):
+                return None  # \tanh x \sigma(y): the juxtaposition check refuses it
+            q, first = end, False
+            continue
+        q, first = q + 1, False
+    return None
+
+
+def _next_factor(text: str, q: int, n: int) -> str:
+    """The factor written at ``q`` (a token with its groups and scripts: ``\\frac{a}{b}``, ``x_n``), as shown in
+    a message; ``...`` when it is long."""
+    while q < n and text[q] == " ":
+        q += 1
+    if q >= n:
+        return "..."
+    start = q
+    if text[q] == "(":
+        close = _matching_paren(text, q, n)
+        q = n if close is None else close + 1
+    else:
+        q = _token_end(text, q, n)
+    while True:
+        m = re.compile(r"\s*(?:[_^]\s*)?\{").match(text, q, n) if text[start] == "\\" else None
+        m = m or re.compile(r"\s*[_^]\s*").match(text, q, n)
+        if not m:
+            break
+        q = _token_end(text, m.end() - (1 if text[m.end() - 1] == "{" else 0), n)
+    shown = re.sub(r"\s+", " ", text[start:q].strip())
+    return shown if 0 < len(shown) <= 40 else "..."
+
+
+def _function_follows(text: str, q: int, n: int) -> bool:
+    m = re.compile(r"\s*\\([A-Za-z]+)").match(text, q, n)
+    return bool(m) and m.group(1) in _NOPAREN_FUNCTIONS | {"sqrt", "max", "min"}
 
 
 class _Out:
@@ -515,7 +756,8 @@ def _looks_applied(text: str, j: int, n: int) -> bool:
 _ATOM = re.compile(r"\s*(?:\d+(?:\.\d+)?|(?:\\[A-Za-z]+|[A-Za-z])\s*(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+))?'*)"
                    r"(?:\s*\^\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 _EXPLICIT = {"cdot", "times", "le", "ge", "leq", "geq", "lt", "gt", "right", "quad", "qquad", "text", "nonumber",
-             "notag", "Rightarrow", "Leftrightarrow", "implies", "iff", "to", "approx", "ne", "neq", "label"}
+             "notag", "Rightarrow", "Leftrightarrow", "implies", "iff", "to", "approx", "ne", "neq", "label",
+             "rfloor", "rceil", "rvert", "bigr", "Bigr", "biggr", "Biggr", "big", "Big", "bigg", "Bigg", "ast"}
 
 
 def _implicit_denominator(text: str, start: int, n: int) -> tuple[str, str] | None:
@@ -620,7 +862,7 @@ def _find_differential(text: str, start: int, n: int, table: SymbolTable) -> tup
     Returns (position of the d, position after the variable, variable name); nested integrals take theirs
     first (inside out)."""
     depth, nested, i = 0, 0, start
-    dm = re.compile(r"(?:\\mathrm\s*\{\s*d\s*\}|d)\s*(" + _VAR + r")")
+    dm = re.compile(r"(?:" + _UPRIGHT_D + r"|d)\s*(" + _VAR + r")")
     while i < n:
         ch = text[i]
         if ch in "{([":
@@ -634,7 +876,7 @@ def _find_differential(text: str, start: int, n: int, table: SymbolTable) -> tup
             word = m.group(1) if m else ""
             if depth == 0 and word == "int":
                 nested += 1
-            if depth == 0 and word == "mathrm":
+            if depth == 0 and word in ("mathrm", "text", "textrm", "operatorname"):
                 found = dm.match(text, i)
                 if found and _plain_var(found.group(1)):
                     if nested:
@@ -672,7 +914,7 @@ def _rewrite(text: str, line: int, table: SymbolTable
     closers: list[tuple[int, str, int]] = []  # (at position, emit, continue at)
     differentials: dict[int, tuple[int, str]] = {}  # position of an integral's d -> (end, variable)
     inserts: dict[int, tuple[int, str]] = {}  # position -> (continue at, text to emit): argument separators
-    pos, n = 0, len(text.rstrip().rstrip(".,;").rstrip())  # a trailing full stop or comma is prose
+    pos, n = 0, _TRAILING.search(text).start()  # a trailing full stop, comma or spacing is prose
 
     def fail(message: str, at: int) -> None:
         raise WorkingParseError(message, line=line, column=at + 1, text=text)
@@ -728,6 +970,10 @@ def _rewrite(text: str, line: int, table: SymbolTable
                     fail("a subscript must be a letter, a digit, a Greek letter or a {group}", k)
                 sub, k = m.group(1), k + len(m.group(0))
             else:
+                if text[k].isdigit() and k + 1 < n and text[k + 1].isdigit():  # x_10 is typeset x_1 0
+                    digits = re.match(r"\d+", text[k:n]).group(0)
+                    fail(f"'_{digits}' is typeset as _{digits[0]} followed by {digits[1:]}: write _{{{digits}}} for the "
+                         f"subscript {digits}", k - 1)
                 sub, k = text[k], k + 1
             j = k
         label = superscript = None
@@ -1002,6 +1248,8 @@ def _rewrite(text: str, line: int, table: SymbolTable
                     fail(_ARGMAX.format(text[pos:um.end()].strip()), pos)
                 if um and re.search(r"\\(?:max|min|sup|inf)(?![A-Za-z])", um.group(2)):
                     fail(_OPTIMUM.format(text[pos:um.end()].strip()), pos)
+            if cmd in ("stackrel", "overset") and re.compile(_DEFINITION_ANNOTATION).match(text, end, n):
+                fail(HINTS["coloneqq"].replace("(\\coloneqq)", f"(\\{cmd}{{def}}{{=}})"), pos)
             if cmd == "operatorname" and text.startswith("*", end):
                 end += 1  # \operatorname*{argmax}: the star only places the limits
             if cmd == "arg" or cmd in ("argmax", "argmin"):
@@ -1036,15 +1284,19 @@ def _rewrite(text: str, line: int, table: SymbolTable
                      "value substituted", pos)
             if cmd in ("left", "right"):
                 bm = re.match(r"\\(?:left|right)\s*(\||\\vert\b|\\lvert\b|\\rvert\b)", text[pos:])
+                if bm and re.compile(r"\s*_").match(text, pos + len(bm.group(0)), n):
+                    fail(_EVALUATION_BAR, pos)
                 if bm:
                     out.add("|", pos)  # \left| x \right| is |x|
                     pos += len(bm.group(0))
                     continue
             if cmd in _BARS:
+                if re.compile(r"\s*_").match(text, end, n):
+                    fail(_EVALUATION_BAR, pos)
                 out.add("|", pos)
                 pos = end
                 continue
-            if cmd in ("frac", "dfrac", "tfrac") and _leibniz(text, pos, end, n, out, closers, placeholder, fail,
+            if cmd in ("frac", "dfrac", "tfrac", "cfrac") and _leibniz(text, pos, end, n, out, closers, placeholder, fail,
                                                               table):
                 pos = out.resume
                 continue
@@ -1052,6 +1304,10 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 found = _find_differential(text, end, n, table)
                 if found is None:
                     fail("an integral needs its differential: write \\int_a^b f(x) \\, dx", pos)
+                lim = re.compile(r"(?:\s|\\[,;:! ]|[_^]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[^\s{}]))*").match(text, end, n)
+                if lim.end() >= found[0]:  # \int_0^1 dx \, x^2: where does the integrand end?
+                    fail("the differential is written before the integrand: write it after, "
+                         "\\int_a^b f(x) \\, dx", found[0])
                 differentials[found[0]] = (found[1], found[2])
                 out.add(r"\int ", pos)
                 pos = end
@@ -1100,6 +1356,10 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 continue
             if cmd in ("text", "textrm") and re.compile(r"\s*\{\s*[A-Za-z]+\s*\}").match(text, end, n):
                 tm = re.compile(r"\s*\{\s*([A-Za-z]+)\s*\}").match(text, end, n)
+                if tm.group(1) == "e":  # \text{e}^x, as \mathrm{e}^x: Euler's number
+                    out.add(r"\mathit{zzeuler}", pos)
+                    pos = tm.end()
+                    continue
                 if paren_after(tm.end()):  # \text{ELBO}(x; q): a name applied, as \mathrm{ELBO}(x; q)
                     word = tm.group(1)
                     if word in _FUNCTION_WORDS:
@@ -1114,11 +1374,19 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 k = end
                 while k < n and text[k] == " ":
                     k += 1
+                remark = ""
                 if k < n and text[k] == "{":
                     try:
-                        _, end = _read_group(text, k)
+                        remark, end = _read_group(text, k)
                     except IndexError:
                         fail(f"unbalanced {{ after \\{cmd}", k)
+                if (cmd not in ("label", "tag") and remark.strip() and out.text.strip()
+                        and _AFTER_REMARK.match(text, end, n).end() < n):
+                    # x^2 \ge 0 \text{ for all } x: dropping the words would join the math on both sides
+                    fail(f"\\{cmd}{{{remark}}} stands between two pieces of mathematics, which would be read as "
+                         "one expression without it (a condition such as 'for all x' is not read): end the line "
+                         "at the remark, put conditions in the declarations (x positive), or write each "
+                         "expression on its own line", pos)
                 pos = end
                 continue
             if cmd in ("mathrm", "mathit", "operatorname"):
@@ -1149,7 +1417,8 @@ def _rewrite(text: str, line: int, table: SymbolTable
                         call(word, 0, pos, after)
                         pos = after
                         continue
-                    fail(f"unsupported operator \\operatorname{{{word}}}: {HINTS['operatorname']}", pos)
+                    if word != "e":  # \operatorname{e}, as \mathrm{e}, is Euler's number
+                        fail(f"unsupported operator \\operatorname{{{word}}}: {HINTS['operatorname']}", pos)
                 if word == "e":
                     out.add(r"\mathit{zzeuler}", pos)  # \mathrm{e} is Euler's number
                     pos = after
@@ -1205,12 +1474,46 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 call(cmd, len(primes), pos, end + len(primes))  # \tanh'(x): the derivative, applied
                 pos = end + len(primes)
                 continue
+            if cmd == "exp" and re.compile(r"\s*\^").match(text, end, n):
+                fail("\\exp^{..} is ambiguous: write \\exp(x)^2 for a power of the exponential, or e^{2x}", pos)
+            if cmd in _NOPAREN_FUNCTIONS:
+                sm = re.compile(r"(?:\s*[_^]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[^\s{}]))*").match(text, end, n)
+                found = _noparen_operator(text, sm.end(), n)
+                if found is not None:
+                    op_at, op_end, function_next = found
+                    if not function_next:  # \sin x / 2: (\sin x)/2 or \sin(x/2)?
+                        fn, arg = text[pos:sm.end()].strip(), re.sub(r"\s+", " ", text[sm.end():op_at].strip())
+                        op = text[op_at:op_end]
+                        nxt = _next_factor(text, op_end, n)
+                        fail(f"'{fn} {arg} {op} {nxt}' is ambiguous: write {fn}({arg}) {op} {nxt} to apply "
+                             f"{fn} to {arg} only, or {fn}({arg} {op} {nxt}) to apply it to the whole", pos)
+                    # \log x \cdot \log y: another function ends the argument (the parser would nest it)
+                    insert(sm.end(), sm.end(), "(")
+                    closers.append((op_at, ")", op_at))
+            if cmd == "sqrt":
+                rm = re.compile(r"\s*\[\s*(\d+)\s*\]\s*(?=\{)").match(text, end, n)
+                if rm and int(rm.group(1)) % 2 == 1 and int(rm.group(1)) > 1:
+                    try:
+                        _, after = _read_group(text, rm.end())
+                    except IndexError:
+                        fail("unbalanced { after \\sqrt[..]", rm.end())
+                    # an odd root of a negative number is the real one: \sqrt[3]{-8} = -2
+                    key = function(f"root:{rm.group(1)}", 0)
+                    out.add(r"\arccot(\mathit{" + key + "} + ", pos)
+                    closers.append((after, ")", after))
+                    pos = rm.end()
+                    continue
             if cmd in PASS or cmd in RENAME:
                 out.add("\\" + RENAME.get(cmd, cmd) + (" " if cmd not in ("left", "right") else ""), pos)
                 pos = end
                 continue
             fail(f"unsupported command \\{cmd}: {HINTS.get(cmd, _GENERIC_HINT)}", pos)
         if ch.isalpha() and ch.isascii():
+            if ch in "eE" and pos and text[pos - 1].isdigit() and re.compile(r"[-+]?\d").match(text, pos + 1, n):
+                sm = re.compile(r"[-+]?\d+").match(text, pos + 1, n)
+                mant = re.search(r"\d+(?:\.\d+)?$", text[:pos])
+                fail(f"'{mant.group(0)}{ch}{sm.group(0)}' (a number in scientific notation?) would be read with Euler's "
+                     f"number e: write {mant.group(0)} \\cdot 10^{{{sm.group(0).lstrip('+')}}}", mant.start())
             if pos == 0 or not text[pos - 1].isalpha():
                 run = re.match(r"[A-Za-z]+", text[pos:n]).group(0)
                 if len(run) >= 2:
@@ -1252,6 +1555,27 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 continue
         if ch == "'":
             fail("a prime must follow a symbol", pos)
+        if ch in "^_":
+            script = "superscript" if ch == "^" else "subscript"
+            if re.search("\\" + ch + r"\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[^\s{}])\s*$", text[:pos]):
+                fail(f"a double {script} (x{ch}a{ch}b) is not valid LaTeX: write x{ch}{{a{ch}b}}"
+                     + (", or (x^a)^b" if ch == "^" else ""), pos)
+            dm = re.compile(r"\s*(\d\d+)").match(text, pos + 1, n)
+            if dm:  # x^10 is typeset x^1 0, x_10 is x_1 0
+                fail(f"'{ch}{dm.group(1)}' is typeset as {ch}{dm.group(1)[0]} followed by {dm.group(1)[1:]}: write "
+                     f"{ch}{{{dm.group(1)}}} for the {script} {dm.group(1)}", pos)
+            if re.compile(r"\s*[-+]").match(text, pos + 1, n):
+                fail(f"a signed {script} needs braces: write {ch}{{-1}}, not {ch}-1 (typeset as {ch}{{-}}1)", pos)
+        if ch == "%":
+            fail("% starts a TeX comment (the rest of the line would not be typeset): remove the comment; a percentage "
+                 "is written as a fraction, \\frac{50}{100}", pos)
+        if ch == "|" and re.compile(r"\s*_").match(text, pos + 1, n):
+            fail(_EVALUATION_BAR, pos)  # x + x^2 |_{x=0}: the parser would substitute into x^2 alone
+        if ch == ":" and re.compile(r"\s*=").match(text, pos + 1, n):
+            fail(HINTS["coloneqq"].replace("(\\coloneqq)", "(:=)"), pos)
+        if ch == "!" and text.startswith("!", pos + 1):
+            fail("n!! (a double factorial) is not read: write the product out, \\prod_{k=1}^{m} (2k - 1) for (2m-1)!!",
+                 pos)
         if ch == "/":
             split = _implicit_denominator(text, pos + 1, n)
             if split:
@@ -1399,10 +1723,16 @@ def parse_line(text: str, table: SymbolTable, *, line: int = 1, column_offset: i
     """
     shown = full_text if full_text is not None else text
     _check_text(shown, line)  # the whole line: a caller's strip() must not hide a leading form feed
+    normal, colmap = _normalise(text)
+
+    def original(col: int) -> int:  # a 0-based column of the normalised text, in the text as written
+        return colmap[col] if 0 <= col < len(colmap) else len(text)
+
     try:
-        src, cols, names, funcs = _rewrite(text, line, table)
+        src, cols, names, funcs = _rewrite(normal, line, table)
     except WorkingParseError as exc:
-        raise WorkingParseError(exc.reason, line=line, column=exc.column + column_offset, text=shown) from None
+        raise WorkingParseError(exc.reason, line=line, column=original(exc.column - 1) + 1 + column_offset,
+                                text=shown) from None
     except RecursionError:
         raise WorkingParseError("the line nests too deeply to be read", line=line, column=column_offset + 1,
                                 text=shown) from None
@@ -1417,7 +1747,7 @@ def parse_line(text: str, table: SymbolTable, *, line: int = 1, column_offset: i
                                 text=shown) from None
     if expr is None:
         at = col + lead
-        orig = cols[at] if at < len(cols) else (len(text) if text else 0)
+        orig = original(cols[at]) if at < len(cols) else (len(text) if text else 0)
         raise WorkingParseError(reason, line=line, column=orig + 1 + column_offset, text=shown)
     try:
         return _convert(expr, names, funcs, table)
@@ -1693,6 +2023,8 @@ def _convert(expr: sp.Basic, names: dict[str, str], funcs: dict[str, tuple[str, 
             return _MATRIX_FUNCTIONS[name](args[0])
         if any(_is_matrix(a) for a in args):
             raise _scalar_misuse(f"as an argument of the function {name}", [a for a in args if _is_matrix(a)])
+        if name.startswith("root:"):  # \sqrt[3]{u}: the real root, negative for a negative u
+            return sp.real_root(args[0], int(name[5:]))
         known = _KNOWN_APPLIED.get(name) if not table.declared_function(name) else None
         if known is not None and len(args) != 1:
             raise ValueError(f"{name} takes one argument, got {len(args)}")

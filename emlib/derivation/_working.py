@@ -1162,6 +1162,8 @@ def _split(text: str) -> list[tuple[str | None, str, int]]:
             depth -= 1
         if depth == 0:
             m = _REL_RE.match(text, i)  # \le matches neither \left nor \leq's prefix (whole names only)
+            if m and m.group(0) == "=" and text[:i].rstrip().endswith(":"):
+                m = None  # x := y is a definition, not a step: the reader refuses it with how to write it
             if m:
                 out.append((rel, text[start:i], start))
                 rel = RELATIONS[m.group(0)]
