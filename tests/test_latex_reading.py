@@ -651,6 +651,8 @@ TEXTBOOK_READ = [
     (r"\sin x^2", sp.sin(x**2)),
     (r"\sin 2x", sp.sin(2 * x)),
     (r"\cos^{-1} x", sp.acos(x)),
+    (r"\sinh^{-1} x", sp.asinh(x)),
+    (r"\log_e x", sp.log(x)),
     (r"\sin\theta\cos\theta", sp.sin(theta) * sp.cos(theta)),
     (r"\log x \cdot \log y", sp.log(x) * sp.log(y)),
     (r"\sin x / \cos x", sp.tan(x)),
@@ -678,6 +680,11 @@ TEXTBOOK_READ = [
     (r"\frac{\text{d}}{\text{d}x} x^2", 2 * x),
     (r"\frac{\mathrm{d}}{\mathrm{d}t} t^2", 2 * t),
     (r"\frac{\partial}{\partial x}\Bigl( x y \Bigr)", y),
+    # + and - end an operator's operand, as they end \sin x + 1 (the notes rely on it)
+    (r"\frac{d}{dx} x^2 + 1", 2 * x + 1),
+    (r"\frac{d}{dx}(x^2) + 1", 2 * x + 1),
+    (r"\frac{d}{dx}\Bigl[ x^2 \Bigr] - x", x),
+    (r"\frac{d}{dx}\sin x \cos x", sp.cos(2 * x)),
     # combinatorics
     (r"\binom n k", sp.binomial(n, k)),
     (r"\binom{5}{2}", sp.Integer(10)),
@@ -707,6 +714,11 @@ TEXTBOOK_READ = [
     (r"x + 1;", x + 1),
     (r"x + 1 \,.", x + 1),
     (r"x + 1 \;", x + 1),
+    # an optimum's star and the labels max / min are part of a name, never a power or a product
+    (r"\theta^* + \theta^{*} + \theta^\ast", 3 * R("theta^(*)")),
+    (r"x_k^\star", R("x_k^(*)")),
+    (r"x^{\max} - x^{\min}", R("x^(max)") - R("x^(min)")),
+    (r"\delta_{ik}^{(t)}", R("delta_ik^(t)")),  # a labelled family (responsibilities), not the Kronecker delta
     # Unicode pasted from a PDF
     ("2π r", 2 * sp.pi * r),
     ("x × y", x * y),
@@ -779,6 +791,17 @@ TEXTBOOK_REFUSED = [
     (r"{\rm d}x", r"\mathrm{d}"),
     (r"\iint x", "nested integrals"),
     (r"x \bmod 2", "modular"),
+    # derivative operators: an explicit operator after an unbracketed operand
+    (r"\frac{d}{dx} x^2 \cdot x", r"\frac{d}{dx}\left(x^2 \cdot x\right) to differentiate the whole"),
+    (r"\frac{\partial}{\partial x} x^2 / y", "for the first term only"),
+    (r"\frac{d}{dx} -x^2", r"\frac{d}{dx}\left(-...\right)"),
+    (r"\int_0^1 \frac{dx}{x+1}", "a differential inside a fraction"),
+    # the Kronecker delta is not carried out
+    (r"\delta_{ij}", "Kronecker delta"),
+    (r"\sum_{j=1}^{n} \delta_{ij} x_j", "Kronecker delta"),
+    (r"\Pr(x)", "P function"),
+    (r"\exists x", "quantifiers"),
+    (r"\operatorname{sech}^2 x", r"\operatorname{sech}^2(x)"),
 ]
 
 
@@ -829,3 +852,9 @@ def test_tex_shorthand_soup_is_read_or_refused_never_crashes():
             read_as(text)
         except WorkingParseError as exc:
             assert exc.line == 1 and 1 <= exc.column <= len(text) + 1, (text, str(exc))
+
+
+def test_a_star_is_shown_as_written_and_a_kronecker_delta_never_breaks_a_true_step():
+    assert read_as(r"\theta^* + 1").latex == r"\theta^{*} + 1"
+    r = check_working([r"\sum_{j=1}^{n} \delta_{ij} x_j", r"= x_i"], declare="n integer(1, 5)")
+    assert statuses(r)[0] == "unparsable" and "Kronecker delta" in r.verdicts[0].detail, r.text()

@@ -48,7 +48,8 @@ Arguments of a declared function
     Two bars in one argument list are absolute-value bars (``p(|x|)``).
 Superscript labels
     ``x^{(n)}``, ``\\theta^{(t+1)}``, ``\\mu_k^{(t)}``, ``\\theta^{old}``, ``\\theta^{\\text{old}}`` are names
-    (``x^(n)``, ``mu_k^(t)``), never powers: inside a sum over ``n``, ``x^{(n)}`` is the member ``x[n]``, and
+    (``x^(n)``, ``mu_k^(t)``), never powers, and so are ``\\theta^*`` (``\\theta^{*}``, ``\\theta^\\ast``:
+    ``theta^(*)``) and ``x^{\\max}``: inside a sum over ``n``, ``x^{(n)}`` is the member ``x[n]``, and
     ``\\mu_k^{(t)}`` the member ``k`` of the family ``mu__t``. On a declared function, any superscript
     followed by ``(`` is part of the name (``q^{(n)}(k)``, ``g_t^{\\hat{y}_t}(x)``), except a number:
     ``f^2(x)`` is refused (``f(x)^2`` or ``f^{(2)}(x)``). The upper limit of a sum or product is only that
@@ -70,7 +71,10 @@ Derivatives
     arguments do not mention the component it is taken in while a plain argument may hold it
     (``\\frac{\\partial}{\\partial \\pi_k} Q(\\theta)``); ``g(x_i)`` in ``\\alpha`` and ``q^{(n)}(j)`` (indices
     only) are constants. ``\\hat{y}`` may be a variable (``\\frac{\\partial L}{\\partial \\hat{y}}``), and
-    ``\\frac{\\partial -F}{\\partial x}`` is the derivative of ``-F``; ``\\partial`` elsewhere is refused.
+    ``\\frac{\\partial -F}{\\partial x}`` is the derivative of ``-F``; ``\\partial`` elsewhere is refused. An
+    operator's operand without brackets ends at ``+`` / ``-`` (``\\frac{d}{dx} x^2 + 1`` is ``2x + 1``, as
+    ``\\sin x + 1`` is ``sin(x) + 1``); an explicit ``\\cdot`` / ``/`` after it is refused with both readings,
+    and so is an operand starting with ``-`` (write ``\\frac{d}{dx}\\left(-x^2\\right)``).
 Integrals, sums
     ``\\int_a^b f \\, dx`` (``dx`` or ``\\mathrm{d}x``; nested integrals take their differentials inside out);
     an integral without bounds is refused, and so is a sum without limits (``\\sum_z``, ``\\sum``). Inside
@@ -105,6 +109,7 @@ Refused with guidance
     (write the expectation out, or declare E), ``\\arg\\max_{x}``, ``\\operatorname{argmax}``,
     ``\\underset{x}{\\arg\\max}`` (a point, not a value: check the condition the optimiser satisfies),
     ``\\max_{x}`` / ``\\min_{k}`` (an optimum over a variable; ``\\max(a, b)`` is read), ``\\operatorname{Var}``,
+    ``\\delta_{ij}`` (the Kronecker delta, not carried out; ``\\delta_{ik}^{(t)}`` with a label is a family),
     ``\\underset``, ``\\approx``, ``\\simeq``, ``\\sim``, ``\\pm``, definitions (``:=``, ``\\coloneqq``,
     ``\\triangleq``, ``\\stackrel{\\text{def}}{=}``), evaluation bars (``F \\Big|_{x=0}``: the parser would
     substitute into the last factor only), ``\\int_0^1 dx \\, f`` (the differential first), ``n!!``, ``\\text{ELBO}(..)`` (a multi-letter name applied), ``\\nabla`` without a
@@ -245,6 +250,8 @@ HINTS = {
     "prime": "write the prime as ' (x', f'(x)), not ^\\prime",
     "rightarrow": "limits are not read: write the limit's value; between lines write \\Rightarrow for an implication",
     "cap": "sets are not read: conditions belong in the declarations",
+    "Pr": "\\Pr (a probability) is not read: declare P as a function (P function) and write P(x)",
+    "exists": "quantifiers are not read: conditions belong in the declarations (e.g. x positive), not in a line",
     "%": "\\% (a percentage) is not read: write it as a fraction, \\frac{50}{100}",
     "lVert": "norms \\lVert x \\rVert are not read in scalar lines: write the sum of squares out",
     "langle": "inner products \\langle x, y \\rangle are not read in scalar lines: write the sum of products out",
@@ -321,8 +328,10 @@ def _base_of(name: str) -> str | None:
 #: a superscript that labels a name instead of raising it to a power: ``x^{(n)}``, ``\theta^{(t+1)}``,
 #: ``\theta^{old}``, ``\theta^{\text{old}}`` (a power is never written in parentheses inside braces)
 _LABEL = re.compile(r"\s*\^\s*\{\s*(?:\(\s*([A-Za-z]+(?:\s*[+-]\s*\d+)?|\d+)\s*\)"
-                    r"|(?:\\(?:text|mathrm|textrm)\s*\{\s*([A-Za-z]+)\s*\}|(old|new))"
+                    r"|(?:\\(?:text|mathrm|textrm)\s*\{\s*([A-Za-z]+)\s*\}|(old|new)|\\(max|min)(?![A-Za-z]))"
                     r")\s*\}")
+#: an optimum's star, part of the name: \theta^*, \theta^{*}, \theta^\ast, \theta^\star
+_STAR = re.compile(r"\s*\^\s*(?:\{\s*(?:\*|\\ast|\\star)\s*\}|\*|\\ast(?![A-Za-z])|\\star(?![A-Za-z]))")
 #: argument separators of an applied function: p(x | z), p(x; \theta), D(p \| q)
 _SEPARATOR = re.compile(r"\\mid\b|\\parallel\b|\\\||\\vert\b|(?<![\\])\||(?<!\\);|(?<![\\<>!])=(?!=)")
 #: marker functions that keep a condition / parameters apart from the other arguments
@@ -978,9 +987,16 @@ def _rewrite(text: str, line: int, table: SymbolTable
             j = k
         label = superscript = None
         lm = _LABEL.match(text, j, n) if (base != "e" or table.declared("e")) else None
+        star = _STAR.match(text, j, n) if not lm else None
         if lm:  # x^{(n)}, \mu_k^{(t)}, \theta^{old}: a superscript label, part of the name
             label = re.sub(r"\s+", "", next(g for g in lm.groups() if g))
             j = lm.end()
+        elif star:  # \theta^*: the optimum's name, never a power
+            label = "*"
+            j = star.end()
+            if re.fullmatch(r"[A-Za-z]|" + _GREEK_ALT, base):
+                shown = ("\\" if base in GREEK else "") + base + (f"_{{{sub}}}" if sub is not None else "") + "^{*}"
+                table.display.setdefault(canonical_name(base, sub) + "^(*)", shown)
         elif table.declared_function(canonical_name(base, sub)):
             sm = re.compile(r"\s*\^\s*").match(text, j, n)
             if sm and sm.end() < n:
@@ -1012,7 +1028,7 @@ def _rewrite(text: str, line: int, table: SymbolTable
         if sub is not None:
             clean = re.sub(r"\s+", "", _WRAPPED.sub(r"\1", sub)).replace("\\", "")
             # the family of \mu_k^{(t)} is mu__t (a word: the engine names its random models after it)
-            family = canonical_name(base) + ("__" + re.sub(r"\W", "", label.replace("+", "p").replace("-", "m"))
+            family = canonical_name(base) + ("__" + re.sub(r"\W", "", label.replace("+", "p").replace("-", "m").replace("*", "star"))
                                              if label else "")
             table.subscripts[name] = (family, clean)
         elif label and re.fullmatch(r"[A-Za-z]", label):  # x^{(n)} inside a sum over n: the member x[n]
@@ -1302,6 +1318,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 continue
             if cmd == "int":
                 found = _find_differential(text, end, n, table)
+                if found is None and re.search(r"\\frac\s*\{\s*(?:d|\\mathrm\s*\{\s*d\s*\})\s*[A-Za-z\\]", text[end:n]):
+                    fail("a differential inside a fraction (\\int_a^b \\frac{dx}{x+1}) is not read: write it after the "
+                         "integrand, \\int_a^b \\frac{1}{x+1} \\, dx", pos)
                 if found is None:
                     fail("an integral needs its differential: write \\int_a^b f(x) \\, dx", pos)
                 lim = re.compile(r"(?:\s|\\[,;:! ]|[_^]\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[^\s{}]))*").match(text, end, n)
@@ -1417,6 +1436,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
                         call(word, 0, pos, after)
                         pos = after
                         continue
+                    if word in _OPERATOR_NAMES:
+                        fail(f"write the argument of \\operatorname{{{word}}} in parentheses: \\operatorname{{{word}}}(x), "
+                             f"\\operatorname{{{word}}}^2(x)", pos)
                     if word != "e":  # \operatorname{e}, as \mathrm{e}, is Euler's number
                         fail(f"unsupported operator \\operatorname{{{word}}}: {HINTS['operatorname']}", pos)
                 if word == "e":
@@ -1462,7 +1484,12 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 pos = j
                 continue
             if cmd in GREEK:
-                name, j, _, primes = read_symbol(cmd, end)
+                name, j, sub, primes = read_symbol(cmd, end)
+                if (cmd == "delta" and re.fullmatch(r"[A-Za-z0-9],?[A-Za-z0-9]", sub) and "^" not in name
+                        and not table.declared_symbol(name) and not table.declared_function(name)):
+                    fail(f"\\delta_{{{sub}}} reads as the Kronecker delta, which is not carried out: write the sum with "
+                         f"the term where the indices agree taken out (\\sum_j \\delta_{{ij}} x_j is x_i), or declare "
+                         "\\delta_i a family of numbers (<!-- domain: \\delta_i real -->, declare=\"\\delta_i real\")", pos)
                 base = VARIANTS.get(cmd, cmd)
                 symbol_or_call(name, base, primes, pos, j, "\\" + cmd)
                 pos = j
@@ -1649,8 +1676,102 @@ def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, pl
         closers.append((k2 - 1, r"\right)", k4))
         out.resume = k + 1 + nm.start(3)
     else:
+        if re.compile(r"\s*-").match(text, k4, n):
+            fail(f"write the operand of {text[pos:k4].strip()} in brackets when it starts with a minus sign: "
+                 f"{text[pos:k4].strip()}\\left(-...\\right)", pos)
+        found = _operand_operator(text, k4, n)
+        if found is not None:  # \frac{d}{dx} x^2 \cdot x: the derivative of x^3, or x times that of x^2?
+            op, operand = text[pos:k4].strip(), re.sub(r"\s+", " ", text[k4:found[0]].strip())
+            sign = text[found[0]:found[1]]
+            after = _next_factor(text, found[1], n)
+            fail(f"'{op} {operand} {sign} {after}' is ambiguous: write {op}\\left({operand} {sign} {after}\\right) to "
+                 f"differentiate the whole, or {op}\\left({operand}\\right) {sign} {after} for the first term only", pos)
         out.resume = k4
     return True
+
+
+_STOPS = {"le", "ge", "leq", "geq", "lt", "gt", "ne", "neq", "approx", "Rightarrow", "Leftrightarrow", "implies", "iff",
+          "quad", "qquad", "text", "label", "nonumber", "notag", "right", "to", "equiv", "propto", "simeq", "sim"}
+
+
+def _operand_operator(text: str, start: int, n: int) -> tuple[int, int] | None:
+    """The ``\\cdot``, ``\\times``, ``/`` after the operand of a derivative operator written without brackets
+    around it (``\\frac{d}{dx} x^2 \\cdot x``: the derivative of x^3, or x times that of x^2?), as (start, end);
+    None when the operand is bracketed or ends at ``+``, ``-``, a relation, a closing bracket or the end of the
+    line (``\\frac{d}{dx} x^2 + 1`` is ``2x + 1``, as ``\\sin x + 1`` is ``sin(x) + 1``)."""
+    q, first = start, True
+    while q < n:
+        ch = text[q]
+        if ch == " ":
+            q += 1
+            continue
+        if ch == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", text[q:n])
+            word = m.group(1) if m else ""
+            end = q + (len(m.group(0)) if m else 1)
+            if word in ("left", "bigl", "Bigl", "biggl", "Biggl", "big", "Big", "bigg", "Bigg") or word == "{":
+                depth, p = 0, q  # a bracket: skip to its match (\left( ... \right), \{ ... \})
+                while p < n:
+                    if text.startswith("\\{", p) or (text[p] in "([" and not text.startswith("\\", p - 1)):
+                        depth += 1
+                    elif text.startswith("\\}", p) or text[p] in ")]":
+                        depth -= 1
+                        if depth == 0:
+                            p += 1
+                            break
+                    p += 1
+                if depth > 0:
+                    return None
+                if first and _bracket_ends_operand(text, p, n):
+                    return None
+                q, first = p, False
+                continue
+            if word in _EXPLICIT_OPERATORS:
+                return None if first else (q, end)
+            if word in _STOPS or word in ("}", "\\", ",", ";", "!", ":", " "):
+                if word in (",", ";", "!", ":", " "):
+                    q = end
+                    continue
+                return None
+            q, first = end, False
+            continue
+        if ch in "([{":
+            close = {"(": ")", "[": "]", "{": "}"}[ch]
+            depth, p = 0, q
+            while p < n:
+                depth += 1 if text[p] == ch else -1 if text[p] == close else 0
+                p += 1
+                if depth == 0:
+                    break
+            if depth > 0:
+                return None
+            if first and ch != "{" and _bracket_ends_operand(text, p, n):
+                return None
+            q, first = p, False
+            continue
+        if ch == "|":
+            close = text.find("|", q + 1, n)
+            q, first = (close + 1 if close > 0 else n), False
+            continue
+        if ch in ")]}=<>,;&":
+            return None
+        if ch in "+-":
+            if first:
+                q, first = q + 1, False
+                continue
+            return None  # + and - end the operand, as they end \\sin x + 1: (d/dx x^2) + 1
+        if ch in "/*":
+            return None if first else (q, q + 1)
+        q, first = q + 1, False
+    return None
+
+
+def _bracket_ends_operand(text: str, p: int, n: int) -> bool:
+    """After a bracketed operand at the start (\\frac{d}{dx}(x^2) + 1): True when no factor is juxtaposed to it."""
+    m = re.compile(r"\s*(?:\^\s*(?:\{[^{}]*\}|\S))?\s*").match(text, p, n)
+    rest = text[m.end():n]
+    return not rest or rest[0] in "+-=<>,;&)]}/*" or bool(re.match(r"\\(?:cdot|times|div|right|le|ge|leq|geq|quad|"
+                                                               r"qquad|text|ne|neq|approx)(?![A-Za-z])", rest))
 
 
 @functools.lru_cache(maxsize=2048)
