@@ -259,3 +259,13 @@ def test_textbook_alignment_sizes_and_remarks_read_end_to_end(tmp_path, capsys):
     out = run_here(capsys, "check", f)
     assert out.returncode == EXIT_HOLDS, out.stdout
     assert "UNPARSABLE" not in out.stdout and "5 chains checked: 5 holds" in out.stdout, out.stdout
+
+
+def test_line_break_spacing_a_starred_break_and_intertext_are_not_lines(tmp_path, capsys):
+    # \\[4pt] was read as a line "[4pt]" (4 p t) that broke the chain
+    f = write(tmp_path, "breaks.md",
+              "\\begin{align*}\n(x+1)^2 &= x^2 + 2x + 1 \\\\[4pt]\n&= x(x + 2) + 1 \\\\*\n&= 1 + x(2 + x) \\\\[1ex]\n"
+              "\\intertext{and so} \\displaybreak\n&= (1 + x)^2\n\\end{align*}\n")
+    out = run_here(capsys, "check", f)
+    assert out.returncode == EXIT_HOLDS, out.stdout
+    assert "4 steps: 4 holds" in out.stdout and "[4pt]" not in out.stdout.replace("\\\\[4pt]", ""), out.stdout

@@ -75,7 +75,8 @@ class Block:
 
 _COMMENT = re.compile(r"<!--\s*(domain|define|skip)\s*:?\s*(.*?)\s*-->", re.S)
 _IGNORED = re.compile(r"\\(?:begin|end)\s*\{\s*(?:aligned|align\*?|split|gathered|equation\*?)\s*\}"
-                      r"|\\(?:nonumber|notag)\b")
+                      r"|\\(?:nonumber|notag|allowdisplaybreaks|allowbreak)\b|\\displaybreak\b(?:\s*\[\s*\d\s*\])?"
+                      r"|\\(?:short)?intertext\s*\{[^{}]*\}")  # \intertext{and so}: prose between two lines
 _ENVS = r"(?:align|equation|gather|multline|flalign)\*?"
 _OPEN = re.compile(r"\$\$|\\\[|\\begin\s*\{\s*(" + _ENVS + r")\s*\}")
 
@@ -286,12 +287,16 @@ def _annotations(segment: str) -> str:
         pos = rel.end()
 
 
+#: a LaTeX line break with its optional star and spacing: \\\\, \\\\*, \\\\[4pt] (the spacing is no line of its own)
+_LINE_BREAK = r"\\\\\*?(?:\s*\[\s*-?[\d.]*\s*(?:pt|em|ex|mm|cm|in|bp|mu|\\jot)\s*\])?"
+
+
 def _add(block: Block, segment: str, number: int) -> None:
     segment = _IGNORED.sub(lambda m: " " * len(m.group(0)), segment)
     segment = _annotations(segment)
     # split at a top-level \\ (a LaTeX line break; not a matrix row), keeping the file's columns
     bounds, start = [], 0
-    for m in _top_level(segment, r"\\\\"):
+    for m in _top_level(segment, _LINE_BREAK):
         bounds.append((start, m.start()))
         start = m.end()
     bounds.append((start, len(segment)))

@@ -184,7 +184,7 @@ RENAME = {"dfrac": "frac", "tfrac": "frac", "cfrac": "frac", "leqslant": "le", "
           "ast": "cdot"}
 DROP = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle", "limits", "nolimits", "big",
         "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "nonumber",
-        "notag"}
+        "notag", "displaybreak", "allowbreak"}
 DROP_WITH_ARG = {"text", "mbox", "textrm", "textnormal", "label", "tag"}
 _BARS = {"lvert", "rvert", "vert"}
 _DECORATIONS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
