@@ -807,6 +807,168 @@ eq("A^-1 = adj(A)/det A (3x3)", A3.inv(), A3.adjugate() / A3.det(), True, G)
 eq("tan(x/2) = (1 - cos x)/sin x", sp.tan(x / 2), (1 - sp.cos(x)) / sp.sin(x), True, G)
 
 
+# ======================================================================== round 4: new directions
+# Written before the engine was changed; the comments say which engine change closed a hole found here.
+_x1, _x2 = sp.symbols("x1 x2", real=True)
+_g = sp.Symbol("g", real=True)
+
+G = "special-function identities"  # reflection, duplication, recurrences, Bessel, polylog, Lambert W
+eq("gamma(t) gamma(-t) = pi/(t sin(pi t)) on [0.1, 0.9]", sp.gamma(t) * sp.gamma(-t), sp.pi / (t * sp.sin(sp.pi * t)), False, G,
+   Positive(t, low=0.1, high=0.9))
+eq("digamma(1 - t) - digamma(t) = pi tan(pi t) on [0.05, 0.95]", sp.digamma(1 - t) - sp.digamma(t), sp.pi * sp.tan(sp.pi * t), False, G,
+   Positive(t, low=0.05, high=0.95))
+eq("gamma(2t) = 2^(2t) gamma(t) gamma(t + 1/2)/sqrt(pi)", sp.gamma(2 * t), 2 ** (2 * t) * sp.gamma(t) * sp.gamma(t + _half) / sp.sqrt(sp.pi), False, G)
+eq("beta(s, t + 1) = beta(s, t) t/(s + t + 1)", sp.beta(s, t + 1), sp.beta(s, t) * t / (s + t + 1), False, G)
+eq("Li2(x) + Li2(-x) = Li2(x^2) on [-1, 1]", sp.polylog(2, x) + sp.polylog(2, -x), sp.polylog(2, x**2), False, G, Interval(x, low=-1, high=1))
+eq("erfc(t) = exp(-t^2)/(t sqrt(pi)) (the asymptotic form)", sp.erfc(t), sp.exp(-(t**2)) / (t * sp.sqrt(sp.pi)), False, G)
+eq("LambertW(t) = log t - log log t for t > e", sp.LambertW(t), sp.log(t) - sp.log(sp.log(t)), False, G, Positive(t, low=3, high=None))
+eq("J_{-1/2}(t) = sqrt(2/(pi t)) sin t", sp.besselj(-_half, t), sp.sqrt(2 / (sp.pi * t)) * sp.sin(t), False, G)
+eq("I_0(x) = J_0(x)", sp.besseli(0, x), sp.besselj(0, x), False, G)
+der("d J_0(x)/dx = J_1(x)", sp.besselj(0, x), x, sp.besselj(1, x), False, G)
+eq("Gamma(1/2, t) = sqrt(pi) erf(sqrt t)", sp.uppergamma(_half, t), sp.sqrt(sp.pi) * sp.erf(sp.sqrt(t)), False, G)
+eq("harmonic(n) = log n + EulerGamma + 1/(2n) for n >= 1", sp.harmonic(n), sp.log(n) + sp.EulerGamma + 1 / (2 * n), False, G, Integer(n, low=1))
+eq("Si(t) = pi/2 - cos(t)/t (the asymptotic form)", sp.Si(t), sp.pi / 2 - sp.cos(t) / t, False, G)
+eq("E1(t) = Ei(-t)", sp.expint(1, t), sp.Ei(-t), False, G)
+eq("zeta(-1) = 1/12", sp.zeta(-1), sp.Rational(1, 12), False, G)
+eq("Li2(1/2) = pi^2/12 - log(2)^2", sp.polylog(2, _half), sp.pi**2 / 12 - sp.log(2) ** 2, False, G)
+eq("gamma(2t) = 2^(2t - 1) gamma(t) gamma(t + 1/2)/sqrt(pi)", sp.gamma(2 * t), 2 ** (2 * t - 1) * sp.gamma(t) * sp.gamma(t + _half) / sp.sqrt(sp.pi), True, G)
+eq("digamma(1 - t) - digamma(t) = pi cot(pi t) on [0.05, 0.95]", sp.digamma(1 - t) - sp.digamma(t), sp.pi * sp.cot(sp.pi * t), True, G,
+   Positive(t, low=0.05, high=0.95))
+eq("Li2(x) + Li2(1 - x) = pi^2/6 - log x log(1 - x) on (0, 1)", sp.polylog(2, x) + sp.polylog(2, 1 - x), sp.pi**2 / 6 - sp.log(x) * sp.log(1 - x), True, G,
+   Interval(x, low=0, high=1))
+eq("J_{1/2}(t) = sqrt(2/(pi t)) sin t", sp.besselj(_half, t), sp.sqrt(2 / (sp.pi * t)) * sp.sin(t), True, G)
+eq("K_{1/2}(t) = sqrt(pi/(2t)) exp(-t)", sp.besselk(_half, t), sp.sqrt(sp.pi / (2 * t)) * sp.exp(-t), True, G)
+eq("Gamma(1/2, t) = sqrt(pi) erfc(sqrt t)", sp.uppergamma(_half, t), sp.sqrt(sp.pi) * sp.erfc(sp.sqrt(t)), True, G)
+eq("E1(t) = -Ei(-t)", sp.expint(1, t), -sp.Ei(-t), True, G)
+eq("harmonic(n) = digamma(n + 1) + EulerGamma for n >= 0", sp.harmonic(n), sp.digamma(n + 1) + sp.EulerGamma, True, G)
+eq("Li2(1/2) = pi^2/12 - log(2)^2/2", sp.polylog(2, _half), sp.pi**2 / 12 - sp.log(2) ** 2 / 2, True, G)
+eq("beta(s, t) = beta(s + 1, t) + beta(s, t + 1)", sp.beta(s, t), sp.beta(s + 1, t) + sp.beta(s, t + 1), True, G)
+
+G = "partial domains"  # identities true on part of the declared domain only
+eq("loggamma(x) = log(gamma(x)) on the reals", sp.loggamma(x), sp.log(sp.gamma(x)), False, G)
+eq("acot(x) = pi/2 - atan(x) on the reals", sp.acot(x), sp.pi / 2 - sp.atan(x), False, G)
+eq("log(x^3) = 3 log x on the reals", sp.log(x**3), 3 * sp.log(x), False, G)
+eq("x^(2/3) = (x^2)^(1/3) on the reals", x ** sp.Rational(2, 3), (x**2) ** sp.Rational(1, 3), False, G)
+eq("sqrt(x^2 y^2) = x y on the reals", sp.sqrt(x**2 * y**2), x * y, False, G)
+eq("sqrt(x^2 + 2x + 1) = x + 1 on the reals", sp.sqrt(x**2 + 2 * x + 1), x + 1, False, G)
+eq("int_0^oo sin(a u)/u du = pi/2 for real a", sp.Integral(sp.sin(a * u) / u, (u, 0, sp.oo)), sp.pi / 2, False, G)
+eq("sum_{k>=0} x^k = 1/(1 - x) on the reals", sp.Sum(x**kk, (kk, 0, sp.oo)), 1 / (1 - x), False, G)
+eq("sum_{k=0}^{j} binomial(j, k) = 2^j for every integer j (Karr's convention)", sp.Sum(sp.binomial(j, k), (k, 0, j)), 2**j, False, G)
+eq("log(gamma(t)) = loggamma(t) for t > 0", sp.log(sp.gamma(t)), sp.loggamma(t), True, G)
+eq("log(x/y) = log x - log y on [-3, -1]^2", sp.log(x / y), sp.log(x) - sp.log(y), True, G, Interval(x, y, low=-3, high=-1))
+eq("(x^(1/3))^3 = x on the reals (principal cube root)", (x ** sp.Rational(1, 3)) ** 3, x, True, G)
+eq("exp(log x) = x on the reals (x != 0)", sp.exp(sp.log(x)), x, True, G)
+eq("LambertW(x) exp(LambertW(x)) = x on the reals", sp.LambertW(x) * sp.exp(sp.LambertW(x)), x, True, G)
+eq("int_0^oo sin(t u)/u du = pi/2 for t > 0", sp.Integral(sp.sin(t * u) / u, (u, 0, sp.oo)), sp.pi / 2, True, G)
+
+G = "exponentially small"  # differences like exp(-800) that no written number shows
+eq("tanh(t + 400) = 1 for t > 0", sp.tanh(t + 400), 1, False, G)
+eq("erf(30) = 1", sp.erf(30), 1, False, G)
+eq("erf(t + 30) = 1 for t > 0", sp.erf(t + 30), 1, False, G)
+eq("sigmoid(1000 (1 + t)) = 1 for t > 0", 1 / (1 + sp.exp(-1000 * (1 + t))), 1, False, G)
+eq("log(1 + exp(-800 t)) = 0 for t >= 1", sp.log(1 + sp.exp(-800 * t)), 0, False, G, Positive(t, low=1, high=None))
+eq("log(exp(1000) + exp(-1000)) = 1000", sp.log(sp.exp(1000) + sp.exp(-1000)), 1000, False, G)
+eq("int_0^1000 exp(-u) du = 1", sp.Integral(sp.exp(-u), (u, 0, 1000)), 1, False, G)
+eq("int_-10^10 exp(-u^2) du = sqrt(pi)", sp.Integral(sp.exp(-(u**2)), (u, -10, 10)), sp.sqrt(sp.pi), False, G)
+eq("int_0^1 u^(-1/2) du = 2 + 10^-45", sp.Integral(1 / sp.sqrt(u), (u, 0, 1)), 2 + sp.Rational(1, 10**45), False, G)
+eq("cosh^2 - sinh^2 = 1 + exp(-2000 t) on [1, 10]", sp.cosh(t) ** 2 - sp.sinh(t) ** 2, 1 + sp.exp(-2000 * t), False, G,
+   Positive(t, low=1, high=10))
+eq("tanh(t) = 1 - 2/(exp(2t) + 1)", sp.tanh(t), 1 - 2 / (sp.exp(2 * t) + 1), True, G)
+eq("log(exp(1000) + exp(-1000)) = 1000 + log(1 + exp(-2000))", sp.log(sp.exp(1000) + sp.exp(-1000)), 1000 + sp.log(1 + sp.exp(-2000)), True, G)
+eq("int_-10^10 exp(-u^2) du = sqrt(pi) erf(10)", sp.Integral(sp.exp(-(u**2)), (u, -10, 10)), sp.sqrt(sp.pi) * sp.erf(10), True, G)
+eq("erf(t + 30) + erfc(t + 30) = 1", sp.erf(t + 30) + sp.erfc(t + 30), 1, True, G)
+
+G = "parametric integrals"  # integrals with a parameter, Leibniz's rule, principal values
+eq("int_0^1 u^t du = 1/t for t > 0", sp.Integral(u**t, (u, 0, 1)), 1 / t, False, G)
+eq("int_0^pi sin(t u) du = 2/t for t > 0", sp.Integral(sp.sin(t * u), (u, 0, sp.pi)), 2 / t, False, G)
+eq("int_0^1 u^t log u du = -1/(t + 1) for t > 0", sp.Integral(u**t * sp.log(u), (u, 0, 1)), -1 / (t + 1), False, G)
+der("d/dt int_0^t exp(-t u) du = exp(-t^2) (Leibniz without the inner term)", sp.Integral(sp.exp(-t * u), (u, 0, t)), t, sp.exp(-(t**2)), False, G)
+eq("int_-1^1 du/u = 0 (a principal value, not an integral)", sp.Integral(1 / u, (u, -1, 1)), 0, False, G)
+eq("int_0^2 du/(u - 1) = 0 (a principal value)", sp.Integral(1 / (u - 1), (u, 0, 2)), 0, False, G)
+eq("int_0^oo exp(-t u) cos u du = 1/t", sp.Integral(sp.exp(-t * u) * sp.cos(u), (u, 0, sp.oo)), 1 / t, False, G)
+eq("int_0^(2 pi) cos(k u)^2 du = pi for every integer k", sp.Integral(sp.cos(k * u) ** 2, (u, 0, 2 * sp.pi)), sp.pi, False, G)
+eq("int_0^1 u^t du = 1/(t + 1) for t > 0", sp.Integral(u**t, (u, 0, 1)), 1 / (t + 1), True, G)
+eq("int_0^oo exp(-t u) cos u du = t/(t^2 + 1)", sp.Integral(sp.exp(-t * u) * sp.cos(u), (u, 0, sp.oo)), t / (t**2 + 1), True, G)
+der("d/dt int_0^t exp(-t u) du by Leibniz's rule", sp.Integral(sp.exp(-t * u), (u, 0, t)), t,
+    sp.exp(-(t**2)) - sp.Integral(u * sp.exp(-t * u), (u, 0, t)), True, G)
+eq("int_0^pi sin(t u) du = (1 - cos(pi t))/t", sp.Integral(sp.sin(t * u), (u, 0, sp.pi)), (1 - sp.cos(sp.pi * t)) / t, True, G)
+
+G = "matrix identities"  # explicit matrices: determinant lemma, Sherman-Morrison, derivatives of S^-1
+_u2, _v2 = vector("u", 2), vector("v", 2)
+_xv = vector("x", 2)
+eq("det(A + u v^T) = det A + v^T u (2x2)", (_A2 + _u2 * _v2.T).det(), _A2.det() + (_v2.T * _u2)[0, 0], False, G)
+eq("Sherman-Morrison with a sign slip (2x2)", (_A2 + _u2 * _v2.T).inv(),
+   _A2.inv() + _A2.inv() * _u2 * _v2.T * _A2.inv() / (1 + (_v2.T * _A2.inv() * _u2)[0, 0]), False, G)
+der("d tr(S^-1)/dS = -S^-2 for a general 2x2 S", _A2.inv().trace(), _A2, -(_A2.inv() ** 2), False, G)
+der("d x^T S^-1 x/dS = -S^-1 x x^T S^-1 for a general 2x2 S", (_xv.T * _A2.inv() * _xv)[0, 0], _A2, -_A2.inv() * _xv * _xv.T * _A2.inv(), False, G)
+pos("(S^-1)_11 > 1/S_11 (strict) on SPD", S2.inv()[0, 0] - 1 / S2[0, 0], False, G, SPD(S2))
+eq("(I + A)^-1 = I - A + A^2 (2x2)", (sp.eye(2) + _A2).inv(), sp.eye(2) - _A2 + _A2**2, False, G)
+eq("det(A + u v^T) = det A (1 + v^T A^-1 u) (2x2)", (_A2 + _u2 * _v2.T).det(), _A2.det() * (1 + (_v2.T * _A2.inv() * _u2)[0, 0]), True, G)
+eq("Sherman-Morrison (2x2)", (_A2 + _u2 * _v2.T).inv(),
+   _A2.inv() - _A2.inv() * _u2 * _v2.T * _A2.inv() / (1 + (_v2.T * _A2.inv() * _u2)[0, 0]), True, G)
+der("d tr(S^-1)/dS = -(S^-2)^T (2x2)", _A2.inv().trace(), _A2, -(_A2.inv() ** 2).T, True, G)
+pos("(S^-1)_11 >= 1/S_11 on SPD", S2.inv()[0, 0] - 1 / S2[0, 0], True, G, SPD(S2), strict=False)
+
+G = "simplex faces"  # probability vectors whose counterexamples lie closer to a face than 10^-16
+pos("log q1 > -40 on the simplex", sp.log(q1) + 40, False, G, Simplex(q1, q2, q3))
+pos("q1/(q1 + q2) < 1 - 10^-20 on the simplex", 1 - sp.Rational(1, 10**20) - q1 / (q1 + q2), False, G, Simplex(q1, q2, q3))
+pos("entropy > 10^-30 on the simplex", -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3)) - sp.Rational(1, 10**30), False, G, Simplex(q1, q2, q3))
+pos("log(q1 + q2) < -10^-18 on the simplex", -sp.log(q1 + q2) - sp.Rational(1, 10**18), False, G, Simplex(q1, q2, q3))
+pos("q1^2 + q2^2 + q3^2 > 1/3 (strict) on the simplex", q1**2 + q2**2 + q3**2 - sp.Rational(1, 3), False, G, Simplex(q1, q2, q3))
+pos("q1^2 + q2^2 + q3^2 >= 1/3 on the simplex", q1**2 + q2**2 + q3**2 - sp.Rational(1, 3), True, G, Simplex(q1, q2, q3), strict=False)
+pos("q1 q2 + q2 q3 + q3 q1 <= 1/3 on the simplex", sp.Rational(1, 3) - (q1 * q2 + q2 * q3 + q3 * q1), True, G, Simplex(q1, q2, q3), strict=False)
+pos("entropy > 0 on the (open) simplex", -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3)), True, G, Simplex(q1, q2, q3))
+
+G = "integer edges"  # parity, negative integers, jumps beyond the largest drawn integer, Mod
+eq("floor(n/10^20) = 0 for n >= 0", sp.floor(nn / 10**20), 0, False, G)
+eq("floor(n/(2^64 + 2)) = 0 for n >= 0", sp.floor(nn / (2**64 + 2)), 0, False, G)
+eq("ceiling(n/10^25) = 1 for n >= 1", sp.ceiling(kk / 10**25), 1, False, G)
+eq("Mod(k^2, 8) = Mod(k, 2) for integers", sp.Mod(k**2, 8), sp.Mod(k, 2), False, G)
+eq("floor(-k/2) = -floor(k/2) for integers", sp.floor(-k / 2), -sp.floor(k / 2), False, G)
+eq("(-1)^(k(k+1)/2) = 1 for integers", (-1) ** (k * (k + 1) / 2), 1, False, G)
+eq("floor(1.0000001 n) = n for n >= 0", sp.floor(sp.Float("1.0000001") * nn), nn, False, G)
+eq("Mod(k^2, 4) = Mod(k, 2) for integers", sp.Mod(k**2, 4), sp.Mod(k, 2), True, G)
+eq("2 floor(k/2) = k - (1 - (-1)^k)/2 for integers", 2 * sp.floor(k / 2), k - (1 - (-1) ** k) / 2, True, G)
+eq("(-1)^(k^2) = (-1)^k for integers", (-1) ** (k**2), (-1) ** k, True, G)
+
+G = "irrational minima"  # multivariate sign claims that reach 0 only at irrational points
+pos("(x y - 2)^2 + (x - y)^2 > 0", (x * y - 2) ** 2 + (x - y) ** 2, False, G)
+pos("(x^2 - 2)^2 + (y^2 - 3)^2 > 0", (x**2 - 2) ** 2 + (y**2 - 3) ** 2, False, G)
+pos("2 + 2 cos(x + y) > 0", (sp.sin(x) - sp.sin(y)) ** 2 + (sp.cos(x) + sp.cos(y)) ** 2, False, G)
+pos("x^4 + y^4 - 8 x y + 8 > 0", x**4 + y**4 - 8 * x * y + 8, False, G)
+pos("(x - y)^2 + (y - z)^2 + (z^2 - 3)^2 > 0", (x - y) ** 2 + (y - z) ** 2 + (z**2 - 3) ** 2, False, G)
+pos("(x - pi)^2 + y^2 > 0", (x - sp.pi) ** 2 + y**2, False, G)
+pos("x^4 + y^4 - 8 x y + 8 >= 0", x**4 + y**4 - 8 * x * y + 8, True, G, strict=False)
+pos("x^2 + y^2 + z^2 >= x y + y z + z x", x**2 + y**2 + z**2 - x * y - y * z - z * x, True, G, strict=False)
+pos("(x y - 2)^2 + (x - y)^2 + 10^-30 > 0", (x * y - 2) ** 2 + (x - y) ** 2 + sp.Rational(1, 10**30), True, G)
+
+G = "kinks"  # derivatives of |x|, max and min
+der("d/dx x|x| = 2x", x * sp.Abs(x), x, 2 * x, False, G)
+der("d/dx max(x^2, 1/9) = 2x", sp.Max(x**2, sp.Rational(1, 9)), x, 2 * x, False, G)
+der("d/dx |x - 1/3| = sign(x)", sp.Abs(x - sp.Rational(1, 3)), x, sp.sign(x), False, G)
+der("d/dx |sin x| = cos x", sp.Abs(sp.sin(x)), x, sp.cos(x), False, G)
+der("d/dx min(x, 2/7 + 10^-30) = Heaviside(2/7 - x)", sp.Min(x, sp.Rational(2, 7) + sp.Rational(1, 10**30)), x,
+    sp.Heaviside(sp.Rational(2, 7) - x), False, G)
+der("d/dx x|x| = 2|x|", x * sp.Abs(x), x, 2 * sp.Abs(x), True, G)
+der("d/dx max(x, 0)^2 = 2 max(x, 0)", sp.Max(x, 0) ** 2, x, 2 * sp.Max(x, 0), True, G)
+
+G = "limits"  # limits have no enclosure: evaluated symbolically, then checked
+_lx = sp.Symbol("lx", positive=True)
+eq("lim_{x->0+} sin(a x)/x = 1", sp.Limit(sp.sin(a * _lx) / _lx, _lx, 0), 1, False, G)
+eq("lim_{x->oo} (1 + a/x)^x = exp(2a)", sp.Limit((1 + a / _lx) ** _lx, _lx, sp.oo), sp.exp(2 * a), False, G)
+eq("lim_{x->0+} x^x = 0", sp.Limit(_lx**_lx, _lx, 0), 0, False, G)
+eq("lim_{x->0+} sin(a x)/x = a", sp.Limit(sp.sin(a * _lx) / _lx, _lx, 0), a, True, G)
+eq("lim_{x->oo} (1 + a/x)^x = exp(a)", sp.Limit((1 + a / _lx) ** _lx, _lx, sp.oo), sp.exp(a), True, G)
+
+G = "magnitudes"  # huge and tiny scales
+eq("sqrt(10^40 + x^2) - 10^20 = x^2/(2 10^20)", sp.sqrt(10**40 + x**2) - 10**20, x**2 / (2 * 10**20), False, G)
+eq("10^300 (exp(10^-300) - 1) = 1", 10**300 * (sp.exp(sp.Rational(1, 10**300)) - 1), 1, False, G)
+eq("(1 + t/10^30)^(10^30) = exp(t) for t > 0", (1 + t / 10**30) ** (10**30), sp.exp(t), False, G)
+eq("cosh(x) - 1 = x^2/2 on [-10^-20, 10^-20]", sp.cosh(x) - 1, x**2 / 2, False, G, Interval(x, low=-1e-20, high=1e-20))
+eq("sqrt(10^40 + x^2) - 10^20 = x^2/(sqrt(10^40 + x^2) + 10^20)", sp.sqrt(10**40 + x**2) - 10**20, x**2 / (sp.sqrt(10**40 + x**2) + 10**20), True, G)
+eq("log(exp(x + 1000) + exp(x + 1000)) = x + 1000 + log 2", sp.log(sp.exp(x + 1000) + sp.exp(x + 1000)), x + 1000 + sp.log(2), True, G)
+
+
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]
 

@@ -62,7 +62,9 @@ def test_corpus_size_and_coverage():
     classes = {c.group for c in CASES}
     for group in ("cancellation", "constants", "integrals and series", "edges", "polynomial inequalities",
                   "assumptions", "written decimals", "bounded cost", "branch cuts", "beyond 512 bits",
-                  "jumps and narrow bands", "hidden minima", "large n", "off by one"):
+                  "jumps and narrow bands", "hidden minima", "large n", "off by one", "special-function identities",
+                  "partial domains", "exponentially small", "parametric integrals", "matrix identities", "simplex faces",
+                  "integer edges", "irrational minima", "kinks", "limits", "magnitudes"):
         assert group in classes
         members = [c for c in CASES if c.group == group]
         assert sum(c.truth for c in members) >= 1 and sum(not c.truth for c in members) >= 3, group

@@ -1,7 +1,10 @@
-"""The engine's bookkeeping: a refused check is recorded as failed before its error propagates, and
-repeated bound expressions (the same sum twice) cancel symbolically."""
+"""The engine's bookkeeping: a refused check is recorded as failed before its error propagates, repeated
+bound expressions (the same sum twice) cancel symbolically, counterexamples are reported at simple points,
+and differences below 512 bits are seen by the deep check."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import pytest
 import sympy as sp
@@ -61,3 +64,53 @@ def test_a_claim_whose_sides_repeat_the_same_sum_cancels_symbolically():
     assert check.status == "ok" and check.route.startswith("symbolic"), check.route
     with pytest.raises(AssertionError):
         d.equal(s + x * t, (2 + x) * s, "one copy too many", domain=Interval(x, low=-3, high=3))
+
+
+def test_a_refutation_at_an_unwieldy_point_is_reported_at_a_simpler_one():
+    # exp(-100 (x - 5/2 - 1/7)^2) > 1/2 only on a band that random draws meet at long binary fractions;
+    # the refutation is certified again at a short nearby fraction and reported there
+    from emlib.derivation._compare import check_sign, compare, simpler_points
+
+    x = sp.Symbol("x", real=True)
+    band = sp.exp(-100 * (x - sp.Rational(5, 2) - sp.Rational(1, 7)) ** 2)
+    out = check_sign(sp.Rational(1, 2) - band, [Interval(x, low=2, high=3)], strict=True)
+    assert out.status == "fails" and out.counterexample == {x: Fraction(13, 5)}, out.detail
+    out = compare(sp.Max(sp.sin(50 * x), sp.Rational(9, 10)), sp.Rational(9, 10), [Interval(x, low=0, high=1000)])
+    assert out.status == "fails" and Fraction(out.counterexample[x]).denominator <= 1000, out.detail
+    # candidates stay inside the domain and are simpler than the point
+    dom = Interval(x, low=2, high=3)
+    for p in simpler_points({x: Fraction(11715297160235737, 4503599627370496)}, [dom]):
+        assert 2 <= p[x] <= 3 and Fraction(p[x]).denominator <= 1000
+
+
+def test_the_deep_check_refutes_differences_below_512_bits():
+    # tanh(t + 400) - 1 is about -2 exp(-800) at every point: no written number announces it, and only the
+    # deep check at 4096 bits (integrals to half of it) sees it
+    from emlib.derivation import StepError
+
+    t, u = sp.Symbol("t", positive=True), sp.Symbol("u", real=True)
+    d = Derivation("deep", verbose=False)
+    for lhs, rhs in ((sp.tanh(t + 400), 1), (sp.erf(30), 1), (sp.Integral(sp.exp(-u), (u, 0, 1000)), 1)):
+        with pytest.raises(StepError):
+            d.equal(lhs, rhs, "exponentially small")
+    d.equal(sp.Integral(sp.exp(-u), (u, 0, 1000)), 1 - sp.exp(-1000), "exact")
+
+
+def test_mod_and_expint_have_enclosures():
+    from emlib.derivation import StepError
+
+    k, t = sp.Symbol("k", integer=True), sp.Symbol("t", positive=True)
+    d = Derivation("mod", verbose=False)
+    d.equal(sp.Mod(k**2, 4), sp.Mod(k, 2), "squares mod 4")
+    d.equal(sp.expint(1, t), -sp.Ei(-t), "E1")
+    with pytest.raises(StepError):
+        d.equal(sp.Mod(k**2, 8), sp.Mod(k, 2), "squares mod 8")
+
+
+def test_a_sum_that_sympy_sums_only_under_a_condition_is_not_accepted_where_it_fails():
+    from emlib.derivation import UndecidedError
+
+    x, k = sp.Symbol("x", real=True), sp.Symbol("k", integer=True, nonnegative=True)
+    d = Derivation("divergent", verbose=False)
+    with pytest.raises(UndecidedError):
+        d.equal(sp.Sum(x**k, (k, 0, sp.oo)), 1 / (1 - x), "geometric series on the reals")

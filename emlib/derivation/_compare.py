@@ -31,6 +31,7 @@ How ``lhs = rhs`` is decided, entry by entry:
 from __future__ import annotations
 
 import functools
+import math
 
 import zlib
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ import numpy as np
 import sympy as sp
 from flint import acb
 
-from ._certify import MAX_PREC, PRECISIONS, Enclosure, NoEnclosure, Undefined, ball_text, excludes_zero, is_nonreal, is_real
+from ._certify import MAX_PREC, PRECISIONS, Enclosure, NoEnclosure, Unbounded, Undefined, ball_text, excludes_zero, is_nonreal, is_real
 from ._domains import Domain, Integer, Interval, default_domain
 from ._evaluate import canonical_bound
 from ._gauss import gaussian_integrals
@@ -198,6 +199,10 @@ def _with_assumptions(expr: sp.Basic, domains: Sequence[Domain]) -> sp.Basic:
 
 
 def _infinite_range(expr: sp.Basic) -> bool:
+    """True if ``expr`` has an infinite sum, product or integral, or a limit (no enclosure: evaluated
+    symbolically first)."""
+    if expr.has(sp.Limit):
+        return True
     return any(isinstance(a, (sp.Sum, sp.Product, sp.Integral)) and any(
         lim[1:] and (lim[1].has(sp.oo, -sp.oo) or lim[-1].has(sp.oo, -sp.oo)) for lim in a.limits)
         for a in sp.preorder_traversal(expr))
@@ -465,12 +470,18 @@ MAX_BREAKPOINTS = 24
 
 
 def _kink_arguments(expr: sp.Basic) -> list[sp.Basic]:
-    """The expressions whose sign changes make ``expr`` jump or bend: arguments of floor, ceiling, frac,
-    sign, Heaviside and Abs, differences of the arguments of Max and Min, and the two sides of every
+    """The expressions whose sign changes make ``expr`` jump or bend: arguments of sign, Heaviside and Abs,
+    the arguments of floor, ceiling, frac and Mod (quotient) and their differences with +-1, differences of the arguments of Max and Min, and the two sides of every
     Piecewise condition."""
     out: list[sp.Basic] = []
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.floor, sp.ceiling, sp.frac, sp.sign, sp.Heaviside, sp.Abs)):
+        if isinstance(node, (sp.floor, sp.ceiling, sp.frac, sp.Mod)):
+            # a step function jumps where its argument crosses any integer: the crossings of 0 and +-1 are
+            # the first jumps away from the origin (floor(n/10**20) first jumps at n = 10**20, beyond every
+            # drawn integer), and Mod(a, b) jumps where a/b crosses them
+            g = node.args[0] if not isinstance(node, sp.Mod) else node.args[0] / node.args[1]
+            out.extend([g, g - 1, g + 1])
+        elif isinstance(node, (sp.sign, sp.Heaviside, sp.Abs)):
             out.append(node.args[0])
         elif isinstance(node, (sp.Max, sp.Min)):
             out.extend(a - b for a, b in zip(node.args, node.args[1:]))
@@ -497,7 +508,7 @@ def breakpoint_points(exprs: Sequence[sp.Basic], used: Sequence[Domain], base: d
             if len(free) != 1:
                 continue
             (v,) = free
-            if not isinstance(owner.get(v), Interval) or _ops(g) > ZERO_OPS_LIMIT or not g.is_polynomial(v):
+            if not isinstance(owner.get(v), (Interval, Integer)) or _ops(g) > ZERO_OPS_LIMIT or not g.is_polynomial(v):
                 continue
             try:
                 poly = sp.Poly(g, v, domain="QQ")
@@ -515,12 +526,16 @@ def breakpoint_points(exprs: Sequence[sp.Basic], used: Sequence[Domain], base: d
         dom = owner[v]
         ordered = sorted(roots)
         values = set(ordered)
-        for r in ordered:
-            values.update({r - eps * max(1, abs(r)), r + eps * max(1, abs(r))})
-        values.update((p + q) / 2 for p, q in zip(ordered, ordered[1:]))
-        for value in sorted(values, key=lambda f: (f.numerator.bit_length() + f.denominator.bit_length(), f)):
-            if (dom.low is not None and (value < dom.low or (value == dom.low and dom.open_low))) or \
-                    (dom.high is not None and (value > dom.high or (value == dom.high and dom.open_high))):
+        if isinstance(dom, Integer):  # the integers at and beside each root
+            values = {int(math.floor(r)) + d for r in ordered for d in (-1, 0, 1, 2)}
+        else:
+            for r in ordered:
+                values.update({r - eps * max(1, abs(r)), r + eps * max(1, abs(r))})
+            values.update((p + q) / 2 for p, q in zip(ordered, ordered[1:]))
+        for value in sorted(values, key=lambda f: (Fraction(f).numerator.bit_length() + Fraction(f).denominator.bit_length(), f)):
+            open_low, open_high = getattr(dom, "open_low", False), getattr(dom, "open_high", False)
+            if (dom.low is not None and (value < dom.low or (value == dom.low and open_low))) or \
+                    (dom.high is not None and (value > dom.high or (value == dom.high and open_high))):
                 continue
             value = int(value) if value.denominator == 1 else value
             points.append({**base, v: value})
@@ -556,6 +571,58 @@ def _small_point(point: dict) -> bool:
                for v in point.values())
 
 
+#: A refuting point with more bits than this (numerators plus denominators) is worth simplifying.
+SIMPLE_POINT_BITS = 24
+#: Denominators of the simpler nearby points tried (:func:`simpler_points`).
+SIMPLER_DENOMINATORS = (1, 2, 10, 100, 1000)
+
+
+def _bits(point: dict) -> int:
+    return sum(Fraction(v).numerator.bit_length() + Fraction(v).denominator.bit_length() for v in point.values())
+
+
+def _round_value(v: Fraction, den: int) -> Fraction:
+    """The fraction with denominator ``den`` nearest to ``v``; beyond 1e6, ``v`` to two significant digits."""
+    if abs(v) >= 10**6:
+        scale = 10 ** (len(str(abs(int(v)))) - 2)
+        return Fraction(round(v / scale) * scale)
+    return Fraction(round(v * den), den)
+
+
+def simpler_points(point: dict, used: Sequence[Domain]) -> list[dict]:
+    """Simpler exact points near ``point`` (small integers, short fractions), simplest first, inside the
+    domains; only coordinates of interval and integer domains are moved, the others stay. A refutation
+    found at ``1839263384643/4096`` is re-certified at one of them when it can be, so that the
+    counterexample reads well; the certificate is checked again there, never assumed."""
+    if _bits(point) <= SIMPLE_POINT_BITS:
+        return []
+    owner = {s_: d for d in used for s_ in d.symbols}
+    out: list[dict] = []
+    seen = {tuple(sorted((str(k), v) for k, v in point.items()))}
+    for den in SIMPLER_DENOMINATORS:
+        cand = dict(point)
+        for v_, value in point.items():
+            dom = owner.get(v_)
+            if isinstance(dom, Integer):
+                new = _round_value(Fraction(value), 1)
+            elif isinstance(dom, Interval):
+                new = _round_value(Fraction(value), den)
+            else:
+                continue
+            lo, hi = dom.low, dom.high
+            open_low, open_high = getattr(dom, "open_low", False), getattr(dom, "open_high", False)
+            if (lo is not None and (new < lo or (new == lo and open_low))) or \
+                    (hi is not None and (new > hi or (new == hi and open_high))):
+                continue
+            cand[v_] = int(new) if new.denominator == 1 else new
+        key = tuple(sorted((str(k), v) for k, v in cand.items()))
+        if key in seen or _bits(cand) >= _bits(point):
+            continue
+        seen.add(key)
+        out.append(cand)
+    return out
+
+
 @dataclass
 class _PointVerdict:
     kind: str  # "agree", "differ", "complex differ", "outside", "unsure"
@@ -563,6 +630,7 @@ class _PointVerdict:
     left: str = ""
     right: str = ""
     prec: int = 0
+    unbounded: bool = False  # unsure because an infinite sum or integral is left at the point
 
 
 def _rational_side(expr: sp.Basic) -> bool:
@@ -593,6 +661,7 @@ def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool
     """
     radii: list[Any] = []
     last = ""
+    unbounded = False
     for prec in precisions:
         try:
             a, b = fl(point, prec), fr(point, prec)
@@ -600,6 +669,7 @@ def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool
             return _PointVerdict("outside", f"undefined ({exc})")
         except NoEnclosure as exc:
             last = str(exc)
+            unbounded = unbounded or isinstance(exc, Unbounded)
             radii.append(None)
             continue
         if complex_claim:
@@ -622,10 +692,32 @@ def compare_point(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool
                                  ball_text(a), ball_text(b), prec)
         radii.append(max(d.real.rad(), d.imag.rad()))
     if any(r is None for r in radii):
-        return _PointVerdict("unsure", last)
+        return _PointVerdict("unsure", last, unbounded=unbounded)
     if radii[-1] == 0 or radii[-1] < radii[0]:
         return _PointVerdict("agree", prec=precisions[-1])
     return _PointVerdict("unsure", "the enclosure did not shrink with precision")
+
+
+#: Agreeing points per entry that are evaluated again at MAX_PREC before a claim is accepted on evidence.
+DEEP_POINTS = 2
+
+
+def deep_differ(fl: Enclosure, fr: Enclosure, point: dict, complex_claim: bool) -> _PointVerdict | None:
+    """The deep check: both sides at MAX_PREC bits (integrals to half of it) at a point where they agreed
+    to 512 bits. ``tanh(t + 400) = 1`` differs by ``2 exp(-800)``, about ``2**-1154``, at every point, and
+    no written number says so; a ball of ``left - right`` that excludes 0 here is a certificate like any
+    other. None when the sides still agree or cannot be enclosed (never evidence either way)."""
+    try:
+        a, b = fl(point, MAX_PREC, deep=True), fr(point, MAX_PREC, deep=True)
+    except (Undefined, NoEnclosure):
+        return None
+    if not complex_claim and ((is_real(a) and is_nonreal(b)) or (is_nonreal(a) and is_real(b))):
+        return _PointVerdict("differ", "one side is real and the other is not", ball_text(a), ball_text(b), MAX_PREC)
+    d = acb(a.real - b.real) if not complex_claim and is_real(a) and is_real(b) else a - b
+    if excludes_zero(d):
+        return _PointVerdict("differ", f"the enclosure of left - right is {ball_text(d)}, which excludes 0",
+                             ball_text(a), ball_text(b), MAX_PREC)
+    return None
 
 
 def _finite_bound(expr: sp.Basic) -> bool:
@@ -831,6 +923,9 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
     closed: dict[int, tuple[Enclosure, Enclosure] | None] = {}
     complex_differ: dict[int, tuple[_PointVerdict, dict]] = {}
     reasons: dict[str, int] = {}
+    agreed: dict[int, list[dict]] = {}
+    wide: dict[int, list[dict]] = {}
+    unbounded: dict[int, dict] = {}
     extended = False
     k = 0
     while k < len(draws):
@@ -839,6 +934,11 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
         for i in todo:
             v = compare_point(*encs[i], point, complex_claim[i], precs)
             if v.kind == "differ":
+                for simple in simpler_points(point, used):  # a counterexample that reads well, if one refutes
+                    w = compare_point(*encs[i], simple, complex_claim[i], precs)
+                    if w.kind == "differ":
+                        point, v = simple, w
+                        break
                 at = _fmt_point(point, symbols)
                 return Outcome(
                     False, "refuted: enclosure", "numeric",
@@ -847,10 +947,16 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
                 )
             if v.kind == "agree":
                 evidence[i] += 1
+                if len(agreed.setdefault(i, [])) < DEEP_POINTS:
+                    agreed[i].append(point)
             else:
                 if v.kind == "complex differ":
                     complex_differ.setdefault(i, (v, point))
                 reasons[v.text] = reasons.get(v.text, 0) + 1
+                if v.unbounded:
+                    unbounded.setdefault(i, point)
+                if v.kind == "unsure" and len(wide.setdefault(i, [])) < DEEP_POINTS:
+                    wide[i].append(point)  # a ball that did not shrink: erf(30) - 1 at 128 to 512 bits
                 if v.kind == "unsure":
                     w = _closed_form_point(i, pairs[i], symbols, closed, point, complex_claim[i], precs)
                     if w is not None and w.kind == "differ":
@@ -899,6 +1005,28 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
     # 5. certified evidence, or undecided
     open_entries = [i for i in todo if i not in routes]
     need = 1 if not symbols else (len(draws) if exhaustive else MIN_EVIDENCE)
+    # the deep check: the first agreeing points (and points whose ball did not shrink) once more at
+    # MAX_PREC, for refutation only: differences below 2**-512 that no written number announces, such as
+    # exp(-800) or an integral's exponentially small tail
+    for i in open_entries:
+        for point in agreed.get(i, []) + wide.get(i, []):
+            v = deep_differ(*encs[i], point, complex_claim[i])
+            if v is not None:
+                at = _fmt_point(point, symbols)
+                return Outcome(False, "refuted: enclosure", "numeric",
+                               f"{where(i)}{v.text}{' at ' + at if at else ''} ({v.prec} bits)",
+                               counterexample={s: point[s] for s in symbols}, values=(v.left, v.right))
+    # an infinite sum or integral that sympy evaluated only under conditions (sum x^k = 1/(1 - x) where
+    # |x| < 1) and that is left as it was at a point of the domain: the claim has no known value there,
+    # so agreement elsewhere does not establish it on the declared domain
+    for i in open_entries:
+        if i in unbounded:
+            at = _fmt_point(unbounded[i], symbols)
+            return Outcome(False, "undecided", "numeric",
+                           f"{where(i)}at {at} an infinite sum or integral has no closed form (sympy evaluated it "
+                           f"only under conditions that fail there) and no enclosure, so the claim is not "
+                           f"established on {_domain_text(used)}; declare a domain on which it converges",
+                           status="undecided", certified=False)
     short = [i for i in open_entries if evidence[i] < min(need, MIN_EVIDENCE) or evidence[i] == 0]
     if short:
         i = short[0]
@@ -1001,6 +1129,44 @@ def _exact_zero(expr: sp.Basic, used: Sequence[Domain]) -> dict | None:
                 return {x: point}
         except Exception:
             continue
+    return None
+
+
+#: Values the other coordinates take on the lines along which a strict multivariate claim's exact roots
+#: are looked up (:func:`_zero_on_lines`).
+LINE_FILLS = (0, 1)
+
+
+def _zero_on_lines(expr: sp.Basic, used: Sequence[Domain]) -> Outcome | None:
+    """A counterexample to a strict claim ``expr > 0`` in two or three real variables: an exact root on
+    a coordinate line, or None.
+
+    ``(sin x - sin y)^2 + (cos x + cos y)^2 > 0`` fails on the whole curve ``x + y = pi`` and at no
+    rational point; its gradient system has no finite solution set to enclose. Along the lines where
+    every other coordinate is 0 (then 1) the claim has one variable, whose exact roots sympy's solveset
+    proposes (:func:`_exact_zero`, within its size limit): a root that simplifies back to exactly 0 inside
+    the domain refutes the claim."""
+    free = sorted(expr.free_symbols, key=lambda s_: s_.name)
+    if not 2 <= len(free) <= 3 or not all(isinstance(d, Interval) for d in used):
+        return None
+    owner = {s_: d for d in used for s_ in d.symbols}
+    if any(s_ not in owner for s_ in free):
+        return None
+    for v in free:
+        for fill in LINE_FILLS:
+            others = {w: sp.Integer(fill) for w in free if w != v}
+            if not all(_inside_interval(owner[w], c) for w, c in others.items()):
+                continue
+            line = expr.xreplace(others)
+            zero = _exact_zero(line, [owner[v]])
+            if zero is None:
+                continue
+            point = {**others, **zero}
+            at = ", ".join(f"{w} = {sp.sstr(point[w])}" for w in free)
+            return Outcome(False, "refuted: exact zero", "symbolic",
+                           f"the value is exactly 0 at {at} (a root sympy solved for on the line where the other "
+                           f"coordinates are {fill}, simplified back to 0), so > 0 fails",
+                           counterexample=point, values=("0", "0"))
     return None
 
 
@@ -1165,8 +1331,8 @@ def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -
         if expr.is_polynomial(*free):
             if len(free) > 3 or _ops(expr) > POLY_CRITICAL_OPS:
                 return None
-            try:
-                poly = sp.Poly(expr, *free, domain="QQ")
+            try:  # rational coefficients, or constant ones such as pi ((x - pi)^2 + y^2 > 0)
+                poly = sp.Poly(expr, *free)
             except Exception:
                 return None
             if poly.total_degree() > POLY_CRITICAL_DEGREE:
@@ -1298,12 +1464,19 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
         if kind == "positive" or (kind == "zero" and not strict):
             good += 1
             continue
+        for simple in simpler_points(point, used):  # a counterexample that reads well, if one refutes
+            kind2, text2 = _sign_at(enc, expr, exact, simple, symbols, precs)
+            if kind2 in ("negative", "complex") or (kind2 == "zero" and strict):
+                point, text = simple, text2
+                break
         at = _fmt_point(point, symbols)
         return Outcome(False, "refuted: exact value" if exact else "refuted: enclosure", "numeric",
                        f"the value is {text}{' at ' + at if at else ''}, so {rel} 0 fails",
                        counterexample={s: point[s] for s in symbols}, values=(text, "0"))
     if symbols and not exhaustive:
         critical = _critical_refutation(reduced, used, strict)
+        if critical is None and strict:
+            critical = _zero_on_lines(reduced, used)
         if critical is not None:
             return critical
     need = 1 if not symbols else (len(draws) if exhaustive else MIN_EVIDENCE)

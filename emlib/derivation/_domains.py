@@ -373,7 +373,8 @@ class Simplex(Domain):
 
     With ``partial=True`` the symbols are all but the last coordinate (their sum is below one and the
     last coordinate is written as ``1 - sum`` in the expressions). Points: Dirichlet draws with
-    concentrations from 0.05 to 20, the centre, and points next to every vertex and face.
+    concentrations from 0.05 to 20, the centre, and points 1e-3, 1e-9, 1e-16 and 1e-40 from every vertex
+    and face.
     """
 
     def __init__(self, *symbols: sp.Symbol, partial: bool = False) -> None:
@@ -394,7 +395,10 @@ class Simplex(Domain):
     def special_points(self) -> list[dict[sp.Symbol, int | Fraction]]:
         n = self.n
         out = [self._complete([Fraction(1, n)] * (n - 1))]
-        for eps in (Fraction(1, 10**3), Fraction(1, 10**9), Fraction(1, 10**13), Fraction(1, 10**16)):
+        # down to 10**-40 from a vertex or face, like the reals' smallest magnitudes: log q1 > -40 fails only
+        # where q1 < 4e-18, and the entropy exceeds 10**-30 everywhere but within 10**-32 of a vertex
+        # (four distances, as before, so that the number of points of every claim stays the same)
+        for eps in (Fraction(1, 10**3), Fraction(1, 10**9), Fraction(1, 10**16), Fraction(1, 10**40)):
             for vertex in range(n):
                 head = [eps / (n - 1) if i != vertex else 1 - eps for i in range(n)]
                 out.append(self._complete(head[:-1]))
