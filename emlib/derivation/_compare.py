@@ -1132,6 +1132,19 @@ def _exact_zero(expr: sp.Basic, used: Sequence[Domain]) -> dict | None:
     return None
 
 
+def _rational_point(point: dict) -> dict | None:
+    """A symbolic refuting point as the engine's exact coordinates (int or Fraction), or None when a
+    coordinate is irrational (sqrt(2), pi): such a point is named in the verdict's text only, since the
+    front-ends evaluate counterexamples at rational coordinates."""
+    out: dict = {}
+    for s_, v in point.items():
+        v = sp.sympify(v)
+        if not v.is_Rational:
+            return None
+        out[s_] = int(v) if v.is_Integer else Fraction(int(v.p), int(v.q))
+    return out
+
+
 #: Values the other coordinates take on the lines along which a strict multivariate claim's exact roots
 #: are looked up (:func:`_zero_on_lines`).
 LINE_FILLS = (0, 1)
@@ -1166,7 +1179,7 @@ def _zero_on_lines(expr: sp.Basic, used: Sequence[Domain]) -> Outcome | None:
             return Outcome(False, "refuted: exact zero", "symbolic",
                            f"the value is exactly 0 at {at} (a root sympy solved for on the line where the other "
                            f"coordinates are {fill}, simplified back to 0), so > 0 fails",
-                           counterexample=point, values=("0", "0"))
+                           counterexample=_rational_point(point), values=("0", "0"))
     return None
 
 
@@ -1365,7 +1378,7 @@ def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -
         what = "exactly 0" if kind == "zero" else f"certainly negative (the enclosure of {_text(value)[:120]})"
         return Outcome(False, "refuted: critical point", "symbolic",
                        f"at the critical point {at} (a zero of the gradient) the value is {what}, so {rel} 0 fails",
-                       counterexample=point, values=("0" if kind == "zero" else "< 0", "0"))
+                       counterexample=_rational_point(point), values=("0" if kind == "zero" else "< 0", "0"))
     return None
 
 
@@ -1447,7 +1460,7 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
             (x, point), = zero.items()
             return Outcome(False, "refuted: exact zero", "symbolic",
                            f"the value is exactly 0 at {x} = {sp.sstr(point)} (a root sympy solved for and "
-                           f"simplified back to 0), so > 0 fails", counterexample=zero, values=("0", "0"))
+                           f"simplified back to 0), so > 0 fails", counterexample=_rational_point(zero), values=("0", "0"))
     symbols = sorted(expr.free_symbols, key=lambda s: s.name)
     enc = Enclosure(expr, symbols)
     exact = _rational_side(expr)
