@@ -796,6 +796,8 @@ TEXTBOOK_REFUSED = [
     (r"\frac{\partial}{\partial x} x^2 / y", "for the first term only"),
     (r"\frac{d}{dx} -x^2", r"\frac{d}{dx}\left(-...\right)"),
     (r"\int_0^1 \frac{dx}{x+1}", "a differential inside a fraction"),
+    (r"\frac{\partial}{\partial \sigma^2}\left(-\frac{1}{2}\log \sigma^2\right)", r"a derivative by \sigma^2 (a power"),
+    (r"\frac{d L}{d x^3}", r"for the third derivative write \frac{d^3}{d x^3}"),
     # the Kronecker delta is not carried out
     (r"\delta_{ij}", "Kronecker delta"),
     (r"\sum_{j=1}^{n} \delta_{ij} x_j", "Kronecker delta"),

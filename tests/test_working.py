@@ -401,3 +401,11 @@ def test_a_remark_between_two_expressions_is_refused_and_one_at_the_end_is_ignor
     assert "stands between two pieces of mathematics" in r.verdicts[1].detail
     r = check_working([r"(x+1)^2", r"= x^2 + 2x + 1 \quad \text{(expanding)},"])
     assert statuses(r) == ["start", "holds"], r.text()
+
+
+def test_an_integer_range_from_zero_is_not_declared_positive():
+    # integer(0, 6) made n positive, and every step with n was then refused by the engine (undecided)
+    assert statuses(check_working([r"n + 1", r"= 1 + n"], declare="n integer(0, 6)")) == ["start", "holds"]
+    r = check_working([r"\sum_{k=0}^{n} \binom{n}{k}", r"= 2^n"], declare="n integer(0, 6)")
+    assert statuses(r) == ["start", "holds"], r.text()
+    assert statuses(check_working([r"n^2", r"\ge n"], declare="n integer(-3, 3)")) == ["start", "holds"]

@@ -4,8 +4,10 @@ Syntax of WORK.md (see examples/working_example.md):
 
 * every display block is one chain: ``$$ ... $$``, ``\\[ ... \\]``, or ``\\begin{align*} ... \\end{align*}``
   (also ``align``, ``equation``, ``gather``, ``multline``, starred or not). Its lines are separated by ``\\\\``
-  (outside braces and environments: the rows of a ``bmatrix`` or ``cases`` stay in their line) or newlines;
-  ``\\stackrel{..}{=}`` / ``\\overset{..}{=}`` over a relation is that relation. A line may start with its
+  (outside braces and environments: the rows of a ``bmatrix`` or ``cases`` stay in their line; ``\\\\*`` and the
+  spacing of ``\\\\[4pt]`` belong to the break) or newlines; ``\\intertext{..}`` and ``\\displaybreak`` are ignored;
+  ``\\stackrel{..}{=}`` / ``\\overset{..}{=}`` over a relation is that relation, except a definition
+  (``\\stackrel{\\text{def}}{=}``, ``\\overset{\\Delta}{=}``), which the reader refuses as it refuses ``:=``. A line may start with its
   relation to the line before: ``=``, ``\\le``, ``\\ge``, ``<``, ``>``, ``\\Rightarrow``, ``\\Leftrightarrow``
   (none means ``=``). ``&``, ``\\nonumber`` and ``\\begin{aligned}`` inside a block are ignored. Inline math
   ``$...$`` is prose, not a chain;

@@ -1666,6 +1666,12 @@ def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, pl
         return False
     order = int(nm.group(1) or nm.group(2) or 1)
     total = sum(k for _, k in variables)
+    if order == 1 and len(variables) == 1 and total > 1:  # \frac{\partial}{\partial \sigma^2}: by a power
+        nth = {2: "second", 3: "third"}.get(total, f"{total}th")
+        written, d = den.strip(), nm.group(0).strip()[:1] if nm.group(0).strip()[:1] == "d" else "\\partial"
+        fail(f"a derivative by {written[len(d):].strip() if written.startswith(d) else written} (a power of a variable, "
+             f"such as a variance \\sigma^2) is not read: name it a symbol (v for \\sigma^2, written as v throughout) "
+             f"and write \\frac{{{d}}}{{{d} v}}; for the {nth} derivative write \\frac{{{d}^{total}}}{{{written}}}", pos)
     if order != total:
         fail(f"the derivative's order in the numerator ({order}) differs from the denominator's ({total})", pos)
     for var, count in variables:

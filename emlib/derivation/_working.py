@@ -279,7 +279,9 @@ class _Decl:
         if self.kind == "negative":
             return {"negative": True}
         if self.kind == "integer":
-            return {"integer": True, "positive": True} if (self.low or 1) > 0 else {"integer": True}
+            low = 1 if self.low is None else self.low  # "n integer" is a size from 1; integer(0, 6) holds 0
+            return {"integer": True, "positive": True} if low > 0 else (
+                {"integer": True, "nonnegative": True} if low == 0 else {"integer": True})
         if self.kind == "interval":
             return {"positive": True} if self.low > 0 else ({"nonnegative": True} if self.low >= 0 else {"real": True})
         return {"real": True}
