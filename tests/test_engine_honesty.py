@@ -114,3 +114,27 @@ def test_a_sum_that_sympy_sums_only_under_a_condition_is_not_accepted_where_it_f
     d = Derivation("divergent", verbose=False)
     with pytest.raises(UndecidedError):
         d.equal(sp.Sum(x**k, (k, 0, sp.oo)), 1 / (1 - x), "geometric series on the reals")
+
+
+def test_points_lost_only_at_128_bits_still_give_evidence():
+    # 1e-40 from a face, the last coordinate 1 - q1 - q2 of a probability vector is lost at 128 bits; the
+    # point counts when 256 and 512 bits decide
+    import re
+
+    from emlib.derivation import Simplex
+    from emlib.derivation._compare import compare
+
+    q1, q2 = sp.symbols("q1 q2", positive=True)
+    out = compare(sp.log(2 * (1 - q1 - q2)), sp.log(2) + sp.log(1 - q1 - q2), [Simplex(q1, q2, partial=True)],
+                  symbolic=False)
+    n, m = map(int, re.search(r"at (\d+) of (\d+) exact points", out.route).groups())
+    assert out.status == "holds" and n == m, out.route
+
+
+def test_an_integral_sympy_evaluates_only_for_some_parameters_is_evaluated_at_the_point():
+    from emlib.derivation import StepError
+
+    a, u = sp.symbols("a u", real=True)
+    d = Derivation("doit at a point", verbose=False)
+    with pytest.raises(StepError, match="doit at the point"):
+        d.equal(sp.Integral(sp.sin(a * u) / u, (u, 0, sp.oo)), sp.pi / 2, "Dirichlet integral for real a")
