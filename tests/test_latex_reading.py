@@ -196,7 +196,7 @@ REFUSED = [
     (r"(a+b)/2\pi", None, [r"\frac{...}{2 \pi}"]),
     (r"1/(1+x) y", None, ["ambiguous"]),
     (r"\left. x^2 \right|_{x=0}", None, ["value substituted"]),
-    ("x²", None, ["LaTeX"]),
+    ("x²", None, ["write ^2"]),
     ("∑ x", None, [r"\sum"]),
     (r"x_1 + \cdots + x_n", None, ["ellipsis", r"\sum_{i=1}^{n}"]),
     (r"x \in (0, 1)", None, ["declarations"]),
@@ -723,6 +723,7 @@ TEXTBOOK_READ = [
     ("2π r", 2 * sp.pi * r),
     ("x × y", x * y),
     ("x · y", x * y),
+    ("\U0001d465 + \U0001d707_k", x + R("mu_k")),  # mathematical italic letters copied from a PDF
 ]
 
 
@@ -791,6 +792,12 @@ TEXTBOOK_REFUSED = [
     (r"{\rm d}x", r"\mathrm{d}"),
     (r"\iint x", "nested integrals"),
     (r"x \bmod 2", "modular"),
+    ("x – 1", "a minus sign"),
+    ("x ∗ y", r"write \cdot"),
+    ("x ≈ y", "not checked"),
+    ("½ x", r"\frac{1}{2}"),
+    ("x′", "write '"),
+    ("\U0001d431 + 1", "bold letter"),
     # derivative operators: an explicit operator after an unbracketed operand
     (r"\frac{d}{dx} x^2 \cdot x", r"\frac{d}{dx}\left(x^2 \cdot x\right) to differentiate the whole"),
     (r"\frac{\partial}{\partial x} x^2 / y", "for the first term only"),

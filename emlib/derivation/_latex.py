@@ -125,6 +125,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -151,7 +152,11 @@ UNICODE_GREEK = {
 }
 UNICODE_OPERATORS = {"−": "-", "·": r"\cdot ", "⋅": r"\cdot ", "×": r"\cdot ", "∞": r"\infty "}
 UNICODE_REFUSED = {"≤": r"\le", "≥": r"\ge", "≠": r"\ne", "∑": r"\sum", "∏": r"\prod", "∫": r"\int",
-                   "√": r"\sqrt", "∂": r"\partial", "∇": r"\frac{\partial}{\partial x}"}
+                   "√": r"\sqrt", "∂": r"\partial", "∇": r"\frac{\partial}{\partial x}",
+                   "–": "- (a minus sign; the dash of a range is not read)", "∗": r"\cdot", "′": "' (x', f'(x))",
+                   "÷": r"\frac{a}{b}", "²": "^2", "³": "^3", "¹": "^1", "½": r"\frac{1}{2}",
+                   "≈": r"\approx (which is not checked: an approximation is not an identity)",
+                   "…": r"\sum_{i=1}^{n} (an ellipsis is not read)", "∈": r"a declaration (x positive)"}
 
 #: Functions a line may apply. Commands handed to the parser, and Greek letters / operator names read as
 #: functions when a parenthesis follows them (``\\sigma`` is the logistic function, ``\\Phi`` the
@@ -526,7 +531,9 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     ``\\frac12``, ``\\frac a b``, ``\\sqrt x``, ``\\binom n k`` take single tokens as arguments (braces added);
     ``x^2_1`` is ``x_1^2`` and ``\\sum^{N}_{n=1}`` is ``\\sum_{n=1}^{N}`` (TeX attaches both scripts to the
     same base in either order); ``\\limits`` / ``\\nolimits`` only place the limits (dropped)."""
-    chars = list(text)
+    # letters copied from a PDF in mathematical italic (𝑥, 𝜇) are the plain letters (one character each)
+    chars = [unicodedata.normalize("NFKC", ch) if ord(ch) > 0x2000 and unicodedata.name(ch, "").startswith(
+        ("MATHEMATICAL ITALIC", "PLANCK CONSTANT")) else ch for ch in text]
     cols = list(range(len(text)))
     q = 0
     while q < len(chars):
@@ -1565,6 +1572,8 @@ def _rewrite(text: str, line: int, table: SymbolTable
             pos = j
             continue
         if ord(ch) > 127:
+            if unicodedata.name(ch, "").startswith("MATHEMATICAL BOLD"):
+                fail(f"the bold letter {ch} (a vector?) is not read: {HINTS['mathbf']}", pos)
             fail(f"the character {ch} is not read: write it in LaTeX", pos)
         if ch == "^":
             m = _TRANSPOSE.match(text, pos)
