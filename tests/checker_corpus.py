@@ -968,6 +968,29 @@ eq("cosh(x) - 1 = x^2/2 on [-10^-20, 10^-20]", sp.cosh(x) - 1, x**2 / 2, False, 
 eq("sqrt(10^40 + x^2) - 10^20 = x^2/(sqrt(10^40 + x^2) + 10^20)", sp.sqrt(10**40 + x**2) - 10**20, x**2 / (sp.sqrt(10**40 + x**2) + 10**20), True, G)
 eq("log(exp(x + 1000) + exp(x + 1000)) = x + 1000 + log 2", sp.log(sp.exp(x + 1000) + sp.exp(x + 1000)), x + 1000 + sp.log(2), True, G)
 
+# second pass of round 4, written after the first fixes, against the new rules' edges
+G = "integer edges"
+eq("floor(log(n + 1)/log(10^30)) = 0 for n >= 0", sp.floor(sp.log(nn + 1) / sp.log(10**30)), 0, False, G)
+eq("Mod(n, 10^20) = n for n >= 0", sp.Mod(nn, 10**20), nn, False, G)
+eq("floor(sqrt(n)/10^10) = 0 for n >= 0", sp.floor(sp.sqrt(nn) / 10**10), 0, False, G)
+pos("(j - 37)^2 + (k - 41)^2 > 0 for integers", (j - 37) ** 2 + (k - 41) ** 2, False, G)
+pos("(j^2 + k^2 - 25)^2 > 0 for integers", (j**2 + k**2 - 25) ** 2, False, G)
+pos("(2j - 75)^2 + (k - 41)^2 > 0 for integers (no integer zero)", (2 * j - 75) ** 2 + (k - 41) ** 2, True, G)
+G = "irrational minima"
+pos("(exp(x) - 2)^2 + (y - x)^2 > 0", (sp.exp(x) - 2) ** 2 + (y - x) ** 2, False, G)
+pos("(x^2 + y^2 - 2)^2 + (x - y sqrt 3)^2 > 0", (x**2 + y**2 - 2) ** 2 + (x - y * sp.sqrt(3)) ** 2, False, G)
+pos("(sin x - 1/3)^2 + (y - 2)^2 - 10^-40 >= 0", (sp.sin(x) - sp.Rational(1, 3)) ** 2 + (y - 2) ** 2 - sp.Rational(1, 10**40), False, G, strict=False)
+G = "exponentially small"
+eq("erfc(t + 25) = 0 for t > 0", sp.erfc(t + 25), 0, False, G)
+eq("1 - tanh(t)^2 = 4 exp(-2t) for t > 300", 1 - sp.tanh(t) ** 2, 4 * sp.exp(-2 * t), False, G, Positive(t, low=300, high=None))
+eq("gamma(t + 500)/gamma(t + 499) = t + 499 + exp(-2000)", sp.gamma(t + 500) / sp.gamma(t + 499), t + 499 + sp.exp(-2000), False, G)
+G = "simplex faces"
+pos("q1 log q1 > -10^-35 on the simplex", q1 * sp.log(q1) + sp.Rational(1, 10**35), False, G, Simplex(q1, q2, q3))
+pos("q1^q1 q2^q2 q3^q3 < 1 (strict) on the simplex", 1 - q1**q1 * q2**q2 * q3**q3, True, G, Simplex(q1, q2, q3))
+G = "partial domains"
+eq("int_0^oo exp(-a u^2) du = sqrt(pi/a)/2 for real a", sp.Integral(sp.exp(-a * u**2), (u, 0, sp.oo)), sp.sqrt(sp.pi / a) / 2, False, G)
+eq("sum_{k>=1} x^k/k = -log(1 - x) on [-1/2, 1/2]", sp.Sum(x**kk / kk, (kk, 1, sp.oo)), -sp.log(1 - x), True, G, Interval(x, low=-0.5, high=0.5))
+
 
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]

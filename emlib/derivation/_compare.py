@@ -508,6 +508,17 @@ def _kink_arguments(expr: sp.Basic) -> list[sp.Basic]:
     return out
 
 
+def _rational_near(r: sp.Basic) -> Fraction | None:
+    """A rational number within about 10**-50 (relative) of the real constant ``r``, or None."""
+    try:
+        value = sp.N(r, 60)
+        if not value.is_real or not value.is_finite:
+            return None
+        return Fraction(str(sp.Rational(value)))
+    except Exception:  # not a number sympy can evaluate
+        return None
+
+
 def breakpoint_points(exprs: Sequence[sp.Basic], used: Sequence[Domain], base: dict) -> list[dict]:
     """Exact points at the jumps and kinks of a claim, between them and beside them.
 
@@ -526,7 +537,15 @@ def breakpoint_points(exprs: Sequence[sp.Basic], used: Sequence[Domain], base: d
             if len(free) != 1:
                 continue
             (v,) = free
-            if not isinstance(owner.get(v), (Interval, Integer)) or _ops(g) > ZERO_OPS_LIMIT or not g.is_polynomial(v):
+            if not isinstance(owner.get(v), (Interval, Integer)) or _ops(g) > ZERO_OPS_LIMIT:
+                continue
+            if not g.is_polynomial(v):
+                # floor(log(n + 1)/log(10**30)) first jumps at n = 10**30 - 1: sympy's solveset proposes
+                # the roots, and rational points within 10**-50 of them are sampled (evaluated as usual)
+                for r in _candidates(g, v):
+                    approx = _rational_near(r)
+                    if approx is not None:
+                        found.setdefault(v, set()).add(approx)
                 continue
             try:
                 poly = sp.Poly(g, v, domain="QQ")
@@ -1289,11 +1308,31 @@ def _poly_sign(expr: sp.Basic, used: Sequence[Domain], strict: bool) -> Outcome 
     return Outcome(True, "symbolic: real-root isolation", "symbolic")
 
 
+def _integer_neighbours(point: dict, owner: dict) -> list[dict]:
+    """A critical point with its integer-domain coordinates replaced by the integers next to them (every
+    combination of floor and ceiling): the minimum of ``(j - 37)^2 + (k - 41)^2`` over the integers sits
+    at or beside the real one. The values there are certified as at any other point."""
+    out: list[dict] = [{}]
+    for v, c in point.items():
+        if not isinstance(owner[v], Integer):
+            out = [{**o, v: c} for o in out]
+            continue
+        near = _rational_near(c)
+        if near is None:
+            return []
+        ints = sorted({math.floor(near), math.ceil(near)})
+        out = [{**o, v: sp.Integer(i)} for o in out for i in ints]
+    return out
+
+
 def _inside_interval(dom: Domain, v: sp.Basic) -> bool:
     """True if the real number ``v`` certainly lies in the interval domain (strictly inside, or exactly at
-    a closed end), decided by sympy's exact comparisons; False when that cannot be decided."""
+    a closed end), decided by sympy's exact comparisons; False when that cannot be decided. For an
+    integer domain, ``v`` must be an integer in its range."""
     if v.free_symbols or v.is_real is not True:
         return False
+    if isinstance(dom, Integer):
+        return bool(v.is_Integer) and (dom.low is None or int(v) >= dom.low) and (dom.high is None or int(v) <= dom.high)
     for side, bound, is_open in (("low", dom.low, dom.open_low), ("high", dom.high, dom.open_high)):
         if bound is None:
             continue
@@ -1363,11 +1402,13 @@ def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -
     claim a value that simplifies to exactly 0 refutes too.
     """
     free = sorted(expr.free_symbols, key=lambda s: s.name)
-    if not free or not all(isinstance(d, Interval) for d in used):
+    if not free or not all(isinstance(d, (Interval, Integer)) for d in used):
         return None
     owner = {s: d for d in used for s in d.symbols}
     if any(s not in owner for s in free) or _max_exponent(expr) > MAX_EXPONENT:
         return None
+    if len(free) == 1 and isinstance(owner[free[0]], Integer):
+        return None  # one integer variable: decided exactly by _int_poly_sign where that applies
     points: list[dict] = []
     if len(free) == 1:
         if _ops(expr) > ZERO_OPS_LIMIT:
@@ -1402,6 +1443,7 @@ def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -
                 rest = set().union(*[sp.sympify(c).free_symbols for c in point.values()])
                 point = {v: sp.sympify(sp.sympify(c).xreplace({r: sp.Integer(fill) for r in rest})) for v, c in point.items()}
                 points.append(point)
+    points = [q for p_ in points for q in _integer_neighbours(p_, owner)]
     for point in points:
         if not all(_inside_interval(owner[v], c) for v, c in point.items()):
             continue
