@@ -607,6 +607,12 @@ TEXTBOOK_READ = [
     (r"\Bigl|x\Bigr|", sp.Abs(x)),
     (r"\bigl\lvert x \bigr\rvert", sp.Abs(x)),
     (r"{}x + x{}^2", x + x**2),
+    # a one-digit script ends at its digit (the parser joined ^1 2 into ^12)
+    (r"\int_0^1 2x \, dx", sp.Integral(2 * x, (x, 0, 1))),
+    (r"x^2 3", 3 * x**2),
+    (r"2^1 2", sp.Integer(4)),
+    (r"x_1 2", 2 * x_1),
+    (r"\int_0^1 \, 2 \, dx + x_1 \, 2", sp.Integral(2, (x, 0, 1)) + 2 * x_1),
     # fractions, TeX's one-token arguments
     (r"\dfrac{x}{2}", x / 2),
     (r"\tfrac{1}{2} x", x / 2),
@@ -780,6 +786,9 @@ TEXTBOOK_REFUSED = [
     (r"x + 1 % a remark", "TeX comment"),
     (r"50\%", "percentage"),
     (r"n!!", "double factorial"),
+    (r"1 2", r"joined into one number (12): write 12 for that number, or 1 \cdot 2"),
+    (r"2 \, 3", r"2 \cdot 3"),
+    (r"3.5 2", r"3.5 \cdot 2"),
     # constructs with their own guidance
     (r"{a \over b}", r"\frac{a}{b}"),
     (r"{n \choose k}", r"\binom{n}{k}"),

@@ -9,7 +9,9 @@ TeX's shorthands
     ``\\binom n k``, ``\\mathrm dx`` take single tokens as arguments; ``x^2_1`` is ``x_1^2`` and
     ``\\sum^{N}_{n=1}`` is ``\\sum_{n=1}^{N}``; ``\\limits``, ``{}`` are dropped. What TeX typesets otherwise
     than typed is refused: ``x^10`` (typeset x^1 0: write ``x^{10}``), ``x_10``, ``x^-1``, double scripts
-    ``x^a^b``, ``2e-3`` (Euler's number: write ``2 \\cdot 10^{-3}``), a ``%`` comment.
+    ``x^a^b``, ``2e-3`` (Euler's number: write ``2 \\cdot 10^{-3}``), a ``%`` comment, and two numbers separated
+    only by space (``1 2``: the parser joins them into 12); a one-digit script ends at its digit
+    (``\\int_0^1 2x \\, dx``, ``x^2 3``, which the parser read as ``\\int_0^{12}`` and ``x^{23}``).
 Symbols
     ``x``, ``x_n``, ``r_{nk}``, ``\\mu_k``, ``c'``, ``μ`` (Unicode Greek is its LaTeX name) are each one
     symbol. ``\\hat{x}``, ``\\bar x``, ``\\tilde\\mu_k`` are the symbols ``x_hat``, ``x_bar``,
@@ -541,11 +543,23 @@ def _normalise(text: str) -> tuple[str, list[int]]:
                 and not re.search(r"\\[A-Za-z]+\s*$", "".join(chars[max(0, q - 40):q]))):
             del chars[q:q + 2], cols[q:q + 2]  # {}x, x{}^2: an empty group typesets nothing
             continue
-        if chars[q] != "\\" and chars[q] != "^":
+        if chars[q] not in "\\^_":
             q += 1
             continue
         s = "".join(chars)
         n = len(s)
+        if chars[q] in "^_":  # x^2 3, \int_0^1 2x: a one-digit script in braces (the parser joins 1 2 into 12)
+            a = q + 1
+            while a < n and s[a] == " ":
+                a += 1
+            if a < n and s[a].isdigit() and re.compile(r"(?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z]))+\d").match(s, a + 1):
+                chars[a:a + 1] = ["{", s[a], "}"]
+                cols[a:a + 1] = [cols[a]] * 3
+                s = "".join(chars)
+                n = len(s)
+        if chars[q] == "_":
+            q += 1
+            continue
         if chars[q] == "^":  # ^X_Y -> _Y^X
             a = q + 1
             while a < n and s[a] == " ":
@@ -1602,6 +1616,13 @@ def _rewrite(text: str, line: int, table: SymbolTable
                      f"{ch}{{{dm.group(1)}}} for the {script} {dm.group(1)}", pos)
             if re.compile(r"\s*[-+]").match(text, pos + 1, n):
                 fail(f"a signed {script} needs braces: write {ch}{{-1}}, not {ch}-1 (typeset as {ch}{{-}}1)", pos)
+        if ch.isdigit():
+            dm = re.search(r"(\d+(?:\.\d*)?)((?:\s|\\[,;:! ]|\\q?quad(?![A-Za-z]))+)$", text[:pos])
+            if dm:  # "1 2": the parser joins the digits into 12, a reader of the page may see a product
+                nm = re.match(r"\d+(?:\.\d+)?", text[pos:n])
+                a_, b_ = dm.group(1), nm.group(0)
+                fail(f"'{a_}{dm.group(2)}{b_}': two numbers separated only by space are joined into one number "
+                     f"({a_}{b_}): write {a_}{b_} for that number, or {a_} \\cdot {b_} for a product", dm.start(1))
         if ch == "%":
             fail("% starts a TeX comment (the rest of the line would not be typeset): remove the comment; a percentage "
                  "is written as a fraction, \\frac{50}{100}", pos)
