@@ -711,6 +711,7 @@ TEXTBOOK_READ = [
     (r"|x - y|^2", sp.Abs(x - y) ** 2),
     (r"\vert x \vert", sp.Abs(x)),
     (r"\max\{a, b\}", sp.Max(a, b)),
+    (r"\max(1, 234) + \max(x,100) + \max(1,2)", 236 + sp.Max(x, 100)),
     (r"\lfloor x/2 \rfloor", sp.floor(x / 2)),
     # remarks and punctuation that end a line
     (r"x^2 + 1 \quad\text{(by Bayes)}", x**2 + 1),
@@ -789,6 +790,8 @@ TEXTBOOK_REFUSED = [
     (r"1 2", r"joined into one number (12): write 12 for that number, or 1 \cdot 2"),
     (r"2 \, 3", r"2 \cdot 3"),
     (r"3.5 2", r"3.5 \cdot 2"),
+    (r"1,000", "a thousands separator, or two arguments?"),
+    (r"\min(0,125, 3)", r"write 0125 for the number, or 0, 125 for two values"),
     # constructs with their own guidance
     (r"{a \over b}", r"\frac{a}{b}"),
     (r"{n \choose k}", r"\binom{n}{k}"),

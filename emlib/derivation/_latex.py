@@ -1623,6 +1623,12 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 a_, b_ = dm.group(1), nm.group(0)
                 fail(f"'{a_}{dm.group(2)}{b_}': two numbers separated only by space are joined into one number "
                      f"({a_}{b_}): write {a_}{b_} for that number, or {a_} \\cdot {b_} for a product", dm.start(1))
+        if ch == "," and pos and text[pos - 1].isdigit() and re.compile(r"\d{3}").match(text, pos + 1, n):
+            # the parser's numbers take thousands separators: 1,000 is 1000, and f(1,000) would be f(1000)
+            lm_ = re.search(r"\d+$", text[:pos])
+            rm_ = re.match(r"\d+", text[pos + 1:n])
+            fail(f"'{lm_.group(0)},{rm_.group(0)}' is ambiguous (a thousands separator, or two arguments?): write "
+                 f"{lm_.group(0)}{rm_.group(0)} for the number, or {lm_.group(0)}, {rm_.group(0)} for two values", lm_.start())
         if ch == "%":
             fail("% starts a TeX comment (the rest of the line would not be typeset): remove the comment; a percentage "
                  "is written as a fraction, \\frac{50}{100}", pos)
