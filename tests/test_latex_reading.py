@@ -866,6 +866,9 @@ _TEX_TOKENS = [r"\frac", r"\frac12", r"\sqrt", r"\sqrt[3]", "^", "_", "{", "}", 
 def test_tex_shorthand_soup_is_read_or_refused_never_crashes():
     import random
 
+    for text in [r"\frac{\partial}{\partial x}a//_", r"\sin x / _"]:  # a message quoting past the line's end
+        with pytest.raises(WorkingParseError):
+            read_as(text)
     rng = random.Random(20261205)
     for _ in range(400):
         text = "".join(rng.choice(_TEX_TOKENS) for _ in range(rng.randint(1, 10)))

@@ -510,6 +510,8 @@ _EXPLICIT_OPERATORS = {"cdot", "times", "div", "ast"}
 
 def _token_end(text: str, q: int, n: int) -> int:
     """The end of the TeX token or group at ``q``: ``{...}``, ``\\name``, ``\\,`` or one character."""
+    if q >= n:
+        return n
     if text[q] == "{":
         try:
             return min(_read_group(text, q)[1], n)
