@@ -686,6 +686,9 @@ TEXTBOOK_READ = [
     (r"\frac{\text{d}}{\text{d}x} x^2", 2 * x),
     (r"\frac{\mathrm{d}}{\mathrm{d}t} t^2", 2 * t),
     (r"\frac{\partial}{\partial x}\Bigl( x y \Bigr)", y),
+    (r"\frac{\partial^2}{\partial x \, \partial y} x^2 y^2", 4 * x * y),  # a thin space between differentials
+    (r"\frac{\partial^2 (x^2y^2)}{\partial x\,\partial y}", 4 * x * y),
+    (r"\frac{d\, x^3}{dx}", 3 * x**2),
     # + and - end an operator's operand, as they end \sin x + 1 (the notes rely on it)
     (r"\frac{d}{dx} x^2 + 1", 2 * x + 1),
     (r"\frac{d}{dx}(x^2) + 1", 2 * x + 1),
@@ -815,6 +818,7 @@ TEXTBOOK_REFUSED = [
     (r"\frac{\partial}{\partial x} x^2 / y", "for the first term only"),
     (r"\frac{d}{dx} -x^2", r"\frac{d}{dx}\left(-...\right)"),
     (r"\int_0^1 \frac{dx}{x+1}", "a differential inside a fraction"),
+    (r"\partial_x x^2", r"write \frac{\partial}{\partial x} f"),
     (r"\frac{\partial}{\partial \sigma^2}\left(-\frac{1}{2}\log \sigma^2\right)", r"a derivative by \sigma^2 (a power"),
     (r"\frac{d L}{d x^3}", r"for the third derivative write \frac{d^3}{d x^3}"),
     # the Kronecker delta is not carried out

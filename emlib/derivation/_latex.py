@@ -1557,6 +1557,9 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 out.add("\\" + RENAME.get(cmd, cmd) + (" " if cmd not in ("left", "right") else ""), pos)
                 pos = end
                 continue
+            if cmd == "partial" and re.compile(r"\s*_").match(text, end, n):
+                fail("\\partial_x f (a partial derivative written with a subscript) is not read: write "
+                     "\\frac{\\partial}{\\partial x} f or \\frac{\\partial f}{\\partial x}", pos)
             fail(f"unsupported command \\{cmd}: {HINTS.get(cmd, _GENERIC_HINT)}", pos)
         if ch.isalpha() and ch.isascii():
             if ch in "eE" and pos and text[pos - 1].isdigit() and re.compile(r"[-+]?\d").match(text, pos + 1, n):
@@ -1683,6 +1686,8 @@ def _leibniz(text: str, pos: int, end: int, n: int, out: _Out, closers: list, pl
         den, k4 = _read_group(text, k3)
     except IndexError:
         return False
+    # thin spaces between differentials (\partial x \, \partial y) are typography: blanked, positions kept
+    num, den = (re.sub(r"\\[,;:! ]", "  ", part) for part in (num, den))
     nm = _NUM_DIFF.fullmatch(num)
     if not nm:
         return False
