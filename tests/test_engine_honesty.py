@@ -83,6 +83,36 @@ def test_a_refutation_at_an_unwieldy_point_is_reported_at_a_simpler_one():
         assert 2 <= p[x] <= 3 and Fraction(p[x]).denominator <= 1000
 
 
+def test_the_shrink_pass_moves_each_coordinate_to_the_simplest_value_that_still_refutes():
+    # a synthetic certified test (refutes wherever x > 0 and n is odd): from an unwieldy point, each
+    # coordinate goes to the simplest value its domain admits that keeps the refutation; a coordinate
+    # whose simple values all fail the test, or outside interval/integer domains, stays
+    from emlib.derivation import Integer, Positive
+    from emlib.derivation._compare import simplest_refutation
+
+    x, y, w = sp.symbols("x y w", real=True)
+    t = sp.Symbol("t", positive=True)
+    n = sp.Symbol("n", integer=True)
+    used = [Interval(x, y, low=-5, high=5), Positive(t), Integer(n, low=5, high=None)]
+    point = {x: Fraction(1839263384643, 4096 * 10**8), y: Fraction(-3, 7 * 2**40), t: Fraction(10**20 + 1, 3),
+             n: 10**18 + 1, w: Fraction(12345678901, 2**40)}
+    calls = []
+
+    def refutes(p):
+        calls.append(p)
+        return "refuted" if p[x] > 0 and p[n] % 2 == 1 else None
+
+    best, verdict = simplest_refutation(point, used, refutes)
+    assert verdict == "refuted"
+    assert best[x] == 1 and best[y] == 0 and best[t] == 1  # t > 0: 0 is not admitted
+    assert best[n] == 10**18 + 1  # 10 and 100 are even: no simple value keeps the refutation
+    assert best[w] == point[w]  # no declared interval or integer domain: never moved
+    assert len(calls) <= 48
+    # a point that already reads well is left alone, at no cost
+    calls.clear()
+    assert simplest_refutation({x: 3, n: 7}, used, refutes) == ({x: 3, n: 7}, None) and not calls
+
+
 def test_the_deep_check_refutes_differences_below_512_bits():
     # tanh(t + 400) - 1 is about -2 exp(-800) at every point: no written number announces it, and only the
     # deep check at 4096 bits (integrals to half of it) sees it

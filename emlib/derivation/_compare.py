@@ -660,6 +660,67 @@ def simpler_points(point: dict, used: Sequence[Domain]) -> list[dict]:
     return out
 
 
+#: Values a counterexample's coordinates are tried at, simplest first (:func:`simplest_refutation`).
+SIMPLE_VALUES = tuple(Fraction(v) for v in (0, 1, -1, 2, -2, "1/2", "-1/2", 3, -3, 10, -10, "1/10", 100, -100))
+#: At most this many extra evaluations are spent on making one counterexample read well.
+SHRINK_TRIALS = 48
+
+
+def _value_bits(v: int | Fraction) -> int:
+    f = Fraction(v)
+    return f.numerator.bit_length() + f.denominator.bit_length()
+
+
+def _admits(dom: Domain, v: Fraction) -> bool:
+    """Whether the per-symbol domain ``dom`` (an Interval or Integer) contains ``v``."""
+    if isinstance(dom, Integer) and v.denominator != 1:
+        return False
+    lo, hi = dom.low, dom.high
+    if lo is not None and (v < lo or (v == lo and getattr(dom, "open_low", False))):
+        return False
+    return not (hi is not None and (v > hi or (v == hi and getattr(dom, "open_high", False))))
+
+
+def simplest_refutation(point: dict, used: Sequence[Domain], refutes: Callable[[dict], Any]) -> tuple[dict, Any]:
+    """A simpler point at which ``refutes`` (a certified test: a verdict, or None) still refutes.
+
+    A refutation found at an unwieldy point (``1839263384643/4096``, or ``-10^20`` beside other long
+    coordinates) reads badly. First the nearby short fractions of :func:`simpler_points` are tried;
+    then a shrink pass (as Hypothesis shrinks a failing example) moves one coordinate at a time to the
+    simplest value of :data:`SIMPLE_VALUES` its domain admits, keeping each move only if the claim is
+    refuted there too, until no coordinate moves or :data:`SHRINK_TRIALS` evaluations are spent. Only
+    coordinates of interval and integer domains move. Every returned verdict is certified at the
+    returned point; ``(point, None)`` when nothing simpler refutes.
+    """
+    if _bits(point) <= SIMPLE_POINT_BITS:
+        return point, None
+    best, found, trials = point, None, 0
+    for simple in simpler_points(point, used):
+        trials += 1
+        verdict = refutes(simple)
+        if verdict is not None:
+            best, found = simple, verdict
+            break
+    owner = {s_: d for d in used if isinstance(d, (Integer, Interval)) for s_ in d.symbols}
+    moved = True
+    while moved and trials < SHRINK_TRIALS:
+        moved = False
+        for sym in sorted((s_ for s_ in best if s_ in owner), key=lambda s_: (-_value_bits(best[s_]), str(s_))):
+            current = (_value_bits(best[sym]), abs(best[sym]))
+            for c in SIMPLE_VALUES:
+                if (_value_bits(c), abs(c)) >= current or not _admits(owner[sym], c):
+                    continue
+                if trials >= SHRINK_TRIALS:
+                    break
+                trials += 1
+                cand = {**best, sym: int(c) if c.denominator == 1 else c}
+                verdict = refutes(cand)
+                if verdict is not None:
+                    best, found, moved = cand, verdict, True
+                    break
+    return best, found
+
+
 @dataclass
 class _PointVerdict:
     kind: str  # "agree", "differ", "complex differ", "outside", "unsure"
@@ -976,11 +1037,13 @@ def _decide(pairs: list, diffs: list, pending: list[int], shape: tuple[int, int]
         for i in todo:
             v = compare_point(*encs[i], point, complex_claim[i], precs)
             if v.kind == "differ":
-                for simple in simpler_points(point, used):  # a counterexample that reads well, if one refutes
-                    w = compare_point(*encs[i], simple, complex_claim[i], precs)
-                    if w.kind == "differ":
-                        point, v = simple, w
-                        break
+                def refutes(p: dict, i: int = i) -> _PointVerdict | None:
+                    w = compare_point(*encs[i], p, complex_claim[i], precs)
+                    return w if w.kind == "differ" else None
+
+                simple, w = simplest_refutation(point, used, refutes)  # a counterexample that reads well
+                if w is not None:
+                    point, v = simple, w
                 at = _fmt_point(point, symbols)
                 return Outcome(
                     False, "refuted: enclosure", "numeric",
@@ -1558,11 +1621,13 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
         if kind == "positive" or (kind == "zero" and not strict):
             good += 1
             continue
-        for simple in simpler_points(point, used):  # a counterexample that reads well, if one refutes
-            kind2, text2 = _sign_at(enc, expr, exact, simple, symbols, precs)
-            if kind2 in ("negative", "complex") or (kind2 == "zero" and strict):
-                point, text = simple, text2
-                break
+        def refutes(p: dict) -> str | None:
+            kind2, text2 = _sign_at(enc, expr, exact, p, symbols, precs)
+            return text2 if kind2 in ("negative", "complex") or (kind2 == "zero" and strict) else None
+
+        simple, text2 = simplest_refutation(point, used, refutes)  # a counterexample that reads well
+        if text2 is not None:
+            point, text = simple, text2
         at = _fmt_point(point, symbols)
         return Outcome(False, "refuted: exact value" if exact else "refuted: enclosure", "numeric",
                        f"the value is {text}{' at ' + at if at else ''}, so {rel} 0 fails",
