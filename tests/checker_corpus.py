@@ -991,6 +991,16 @@ G = "partial domains"
 eq("int_0^oo exp(-a u^2) du = sqrt(pi/a)/2 for real a", sp.Integral(sp.exp(-a * u**2), (u, 0, sp.oo)), sp.sqrt(sp.pi / a) / 2, False, G)
 eq("sum_{k>=1} x^k/k = -log(1 - x) on [-1/2, 1/2]", sp.Sum(x**kk / kk, (kk, 1, sp.oo)), -sp.log(1 - x), True, G, Interval(x, low=-0.5, high=0.5))
 
+G = "irrational minima"  # sums of squares in four or more variables: the common zeros of the bases
+_v = sp.symbols("v1:7", real=True)
+pos("(w - x)^2 + (x - y)^2 + (y - z)^2 + (z^2 - 2)^2 > 0", (w - x) ** 2 + (x - y) ** 2 + (y - z) ** 2 + (z**2 - 2) ** 2, False, G)
+pos("sum_i (v_i - v_{i+1})^2 + (v6^2 - 3)^2 > 0 (six variables)",
+    sum((_v[i] - _v[i + 1]) ** 2 for i in range(5)) + (_v[5] ** 2 - 3) ** 2, False, G)
+pos("2 (w - x y)^2 + |y - z| + (x - 1/3)^4 + (z - 5/7)^2 > 0", 2 * (w - x * y) ** 2 + sp.Abs(y - z) + (x - sp.Rational(1, 3)) ** 4 + (z - sp.Rational(5, 7)) ** 2, False, G)
+pos("(w + x + y + z)^2 + (w x - 1)^2 + (y z + 1)^2 + (w - y)^2 > 0 (no real common zero)",
+    (w + x + y + z) ** 2 + (w * x - 1) ** 2 + (y * z + 1) ** 2 + (w - y) ** 2, True, G)
+pos("(w - x)^2 + (x - y)^2 + (y - z)^2 + (z^2 + 2)^2 > 0", (w - x) ** 2 + (x - y) ** 2 + (y - z) ** 2 + (z**2 + 2) ** 2, True, G)
+
 
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]

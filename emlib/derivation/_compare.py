@@ -1499,14 +1499,29 @@ def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -
             sols = sp.solve([sp.diff(expr, v) for v in free], free, dict=True)
         except Exception:
             return None
-        for sol in sols[:ZERO_CANDIDATES]:
-            # a family of critical points: any member will do (its free coordinates at 0, then 1)
-            for fill in (0, 1):
-                point = {v: sol.get(v, v) for v in free}
-                rest = set().union(*[sp.sympify(c).free_symbols for c in point.values()])
-                point = {v: sp.sympify(sp.sympify(c).xreplace({r: sp.Integer(fill) for r in rest})) for v, c in point.items()}
-                points.append(point)
+        points += _solution_points(sols, free)  # a family of critical points: any member will do
     points = [q for p_ in points for q in _integer_neighbours(p_, owner)]
+    return _refuted_at(expr, points, owner, strict, "refuted: critical point", "the critical point",
+                       "a zero of the gradient")
+
+
+def _solution_points(sols: list[dict], free: Sequence[sp.Symbol]) -> list[dict]:
+    """Points of sympy ``solve`` solutions; a family of solutions gives two members (its free coordinates
+    at 0, then at 1)."""
+    points = []
+    for sol in sols[:ZERO_CANDIDATES]:
+        for fill in (0, 1):
+            point = {v: sol.get(v, v) for v in free}
+            rest = set().union(*[sp.sympify(c).free_symbols for c in point.values()])
+            points.append({v: sp.sympify(sp.sympify(c).xreplace({r: sp.Integer(fill) for r in rest}))
+                           for v, c in point.items()})
+    return points
+
+
+def _refuted_at(expr: sp.Basic, points: list[dict], owner: dict, strict: bool, route: str, what_point: str,
+                why: str) -> Outcome | None:
+    """A refutation of ``expr > 0`` (``>= 0``) at the first exact point inside the domains where the
+    value is certainly negative (or, for a strict claim, exactly 0), or None."""
     for point in points:
         if not all(_inside_interval(owner[v], c) for v, c in point.items()):
             continue
@@ -1520,10 +1535,66 @@ def _critical_refutation(expr: sp.Basic, used: Sequence[Domain], strict: bool) -
         at = ", ".join(f"{v} = {sp.sstr(c)}" for v, c in point.items())
         rel = ">" if strict else ">="
         what = "exactly 0" if kind == "zero" else f"certainly negative (the enclosure of {_text(value)[:120]})"
-        return Outcome(False, "refuted: critical point", "symbolic",
-                       f"at the critical point {at} (a zero of the gradient) the value is {what}, so {rel} 0 fails",
+        return Outcome(False, route, "symbolic", f"at {what_point} {at} ({why}) the value is {what}, so {rel} 0 fails",
                        counterexample=_rational_point(point), values=("0" if kind == "zero" else "< 0", "0"))
     return None
+
+
+#: A sum of squares is solved for its common zeros only within these sizes (sympy's solve of a
+#: polynomial system; the bases are usually linear or quadratic).
+SQUARES_MAX_VARS = 8
+SQUARES_MAX_DEGREE = 4
+
+
+def _square_bases(expr: sp.Basic, free: Sequence[sp.Symbol]) -> list[sp.Basic] | None:
+    """The bases ``b_i`` when ``expr`` is a sum of terms ``c_i b_i^(2 m_i)`` or ``c_i |b_i|^p_i`` with
+    positive constants ``c_i``, ``p_i`` and real polynomial bases; None otherwise."""
+    bases = []
+    for term in sp.Add.make_args(expr):
+        coeff, rest = term.as_coeff_Mul()
+        if not (coeff.is_positive and coeff.is_Number):
+            return None
+        if isinstance(rest, sp.Pow) and rest.exp.is_Integer and rest.exp.is_even and rest.exp > 0:
+            base = rest.base
+        elif isinstance(rest, sp.Pow) and isinstance(rest.base, sp.Abs) and rest.exp.is_positive:
+            base = rest.base.args[0]
+        elif isinstance(rest, sp.Abs):
+            base = rest.args[0]
+        else:
+            return None
+        if not base.is_polynomial(*free) or base.is_real is False or base.has(sp.I):
+            return None
+        try:
+            if sp.Poly(base, *free).total_degree() > SQUARES_MAX_DEGREE:
+                return None
+        except Exception:
+            return None
+        bases.append(base)
+    return bases
+
+
+def _common_zero_refutation(expr: sp.Basic, used: Sequence[Domain]) -> Outcome | None:
+    """A counterexample to ``expr > 0`` where ``expr`` is a sum of squares (or absolute values): it is 0
+    exactly where every base is, so the common real zeros of the bases, solved exactly by sympy, are
+    the only candidates. Unlike the critical points of the whole value (solved in up to three
+    variables), the bases' system is small in any number of variables:
+    ``(w - x)^2 + (x - y)^2 + (y - z)^2 + (z^2 - 2)^2 > 0`` fails at ``w = x = y = z = sqrt 2``."""
+    free = sorted(expr.free_symbols, key=lambda s: s.name)
+    if not free or len(free) > SQUARES_MAX_VARS or not all(isinstance(d, (Interval, Integer)) for d in used):
+        return None
+    owner = {s: d for d in used for s in d.symbols}
+    if any(s not in owner for s in free) or _ops(expr) > 2 * POLY_CRITICAL_OPS:
+        return None
+    bases = _square_bases(expr, free)
+    if not bases or len(bases) < 2:
+        return None  # one square: its zeros are the roots on coordinate lines and critical points
+    try:
+        sols = sp.solve(bases, free, dict=True)
+    except Exception:
+        return None
+    points = [p_ for p_ in _solution_points(sols, free) if all(c.is_real for c in p_.values())]
+    return _refuted_at(expr, points, owner, True, "refuted: common zero", "the common zero",
+                       "every square in the sum vanishes")
 
 
 #: Multivariate polynomial sign claims get their critical points solved for only below these sizes.
@@ -1636,6 +1707,8 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
         critical = _critical_refutation(reduced, used, strict)
         if critical is None and strict:
             critical = _zero_on_lines(reduced, used)
+        if critical is None and strict:
+            critical = _common_zero_refutation(reduced, used)
         if critical is not None:
             return critical
     need = 1 if not symbols else (len(draws) if exhaustive else MIN_EVIDENCE)
