@@ -607,6 +607,12 @@ TEXTBOOK_READ = [
     (r"\Bigl|x\Bigr|", sp.Abs(x)),
     (r"\bigl\lvert x \bigr\rvert", sp.Abs(x)),
     (r"{}x + x{}^2", x + x**2),
+    # bars paired as written (the parser re-paired \left| x \right| y \left| z \right| as |x |y| z|)
+    (r"\left|x\right| y \left|z\right|", sp.Abs(x) * y * sp.Abs(z)),
+    (r"\lvert x \rvert y \lvert z \rvert", sp.Abs(x) * y * sp.Abs(z)),
+    (r"\bigl| x \bigr| y \bigl| z \bigr|", sp.Abs(x) * y * sp.Abs(z)),
+    (r"|x| \cdot |y| + |x||y| + |a + |b||", 2 * sp.Abs(x) * sp.Abs(y) + sp.Abs(a + sp.Abs(b))),
+    (r"|x|^2 |y|", x**2 * sp.Abs(y)),
     # a one-digit script ends at its digit (the parser joined ^1 2 into ^12)
     (r"\int_0^1 2x \, dx", sp.Integral(2 * x, (x, 0, 1))),
     (r"x^2 3", 3 * x**2),
@@ -790,6 +796,7 @@ TEXTBOOK_REFUSED = [
     (r"x + 1 % a remark", "TeX comment"),
     (r"50\%", "percentage"),
     (r"n!!", "double factorial"),
+    (r"|x|y|z|", r"these bars pair in two ways"),
     (r"1 2", r"joined into one number (12): write 12 for that number, or 1 \cdot 2"),
     (r"2 \, 3", r"2 \cdot 3"),
     (r"3.5 2", r"3.5 \cdot 2"),

@@ -106,6 +106,10 @@ Juxtaposed functions
     ``log(x) log(y)``. ``\\exp^2 x`` is refused (``\\exp(x)^2`` or ``e^{2x}``); ``\\sin^{-1} x`` is ``asin(x)``.
 Roots
     ``\\sqrt[3]{u}`` (an odd index) is the real root: ``\\sqrt[3]{-8}`` is -2.
+Absolute values
+    ``\\left| x \\right|``, ``\\lvert x \\rvert``, ``\\bigl| x \\bigr|`` pair as written; plain bars pair as a
+    reader pairs them (a bar after an operand closes: ``|x| \\cdot |y| + |x||y|``, ``||x| - |y||``), and bars
+    that pair in two ways (``|x|y|z|``) are refused.
 Refused with guidance
     ``\\mathbb{E}_{q}[..]``, ``\\operatorname{E}[..]``, ``\\mathrm{E}[..]`` and ``E_{..}[..]`` / ``E_z(..)``
     (write the expectation out, or declare E), ``\\arg\\max_{x}``, ``\\operatorname{argmax}``,
@@ -672,6 +676,36 @@ def _noparen_operator(text: str, start: int, n: int) -> tuple[int, int, bool] | 
     return None
 
 
+def _pair_bars(text: str, n: int, bars: list[int]) -> dict[int, str]:
+    """Plain absolute-value bars paired as a reader pairs them: ``{position: "{|" or "|}"}``.
+
+    A bar after an operand (a letter, a digit, ``)``, a closing bar) closes the open one, any other opens;
+    the parser, left alone, pairs ``|x| \\cdot |y| + |x||y|`` otherwise. Bars inside the parentheses of a
+    possible function application (``p(x | z)``, ``p(|x|)``) are left to the argument rules; when the
+    pairing does not close, nothing is paired (the parser reports it)."""
+    pairs: dict[int, str] = {}
+    stack: list[int] = []
+    for b in bars:
+        depth, k = 0, b - 1
+        while k >= 0:  # the innermost open parenthesis before the bar
+            depth += {")": 1, "(": -1}.get(text[k], 0)
+            if depth < 0:
+                break
+            k -= 1
+        if k >= 0 and re.search(r"[A-Za-z}'\]]\s*$", text[:k]):
+            continue
+        before = text[:b].rstrip()
+        operand = bool(re.search(r"(?:(?<![\\A-Za-z])[A-Za-z]+|[0-9)}'!])$", before)) or (
+            before.endswith("|") and pairs.get(len(before) - 1) == "|}")
+        if stack and operand:
+            pairs[b] = "|}"
+            stack.pop()
+        else:
+            pairs[b] = "{|"
+            stack.append(b)
+    return {} if stack else pairs
+
+
 def _next_factor(text: str, q: int, n: int) -> str:
     """The factor written at ``q`` (a token with its groups and scripts: ``\\frac{a}{b}``, ``x_n``), as shown in
     a message; ``...`` when it is long."""
@@ -1201,6 +1235,17 @@ def _rewrite(text: str, line: int, table: SymbolTable
         if paren_after(j):
             out.add(r" \cdot ", j)  # x(a+b) is a product (shown as read)
 
+    # a plain bar between two operands, with bars on both sides, may close one absolute value or open another
+    bars = [m.start() for m in re.finditer(r"(?<![\\])\|", text[:n])
+            if not re.search(r"\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr)\s*$",
+                             text[:m.start()])]
+    ambiguous_bars = {b for b in bars[1:-1]
+                      if re.search(r"(?:(?<![\\A-Za-z])[A-Za-z]+|[0-9)}'])\s*$", text[:b])
+                      and not re.search(r"[_^]\s*(?:\{[^{}]*\}|\\?[A-Za-z0-9]+)\s*$", text[:b]) and re.match(r"\s*(?:[A-Za-z0-9({]|\\[A-Za-z])",
+                                                                                   text[b + 1:n])
+                      and not re.match(r"\s*\\(?:cdot|times|le|ge|leq|geq|quad|qquad|text|right)(?![A-Za-z])",
+                                       text[b + 1:n])}
+    paired = _pair_bars(text, n, bars)
     while pos < n:
         if closers and pos >= closers[-1][0]:
             at, emit, pos = closers.pop()
@@ -1325,14 +1370,22 @@ def _rewrite(text: str, line: int, table: SymbolTable
                 bm = re.match(r"\\(?:left|right)\s*(\||\\vert\b|\\lvert\b|\\rvert\b)", text[pos:])
                 if bm and re.compile(r"\s*_").match(text, pos + len(bm.group(0)), n):
                     fail(_EVALUATION_BAR, pos)
-                if bm:
-                    out.add("|", pos)  # \left| x \right| is |x|
+                if bm:  # \left| x \right| is |x|, paired as written (in braces: the parser pairs bare bars anew)
+                    out.add("{|" if cmd == "left" else "|}", pos)
                     pos += len(bm.group(0))
+                    continue
+            if cmd in ("bigl", "Bigl", "biggl", "Biggl", "bigr", "Bigr", "biggr", "Biggr"):
+                bm = re.compile(r"\s*(\||\\vert\b|\\lvert\b|\\rvert\b)").match(text, end, n)
+                if bm:  # \bigl| x \bigr|: paired as written
+                    if re.compile(r"\s*_").match(text, bm.end(), n):
+                        fail(_EVALUATION_BAR, pos)
+                    out.add("{|" if cmd.endswith("l") else "|}", pos)
+                    pos = bm.end()
                     continue
             if cmd in _BARS:
                 if re.compile(r"\s*_").match(text, end, n):
                     fail(_EVALUATION_BAR, pos)
-                out.add("|", pos)
+                out.add({"lvert": "{|", "rvert": "|}"}.get(cmd, "|"), pos)  # \lvert x \rvert: paired as written
                 pos = end
                 continue
             if cmd in ("frac", "dfrac", "tfrac", "cfrac") and _leibniz(text, pos, end, n, out, closers, placeholder, fail,
@@ -1637,8 +1690,15 @@ def _rewrite(text: str, line: int, table: SymbolTable
         if ch == "%":
             fail("% starts a TeX comment (the rest of the line would not be typeset): remove the comment; a percentage "
                  "is written as a fraction, \\frac{50}{100}", pos)
+        if ch == "|" and pos in ambiguous_bars:
+            fail("these bars pair in two ways (|x|y|z| is |x| y |z| or |x |y| z|): write \\lvert ... \\rvert or "
+                 "\\left| ... \\right| for each absolute value", pos)
         if ch == "|" and re.compile(r"\s*_").match(text, pos + 1, n):
             fail(_EVALUATION_BAR, pos)  # x + x^2 |_{x=0}: the parser would substitute into x^2 alone
+        if ch == "|" and pos in paired:
+            out.add(paired[pos], pos)  # |x| \cdot |y|: paired as a reader pairs them, in braces
+            pos += 1
+            continue
         if ch == ":" and re.compile(r"\s*=").match(text, pos + 1, n):
             fail(HINTS["coloneqq"].replace("(\\coloneqq)", "(:=)"), pos)
         if ch == "!" and text.startswith("!", pos + 1):
