@@ -126,6 +126,20 @@ def test_a_broken_implication_gives_a_point_where_the_first_equation_holds():
     assert v.counterexample == {"x": "-2.0"}
 
 
+def test_a_broken_implication_is_shown_where_the_solution_lies_in_its_domain():
+    # x = a solves the first equation only where a > 0 (x is positive): the engine is asked for a point with
+    # the solution inside x's domain, so a simplified counterexample never leaves it (and the previous line
+    # is shown as exactly 0 at a rational solution, not as a rounding residue)
+    for declare in ("x positive; a real", "x interval(1/2, 3); a real", "x probability; a real"):
+        r = check_working([r"x - a = 0", r"\Rightarrow x = a + a^2"], declare=declare)
+        v = r.verdicts[-1]
+        assert v.status == "breaks", r.text()
+        x = float(v.counterexample["x"])
+        assert x == float(v.counterexample["a"]) and (x > 0 if "positive" in declare else
+                                                      0.5 <= x <= 3 if "interval" in declare else 0 < x < 1)
+        assert v.values[0] in ("0.0 = 0.0", "0 = 0"), v.values
+
+
 def test_a_derivative_set_to_zero_starts_an_implication():
     r = check_working([r"\frac{d}{dx}\left(x^2 - 6x\right) = 2x - 6 = 0", r"\Rightarrow x = 3"])
     assert statuses(r) == ["start", "holds", "condition", "holds"]

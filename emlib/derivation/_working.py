@@ -723,6 +723,10 @@ class _Context:
             symbols = sorted(_free(e), key=lambda s: s.name)
             if not all(s in point for s in symbols):
                 return None
+            exact = _exact_value(e, {s: point[s] for s in symbols})
+            if exact is not None:  # a rational value at a rational point: no rounding residue such as 3.9e-31
+                shown.append(mpmath.nstr(mpmath.mpf(int(exact.p)) / int(exact.q), 8))
+                continue
             v = Evaluator(e, symbols)({s: point[s] for s in symbols}, 30)
             shown.append(mpmath.nstr(v.value, 8) if v.kind != "undefined" else "undefined")
         return tuple(shown)  # type: ignore[return-value]
@@ -968,9 +972,13 @@ def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, 
     if g is None:
         return None
     others = sorted(g.free_symbols | e_root.free_symbols, key=lambda x: x.name)
+    # The point must also put the solution inside the domain of s with a nonzero denominator: asked of the
+    # engine as one claim (a 0/1 factor), so that whatever point it reports, simplified or not, has both.
+    inside = _membership_condition(form.domains, e_s, e_root, sp.sympify(e_den).xreplace({e_s: e_root}))
+    gate = sp.Piecewise((1, inside), (0, True)) if inside is not None else sp.Integer(1)
     try:
-        probe = _compare.check_sign(-(g ** 2) * (1 + sum(x ** 2 for x in others)), form.domains, strict=False,
-                                    seed=ctx.seed)
+        probe = _compare.check_sign(-(g ** 2) * (1 + sum(x ** 2 for x in others)) * gate, form.domains,
+                                    strict=False, seed=ctx.seed)
     except Exception:
         return None
     if probe.status != "fails" or probe.counterexample is None:
@@ -982,7 +990,12 @@ def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, 
     value = Evaluator(e_root, symbols)({x: point[x] for x in symbols}, 30)
     if value.kind != "real" or not _member(form.domains, e_s, value.value):
         return None
-    point[e_s] = Fraction(str(mpmath.nstr(value.value, 25)))
+    try:  # a rational solution at a rational point is used exactly (the previous line is then exactly 0)
+        exact = e_root.xreplace({x: sp.Rational(point[x]) for x in symbols}) if sp.count_ops(e_root) < 200 else None
+    except Exception:
+        exact = None
+    point[e_s] = (Fraction(int(exact.p), int(exact.q)) if exact is not None and exact.is_Rational
+                  else Fraction(str(mpmath.nstr(value.value, 25))))
     den = sp.sympify(e_den).xreplace({e_s: e_root})
     dsyms = sorted(den.free_symbols, key=lambda x: x.name)
     dv = Evaluator(den, dsyms)({x: point[x] for x in dsyms if x in point}, 30) if all(x in point for x in dsyms) else None
@@ -994,6 +1007,43 @@ def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, 
     right = ctx._values_at(form, [e_a2, e_b2], point)
     values = (f"{left[0]} = {left[1]}", f"{right[0]} vs {right[1]}") if left and right else None
     return dict(sorted(shown.items())), values
+
+
+def _exact_value(expr: Any, point: dict) -> sp.Rational | None:
+    """``expr`` at a rational ``point`` when it is a small rational function there (else None)."""
+    try:
+        if not isinstance(expr, sp.Basic) or sp.count_ops(expr) > 200 or expr.has(sp.Sum, sp.Product, sp.Integral):
+            return None
+        if not all(isinstance(v, (int, Fraction)) for v in point.values()):
+            return None
+        value = expr.xreplace({s: sp.Rational(v) for s, v in point.items()})
+    except Exception:
+        return None
+    return value if value.is_Rational else None
+
+
+def _membership_condition(domains: Sequence[Domain], s: sp.Symbol, root: Any, den: Any) -> sp.Basic | None:
+    """The condition (a sympy relation) that ``root`` lies in the domain of ``s`` (as :func:`_member`
+    decides it) and ``den`` is nonzero; None where the domain has no such description (integers, matrices)."""
+    owner = next((d for d in domains if s in d.symbols), None) or default_domain(s)
+    conds = [sp.Ne(den, 0)]
+    if isinstance(owner, Simplex):
+        conds += [root > 0, root < 1]
+    elif isinstance(owner, Interval):
+        low, high = owner.low, owner.high
+        strict_low = getattr(owner, "open_low", False) or bool(owner.assumptions.get("positive"))
+        strict_high = getattr(owner, "open_high", False) or bool(owner.assumptions.get("negative"))
+        if low is not None:
+            conds.append(root > sp.Rational(low) if strict_low else root >= sp.Rational(low))
+        elif strict_low:
+            conds.append(root > 0)
+        if high is not None:
+            conds.append(root < sp.Rational(high) if strict_high else root <= sp.Rational(high))
+        elif strict_high:
+            conds.append(root < 0)
+    else:
+        return None
+    return sp.And(*conds)
 
 
 def _member(domains: Sequence[Domain], s: sp.Symbol, value: Any, unknown: bool = False) -> bool:
