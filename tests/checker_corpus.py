@@ -1002,6 +1002,229 @@ pos("(w + x + y + z)^2 + (w x - 1)^2 + (y z + 1)^2 + (w - y)^2 > 0 (no real comm
 pos("(w - x)^2 + (x - y)^2 + (y - z)^2 + (z^2 + 2)^2 > 0", (w - x) ** 2 + (x - y) ** 2 + (y - z) ** 2 + (z**2 + 2) ** 2, True, G)
 
 
+# ======================================================================== red-team round 5: the other claim kinds
+# Derivatives by explicit matrices and vectors, stationary points and Lagrange conditions, numeric claims
+# (close, holds, gradient), expect_false, and equal on probability vectors and SPD matrices. Round 5
+# found: close compared integers beyond 2**53, fractions and long doubles after rounding them to float64
+# (2**62 + 1 "equalled" 2**62; 10**400 raised OverflowError); stationary/lagrange accepted a repeated
+# symbol in wrt or variables (one partial derivative tested twice, another never) and read a point value
+# given as a string or complex number; NaN/inf point values were reported as refutations.
+_R = sp.Rational
+_M2, _N2, _C3, _D3 = matrix("M", 2), matrix("N", 2), matrix("C", 3), matrix("D", 3)
+_P2, _Q2, _P3 = symmetric_matrix("P", 2), symmetric_matrix("Q", 2), symmetric_matrix("P", 3)
+_w2, _w3, _b2 = vector("w", 2), vector("w", 3), vector("b", 2)
+
+G = "matrix derivatives"  # transposes, factor-2 slips, diagonal-only agreement, traces of products
+der("d tr(M^T N)/dM = N^T", (_M2.T * _N2).trace(), _M2, _N2.T, False, G)
+der("d w^T M w/dw = 2 M w (M general)", (_w2.T * _M2 * _w2)[0, 0], _w2, 2 * _M2 * _w2, False, G)
+der("d w^T C w/dw = 2 C^T w (3x3, C general)", (_w3.T * _C3 * _w3)[0, 0], _w3, 2 * _C3.T * _w3, False, G)
+der("d w^T C w/dw = 2 diag(C) w (right on the diagonal only)", (_w3.T * _C3 * _w3)[0, 0], _w3,
+    sp.Matrix([2 * _C3[i, i] * _w3[i] for i in range(3)]), False, G)
+der("d log det C/dC = C^-1 (3x3, C general)", sp.log(_C3.det()), _C3, _C3.inv(), False, G)
+der("d det M/dM = det M M^-1 (transpose missing)", _M2.det(), _M2, _M2.det() * _M2.inv(), False, G)
+der("d tr(M^2)/dM = 2 M", (_M2 * _M2).trace(), _M2, 2 * _M2, False, G)
+der("d tr(M^T M)/dM = 2 M^T", (_M2.T * _M2).trace(), _M2, 2 * _M2.T, False, G)
+der("d tr(M N M^T)/dM = 2 M N (N general)", (_M2 * _N2 * _M2.T).trace(), _M2, 2 * _M2 * _N2, False, G)
+der("d tr(M^-1 N)/dM = -M^-1 N M^-1 (transpose missing)", (_M2.inv() * _N2).trace(), _M2, -_M2.inv() * _N2 * _M2.inv(), False, G)
+der("d w^T M^-1 w/dM = +M^-T w w^T M^-T (sign)", (_w2.T * _M2.inv() * _w2)[0, 0], _M2,
+    _M2.inv().T * _w2 * _w2.T * _M2.inv().T, False, G)
+der("d ||M w||^2/dw = 2 M M^T w", (_w2.T * _M2.T * _M2 * _w2)[0, 0], _w2, 2 * _M2 * _M2.T * _w2, False, G)
+der("d ||M w - b||^2/2 /dM = w (M w - b)^T (transposed)", ((_M2 * _w2 - _b2).T * (_M2 * _w2 - _b2))[0, 0] / 2, _M2,
+    _w2 * (_M2 * _w2 - _b2).T, False, G)
+der("d tr(M N)/dM = N", (_M2 * _N2).trace(), _M2, _N2, False, G)
+der("d w^T w/dw as a row 2 w^T", (_w2.T * _w2)[0, 0], _w2, 2 * _w2.T, False, G)
+der("d w^T P w/dP by the symmetric P (factor-2 slip refused)", (_w2.T * _P2 * _w2)[0, 0], _P2, _w2 * _w2.T, False, G)
+der("d (x M w)/dx = 2 M w", x * _M2 * _w2, x, 2 * _M2 * _w2, False, G)
+der("d tr(P3 C)/dC = P3 on SPD, written P3 + P3^T - diag", (_P3 * _C3).trace(), _C3,
+    2 * _P3 - sp.diag(*[_P3[i, i] for i in range(3)]), False, G, SPD(_P3))
+der("d tr(M^T N)/dM = N", (_M2.T * _N2).trace(), _M2, _N2, True, G)
+der("d det M/dM = adj(M)^T", _M2.det(), _M2, _M2.adjugate().T, True, G)
+der("d tr(M^2)/dM = 2 M^T", (_M2 * _M2).trace(), _M2, 2 * _M2.T, True, G)
+der("d tr(M N M^T)/dM = M (N + N^T)", (_M2 * _N2 * _M2.T).trace(), _M2, _M2 * (_N2 + _N2.T), True, G)
+der("d tr(M^-1 N)/dM = -(M^-1 N M^-1)^T", (_M2.inv() * _N2).trace(), _M2, -(_M2.inv() * _N2 * _M2.inv()).T, True, G)
+der("d ||M w||^2/dw = 2 M^T M w", (_w2.T * _M2.T * _M2 * _w2)[0, 0], _w2, 2 * _M2.T * _M2 * _w2, True, G)
+der("d w^T P w/dw = 2 P w (P symmetric)", (_w2.T * _P2 * _w2)[0, 0], _w2, 2 * _P2 * _w2, True, G)
+der("d log det C/dC = C^-1 on SPD (C general, symmetric values)", sp.log(_C3.det()), _C3, _C3.inv(), True, G, SPD(_C3))
+
+
+G = "stationary points"  # all but one coordinate, wrong multiplier signs, float points near the true one
+
+
+def _stat(id, expr, wrt, point, truth):
+    CASES.append(Case(id, "stationary", truth, lambda d: d.stationary(expr, wrt, point, id), G))
+
+
+def _lag(id, obj, cons, variables, sol, mults, truth, sign=-1):
+    CASES.append(Case(id, "lagrange", truth, lambda d: d.lagrange(obj, cons, variables, sol, id, multipliers=mults, sign=sign), G))
+
+
+_H3 = -(x * sp.log(x) + y * sp.log(y) + (1 - x - y) * sp.log(1 - x - y))
+_stat("stationary in x, y but not z (10^-30 x y z)", (x - 1) ** 2 + (y - 2) ** 2 + (z - 3) ** 2 + x * y * z / 10**30, [x, y, z], {x: 1, y: 2, z: 3}, False)
+_stat("stationary: (x-1)^2 at 1 + 1e-10 (float)", (x - 1) ** 2, [x], {x: 1 + 1e-10}, False)
+_stat("stationary: x^3/3 - 2x at 1.41421356 (eight digits of sqrt 2)", x**3 / 3 - 2 * x, [x], {x: 1.41421356}, False)
+_stat("stationary: entropy of (x, y, 1-x-y) at x = 1/3 + 1e-12", _H3, [x, y], {x: 1 / 3 + 1e-12, y: 1 / 3}, False)
+_stat("stationary: (3x - 1)^2 at float32(1/3)", (3 * x - 1) ** 2, [x], {x: np.float32(1 / 3)}, False)
+_stat("stationary: 10^20 (sin^2 + cos^2) + (x-1)^2 at 1.001", 10**20 * (sp.sin(x) ** 2 + sp.cos(x) ** 2) + (x - 1) ** 2, [x], {x: 1.001}, False)
+_stat("stationary: x^2 - y^2 + (y - 1) x at the origin", x**2 - y**2 + (y - 1) * x, [x, y], {x: 0, y: 0}, False)
+_stat("stationary: wrt [x, x] repeats x and never tests y", (x - 1) ** 2 + (y - 1) ** 2, [x, x], {x: 1, y: 0}, False)
+_stat("stationary: a point value given as the string '1'", (x - 1) ** 2, [x], {x: "1"}, False)
+_stat("stationary: a point value given as the complex 1 + 0j", (x - 1) ** 2, [x], {x: 1 + 0j}, False)
+_stat("stationary: a NaN point value", (x - 1) ** 2, [x], {x: float("nan")}, False)
+_stat("stationary: exp(-x) at x = inf", sp.exp(-x), [x], {x: float("inf")}, False)
+_stat("stationary: (x-1)^2 at 1e300", (x - 1) ** 2, [x], {x: 1e300}, False)
+_lag("lagrange: max x + y on x^2 + y^2 = 2 with the multiplier's sign flipped", x + y, [x**2 + y**2 - 2], [x, y], {x: 1, y: 1, lam: -_R(1, 2)}, [lam], False)
+_lag("lagrange: constraint met only to 1e-7 (float point)", x + y, [x**2 + y**2 - 2], [x, y], {x: 1.0000001, y: 1.0, lam: 0.5}, [lam], False)
+_lag("lagrange: min KL(q || (1/5, 4/5)) on the simplex at (1/4, 3/4)", q1 * sp.log(5 * q1) + q2 * sp.log(q2 / _R(4, 5)), [q1 + q2 - 1], [q1, q2],
+     {q1: _R(1, 4), q2: _R(3, 4), lam: 0}, [lam], False)
+_lag("lagrange: entropy on the simplex, q2 = 0.5 + 1e-9", -(q1 * sp.log(q1) + q2 * sp.log(q2)), [q1 + q2 - 1], [q1, q2],
+     {q1: 0.5, q2: 0.5 + 1e-9, lam: float(np.log(2) - 1)}, [lam], False)
+_lag("lagrange: two constraints, multipliers of both set to 1", x + y + z, [x - 1, y - 2], [x, y, z], {x: 1, y: 2, z: 0, lam: 1, u: 1}, [lam, u], False)
+_lag("lagrange: multiplier 2 lambda is not a symbol", x + y, [x + y - 1], [x, y], {x: _R(1, 2), y: _R(1, 2), lam: 1}, [2 * lam], False)
+_lag("lagrange: variables [x, x] repeat x", x**2 + y**2, [x + y - 1], [x, x], {x: _R(1, 2), y: _R(1, 2), lam: 1}, [lam], False)
+_lag("lagrange: f + beta g written with sign -1", x**2 + y**2, [x + y - 1], [x, y], {x: _R(1, 2), y: _R(1, 2), beta: -1}, [beta], False, sign=-1)
+_stat("stationary: x^3/3 - 2x at float(sqrt 2)", x**3 / 3 - 2 * x, [x], {x: float(np.sqrt(2))}, True)
+_stat("stationary: entropy of (x, y, 1-x-y) at the floats 1/3", _H3, [x, y], {x: 1 / 3, y: 1 / 3}, True)
+_stat("stationary: (x-1)^2 at np.int64(1)", (x - 1) ** 2, [x], {x: np.int64(1)}, True)
+_lag("lagrange: max x + y on x^2 + y^2 = 2 at (1, 1), lambda = 1/2", x + y, [x**2 + y**2 - 2], [x, y], {x: 1, y: 1, lam: _R(1, 2)}, [lam], True)
+_lag("lagrange: min KL(q || (1/5, 4/5)) on the simplex at (1/5, 4/5)", q1 * sp.log(5 * q1) + q2 * sp.log(q2 / _R(4, 5)), [q1 + q2 - 1], [q1, q2],
+     {q1: _R(1, 5), q2: _R(4, 5), lam: 1}, [lam], True)
+_lag("lagrange: entropy on the simplex at the floats (0.5, 0.5)", -(q1 * sp.log(q1) + q2 * sp.log(q2)), [q1 + q2 - 1], [q1, q2],
+     {q1: 0.5, q2: 0.5, lam: float(np.log(2) - 1)}, [lam], True)
+_lag("lagrange: f + beta g at beta = -1", x**2 + y**2, [x + y - 1], [x, y], {x: _R(1, 2), y: _R(1, 2), beta: -1}, [beta], True, sign=+1)
+
+G = "numeric inputs"  # close and holds: exact integers, shapes, infinities, NaN, masked arrays
+
+
+def _cl(id, actual, expected, truth, **kw):
+    CASES.append(Case(id, "close", truth, lambda d: d.close(actual, expected, id, **kw), G))
+
+
+def _ho(id, condition, truth):
+    CASES.append(Case(id, "holds", truth, lambda d: d.holds(condition, id), G))
+
+
+_cl("close: int64 2^62 + 1 against 2^62 at rtol 0", np.array([2**62 + 1], dtype=np.int64), np.array([2**62], dtype=np.int64), False, rtol=0)
+_cl("close: Python ints 10^20 + 1 against 10^20 at rtol 0", 10**20 + 1, 10**20, False, rtol=0)
+_cl("close: Python ints 10^400 against 10^400 + 1 at rtol 0", 10**400, 10**400 + 1, False, rtol=0)
+_cl("close: uint64 2^64 - 1 against 2^64 - 2 at rtol 0", np.array([2**64 - 1], dtype=np.uint64), np.array([2**64 - 2], dtype=np.uint64), False, rtol=0)
+_cl("close: Fraction 1 + 10^-17 against 1 at rtol 0", __import__("fractions").Fraction(10**17 + 1, 10**17), 1, False, rtol=0)
+_cl("close: long double 1 + 2^-60 against 1 at rtol 0", np.longdouble(1) + np.longdouble(2) ** -60 if np.finfo(np.longdouble).nmant >= 60 else 1 + 2.0**-40,
+    1, False, rtol=0)
+_cl("close: uint8 255 + 1 (wraps to 0) against 256", np.array([255], dtype=np.uint8) + np.uint8(1), 256, False)
+_cl("close: inf against -inf", np.inf, -np.inf, False)
+_cl("close: 1e308 against inf at rtol 1", 1e308, np.inf, False, rtol=1.0)
+_cl("close: atol inf", 1.0, 2.0, False, atol=float("inf"))
+_cl("close: a tiny value against a zero reference, relative tolerance only", 1e-300, 0.0, False)
+_cl("close: shapes (3,) against (3, 1)", np.ones(3), np.ones((3, 1)), False)
+_cl("close: shapes (1, 3) against (3,)", np.ones((1, 3)), np.ones(3), False)
+_cl("close: a masked entry hides a mismatch", np.ma.masked_array([1.0, 5.0], mask=[False, True]), np.array([1.0, 1.0]), False)
+_cl("close: an object array holding pi", np.array([sp.pi], dtype=object), 3.14159, False)
+_cl("close: 1 + 1e-3j against 1", 1 + 1e-3j, 1.0, False)
+_ho("holds: a masked False", np.ma.masked_array([True, False], mask=[False, True]), False)
+_ho("holds: an object array of booleans with a False", np.array([True, False], dtype=object), False)
+_ho("holds: integer ones", np.array([1, 1]), False)
+_ho("holds: a list with None", [True, None], False)
+_cl("close: int64 2^62 against itself at rtol 0", np.array([2**62], dtype=np.int64), np.array([2**62], dtype=np.int64), True, rtol=0)
+_cl("close: Python ints 10^400 + 7 against itself", 10**400 + 7, 10**400 + 7, True, rtol=0)
+_cl("close: Fraction 1/3 against 1/3 + 10^-30 at rtol 1e-20", __import__("fractions").Fraction(1, 3),
+    __import__("fractions").Fraction(1, 3) + __import__("fractions").Fraction(1, 10**30), True, rtol=1e-20)
+_cl("close: inf against inf", np.inf, np.inf, True)
+_cl("close: -0.0 against 0.0 at rtol 0", -0.0, 0.0, True, rtol=0)
+_cl("close: 1 against 2 at rtol 1/2 (relative to the expected value)", 1.0, 2.0, True, rtol=0.5)
+_ho("holds: a numpy True", np.bool_(True), True)
+
+G = "finite differences"  # gradient: stiff functions, kinks near x, float32 points, scale slips
+_rng5 = np.random.default_rng(5)
+_X5 = _rng5.standard_normal(5)
+_m5 = _rng5.standard_normal((3, 3))
+_S5 = _m5 @ _m5.T + np.eye(3)
+
+
+def _gr(id, fun, grad, x0, truth, **kw):
+    CASES.append(Case(id, "gradient", truth, lambda d: d.gradient(fun, grad, x0, id, **kw), G))
+
+
+_gr("gradient: cos(v) (1 + 1e-7) for sum sin v", lambda v: float(np.sum(np.sin(v))), lambda v: np.cos(v) * (1 + 1e-7), _X5, False)
+_gr("gradient: one entry 1e-6 off next to a 1e6-scale entry",
+    lambda v: float(1e6 * v[0] ** 2 + v[1] ** 2), lambda v: np.array([2e6 * v[0], 2 * v[1] * (1 + 1e-6), 0, 0, 0]), _X5, False)
+_gr("gradient: exp(10 v0) stiff, 1e-6 off", lambda v: float(np.exp(10 * v[0]) + v[1] ** 2),
+    lambda v: np.array([10 * np.exp(10 * v[0]) * (1 + 1e-6), 2 * v[1]]), np.array([0.3, 0.5]), False)
+_gr("gradient: softplus(1000 v) at 0.001, 1e-6 off", lambda v: float(np.logaddexp(0, 1e3 * v[0])),
+    lambda v: np.array([1e3 / (1 + np.exp(-1e3 * v[0])) * (1 + 1e-6)]), np.array([0.001]), False)
+_gr("gradient: |v - 1e-9| at 0 claimed 1", lambda v: float(abs(v[0] - 1e-9)), lambda v: np.array([1.0]), np.array([0.0]), False)
+_gr("gradient: 2 inv(S) - diag(inv(S)) for log det S (symmetric factor-2 slip)", lambda A: float(np.linalg.slogdet(A)[1]),
+    lambda A: 2 * np.linalg.inv(A) - np.diag(np.diag(np.linalg.inv(A))), _S5, False)
+_gr("gradient: tr(A^T M) claimed M^T", lambda A: float(np.trace(A.T @ _m5)), lambda A: _m5.T, _S5, False)
+_gr("gradient: an entry of -sin(v) 1e-6 off where sin v = 0", lambda v: float(np.sum(np.cos(v))),
+    lambda v: -np.sin(v) + np.array([0, 1e-6, 0]), np.array([0.3, 0.0, 1.0]), False)
+_gr("gradient: cos(v) (1 + 1e-6) at a float32 point", lambda v: float(np.sum(np.sin(v))), lambda v: np.cos(v) * (1 + 1e-6), _X5.astype(np.float32), False)
+_gr("gradient: a NaN entry", lambda v: float(v @ v), lambda v: np.where(np.arange(5) == 2, np.nan, 2 * v), _X5, False)
+_gr("gradient: 3 v for v.v at rtol 0.4", lambda v: float(v @ v), lambda v: 3 * v, _X5, False, rtol=0.4)
+_gr("gradient: shaped (5, 1) for a (5,) point", lambda v: float(v @ v), lambda v: 2 * v[:, None], _X5, False)
+_gr("gradient: fun returns a complex number", lambda v: complex(v @ v), lambda v: 2 * v, _X5, False)
+_gr("gradient: softplus(1000 v) at 0.001", lambda v: float(np.logaddexp(0, 1e3 * v[0])), lambda v: np.array([1e3 / (1 + np.exp(-1e3 * v[0]))]),
+    np.array([0.001]), True)
+_gr("gradient: v.v at a float32 point", lambda v: float(np.sum(v**2)), lambda v: 2 * v, _X5.astype(np.float32), True)
+_gr("gradient: v.v at an integer point", lambda v: float(v @ v), lambda v: 2 * v, np.array([1, 2, 3]), True)
+_gr("gradient: log det S -> inv(S) (symmetric S)", lambda A: float(np.linalg.slogdet(A)[1]), lambda A: np.linalg.inv(A).T, _S5, True)
+
+G = "expect_false"  # a printed result is recorded as refuted only with a certificate
+
+
+def _xf(id, check, truth):
+    def run(d):
+        with d.expect_false(source="r5", printed=id, correct="-"):
+            check(d)
+
+    CASES.append(Case(id, "expect_false", truth, run, G))
+
+
+_xf("expect_false on a true identity (cosh^2 - sinh^2 = 1)", lambda d: d.equal(sp.cosh(x) ** 2 - sp.sinh(x) ** 2, 1, "l"), False)
+_xf("expect_false on a true matrix derivative (d det M/dM = adj(M)^T)", lambda d: d.derivative(_M2.det(), _M2, _M2.adjugate().T, "l"), False)
+_xf("expect_false on a true float stationary point", lambda d: d.stationary(x**3 / 3 - 2 * x, [x], {x: float(np.sqrt(2))}, "l"), False)
+_xf("expect_false on close values", lambda d: d.close(np.array([2**62], dtype=np.int64), np.array([2**62], dtype=np.int64), "l", rtol=0), False)
+_xf("expect_false on a wrong gradient (finite differences are no certificate)", lambda d: d.gradient(lambda v: float(v @ v), lambda v: 3 * v, _X5, "l"), False)
+_xf("expect_false on a NaN comparison (no evidence)", lambda d: d.close(np.nan, 1.0, "l"), False)
+_xf("expect_false on a true entropy bound on the simplex", lambda d: d.positive(sp.log(3) + q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3), "l",
+                                                                          strict=False, domain=Simplex(q1, q2, q3)), False)
+_xf("expect_false: d tr(M^2)/dM = 2 M is refuted", lambda d: d.derivative((_M2 * _M2).trace(), _M2, 2 * _M2, "l"), True)
+_xf("expect_false: int64 2^62 + 1 close to 2^62 is refuted", lambda d: d.close(np.array([2**62 + 1]), np.array([2**62]), "l", rtol=0), True)
+_xf("expect_false: stationary at 1 + 1e-10 is refuted", lambda d: d.stationary((x - 1) ** 2, [x], {x: 1 + 1e-10}, "l"), True)
+
+G = "simplex and SPD"  # equal/positive on probability vectors and covariance matrices
+_p1, _p2, _p3 = sp.symbols("p1 p2 p3", positive=True)
+_T2 = symmetric_matrix("T", 2)
+_SPD2 = [SPD(_P2), SPD(_T2)]
+eq("H(p) + KL(p||q) = -sum p log q, KL with the sign flipped", -(_p1 * sp.log(q1) + _p2 * sp.log(q2)),
+   -(_p1 * sp.log(_p1) + _p2 * sp.log(_p2)) - (_p1 * sp.log(_p1 / q1) + _p2 * sp.log(_p2 / q2)), False, G, [Simplex(_p1, _p2), Simplex(q1, q2)])
+eq("generalised KL = KL without the simplex's sum(q - p) = 0 (p on the simplex, q not)", _p1 * sp.log(_p1 / q1) + _p2 * sp.log(_p2 / q2),
+   _p1 * sp.log(_p1 / q1) + _p2 * sp.log(_p2 / q2) + (q1 + q2) - (_p1 + _p2), False, G, [Simplex(_p1, _p2)])
+eq("log det P = log tr P", sp.log(_P2.det()), sp.log(_P2.trace()), False, G, SPD(_P2))
+eq("log det P = sum log P_ii (diagonal P only)", sp.log(_P2.det()), sp.log(_P2[0, 0]) + sp.log(_P2[1, 1]), False, G, SPD(_P2))
+eq("det(P + T) = det P + det T", (_P2 + _T2).det(), _P2.det() + _T2.det(), False, G, _SPD2)
+eq("(P T)^T = P T (commuting P, T only)", (_P2 * _T2).T, _P2 * _T2, False, G, _SPD2)
+eq("(P + T)^-1 = P^-1 + T^-1", (_P2 + _T2).inv(), _P2.inv() + _T2.inv(), False, G, _SPD2)
+eq("(P T)^-1 = P^-1 T^-1 (order)", (_P2 * _T2).inv(), _P2.inv() * _T2.inv(), False, G, _SPD2)
+eq("tr(P^-1 T) = tr(T^-1 P) (Gaussian KL's trace term swapped)", (_P2.inv() * _T2).trace(), (_T2.inv() * _P2).trace(), False, G, _SPD2)
+pos("w^T P w >= tr(P) |w|^2 / 2 on SPD", (_w2.T * _P2 * _w2)[0, 0] - _P2.trace() * (_w2.T * _w2)[0, 0] / 2, False, G, SPD(_P2), strict=False)
+pos("sum q_i^2 >= 1/3 + 10^-9 on the simplex", q1**2 + q2**2 + q3**2 - _R(1, 3) - _R(1, 10**9), False, G, Simplex(q1, q2, q3), strict=False)
+pos("q1 q2 q3 <= 1/27 - 10^-12 on the simplex", _R(1, 27) - _R(1, 10**12) - q1 * q2 * q3, False, G, Simplex(q1, q2, q3), strict=False)
+pos("entropy <= log 3 - 10^-12 on the simplex", sp.log(3) - _R(1, 10**12) + q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3), False, G,
+    Simplex(q1, q2, q3), strict=False)
+eq("entropy with the last coordinate written 1 - q1 - q2 plus q3 - (1 - q1 - q2)", -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3)),
+   -(q1 * sp.log(q1) + q2 * sp.log(q2)) - (1 - q1 - q2) * sp.log(1 - q1 - q2) + q3 - (1 - q1 - q2), True, G, Simplex(q1, q2, q3))
+eq("KL(p||q) + sum(q - p) = KL(p||q) on two simplices", _p1 * sp.log(_p1 / q1) + _p2 * sp.log(_p2 / q2) + _p3 * sp.log(_p3 / q3),
+   _p1 * sp.log(_p1 / q1) + _p2 * sp.log(_p2 / q2) + _p3 * sp.log(_p3 / q3) + (q1 + q2 + q3) - (_p1 + _p2 + _p3), True, G,
+   [Simplex(_p1, _p2, _p3), Simplex(q1, q2, q3)])
+eq("cross-entropy = H(p) + KL(p||q)", -(_p1 * sp.log(q1) + _p2 * sp.log(q2)),
+   -(_p1 * sp.log(_p1) + _p2 * sp.log(_p2)) + (_p1 * sp.log(_p1 / q1) + _p2 * sp.log(_p2 / q2)), True, G, [Simplex(_p1, _p2), Simplex(q1, q2)])
+eq("(P T)^T = T P", (_P2 * _T2).T, _T2 * _P2, True, G, _SPD2)
+eq("tr(P T P) = tr(P^2 T)", (_P2 * _T2 * _P2).trace(), (_P2 * _P2 * _T2).trace(), True, G, _SPD2)
+eq("log det(P T) = log det P + log det T", sp.log((_P2 * _T2).det()), sp.log(_P2.det()) + sp.log(_T2.det()), True, G, _SPD2)
+eq("det(P3^2) = det(P3)^2", (_P3 * _P3).det(), _P3.det() ** 2, True, G, SPD(_P3))
+pos("1 - sum q_i^2 > 0 on the simplex", 1 - (q1**2 + q2**2 + q3**2), True, G, Simplex(q1, q2, q3))
+
+
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -365,6 +366,7 @@ class Derivation:
         syms = list(wrt) if isinstance(wrt, (sp.MatrixBase, list, tuple)) else [wrt]
         if not syms or not all(isinstance(s, sp.Symbol) for s in syms):
             raise TypeError("wrt must be a Symbol or a sequence/Matrix of Symbols")
+        _distinct(syms, "wrt")
         if not isinstance(point, dict):
             raise TypeError("point must be a dict {symbol: value}")
         grad = sp.Matrix([sp.diff(expr, s) for s in syms])
@@ -388,6 +390,13 @@ class Derivation:
         multipliers = list(multipliers)
         if len(constraints) != len(multipliers) or not constraints:
             raise ValueError("give one multiplier per constraint (at least one)")
+        variables = list(variables)
+        for name, group in (("variables", variables), ("multipliers", multipliers)):
+            if not group and name == "variables" or not all(isinstance(v, sp.Symbol) for v in group):
+                raise TypeError(f"{name} must be a non-empty sequence of sympy Symbols")
+        _distinct([*variables, *multipliers], "variables and multipliers")
+        if not isinstance(solution, dict):
+            raise TypeError("solution must be a dict {symbol: value}")
         missing = [str(s) for s in [*variables, *multipliers] if s not in solution]
         if missing:
             raise ValueError(f"solution has no value for {', '.join(missing)}")
@@ -423,14 +432,19 @@ class Derivation:
         the check undecided (a NaN is never evidence either way).
         """
         rtol, atol = check_real(rtol, "rtol", low=0.0), check_real(atol, "atol", low=0.0)
-        a = check_array(actual, "actual", min_rows=0, finite=False, allow_bool=True)
-        e = check_array(expected, "expected", min_rows=0, finite=False, allow_bool=True)
+        # integers beyond 2**53, fractions and long doubles are compared exactly: float64 would round
+        # 2**62 + 1 to 2**62 and accept a difference that is there
+        exact_a, exact_e = _exact_entries(actual), _exact_entries(expected)
+        a = exact_a if exact_a is not None else check_array(actual, "actual", min_rows=0, finite=False, allow_bool=True)
+        e = exact_e if exact_e is not None else check_array(expected, "expected", min_rows=0, finite=False, allow_bool=True)
         if a.shape != e.shape:
             raise ValueError(f"shapes do not match: actual {a.shape}, expected {e.shape} (close does not broadcast)")
         if a.size == 0:
             raise ValueError("actual and expected are empty: a comparison of no values proves nothing")
         route = f"numeric: rtol={rtol:g}, atol={atol:g}"
-        if np.any(np.isnan(a)) or np.any(np.isnan(e)):
+        if exact_a is not None or exact_e is not None:
+            outcome = _close_exact(_as_exact(a), _as_exact(e), Fraction(rtol), Fraction(atol), route)
+        elif np.any(np.isnan(a)) or np.any(np.isnan(e)):
             n_nan = int(np.sum(np.isnan(a) | np.isnan(e)))
             outcome = Outcome(False, "undecided", "numeric", f"{n_nan} of {a.size} entries are NaN", status="undecided")
         else:
@@ -610,12 +624,105 @@ def _is_float(v: Any) -> bool:
 
 def _exact_value(v: Any) -> sp.Basic:
     """A point value as an exact sympy number (a float becomes the binary number it holds)."""
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"point values must be numbers, got {v!r}")
+    if isinstance(v, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
+        raise TypeError(f"point values must be real numbers, got {type(v).__name__} {v!r:.40}")
     if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            raise ValueError(f"point values must be finite, got {v!r}")
+        if isinstance(v, np.floating) and np.finfo(v.dtype).bits > 64:
+            return sp.Rational(*(int(i) for i in v.as_integer_ratio()))  # a long double's exact value
         return sp.Rational(float(v))
     if isinstance(v, (int, np.integer)):
         return sp.Integer(int(v))
-    out = sp.sympify(v)
+    try:
+        out = sp.sympify(v, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise TypeError(f"point values must be numbers or sympy expressions, got {type(v).__name__}") from None
+    if not isinstance(out, sp.Expr) or out.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or out.is_extended_real is False:
+        raise ValueError(f"point values must be finite real numbers, got {out}")
     floats = out.atoms(sp.Float)
     return out.xreplace({f: sp.Rational(f) for f in floats}) if floats else out
+
+
+def _exact_entry(v: Any) -> Fraction | float | None:
+    """One entry as an exact rational (a non-finite float stays a float); None for anything else."""
+    if isinstance(v, (bool, np.bool_)):
+        return Fraction(int(v))
+    if isinstance(v, (int, np.integer)):
+        return Fraction(int(v))
+    if isinstance(v, Fraction):
+        return v
+    if isinstance(v, sp.Rational):
+        return Fraction(int(v.p), int(v.q))
+    if isinstance(v, sp.Float):
+        return Fraction(str(sp.Rational(v))) if v.is_finite else float(v)
+    if isinstance(v, (float, np.floating)):
+        return Fraction(*v.as_integer_ratio()) if np.isfinite(v) else float(v)
+    return None
+
+
+def _exact_entries(value: Any) -> np.ndarray | None:
+    """The entries of ``value`` as exact rationals (an object array) when float64 would round one of them
+    (integers beyond 2**53, fractions, long doubles, sympy numbers); None when float64 holds them all,
+    or when ``value`` is not an array of numbers (check_array then says why)."""
+    if isinstance(value, (float, bool, np.float64, np.float32, np.float16, np.bool_)):
+        return None
+    if isinstance(value, np.ndarray) and (value.dtype.kind == "b" or value.dtype.kind == "f" and value.dtype.itemsize <= 8):
+        return None
+    try:
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
+    except (TypeError, ValueError):
+        return None
+    if arr.dtype.kind in "iu" and (arr.size == 0 or (int(arr.min()) >= -(2**53) and int(arr.max()) <= 2**53)):
+        return None
+    if arr.dtype.kind not in "iufO":
+        return None
+    flat = [_exact_entry(v) for v in arr.astype(object).flat]
+    if any(v is None for v in flat):
+        return None
+
+    def rounds(v: Fraction | float) -> bool:
+        try:
+            return isinstance(v, Fraction) and Fraction(float(v)) != v
+        except OverflowError:
+            return True
+
+    if not any(rounds(v) for v in flat):
+        return None
+    return np.array(flat, dtype=object).reshape(arr.shape)
+
+
+def _as_exact(arr: np.ndarray) -> np.ndarray:
+    """A float or exact array as an object array of exact rationals (non-finite entries stay floats)."""
+    if arr.dtype == object:
+        return arr
+    return np.array([_exact_entry(v) for v in arr.flat], dtype=object).reshape(arr.shape)
+
+
+def _close_exact(a: np.ndarray, e: np.ndarray, rtol: Fraction, atol: Fraction, route: str) -> Outcome:
+    """``close`` in exact rational arithmetic: ``|a - e| <= atol + rtol |e|`` entry by entry."""
+    n_nan, bad, worst = 0, 0, Fraction(0)
+    for av, ev in zip(a.flat, e.flat):
+        if isinstance(av, float) and np.isnan(av) or isinstance(ev, float) and np.isnan(ev):
+            n_nan += 1
+        elif isinstance(av, float) or isinstance(ev, float):  # an infinity agrees only with itself
+            bad += av != ev
+        elif abs(av - ev) > atol + rtol * abs(ev):
+            bad += 1
+            worst = max(worst, abs(av - ev))
+    if n_nan:
+        return Outcome(False, "undecided", "numeric", f"{n_nan} of {a.size} entries are NaN", status="undecided")
+    if not bad:
+        return Outcome(True, route + " (exact)", "numeric")
+    try:
+        size = f"{float(worst):.3g}"
+    except OverflowError:
+        size = f"about 10^{len(str(worst.numerator)) - len(str(worst.denominator))}"
+    return Outcome(False, route + " (exact)", "numeric", f"{bad} of {a.size} entries differ, max |diff| {size}")
+
+
+def _distinct(symbols: Sequence[sp.Symbol], name: str) -> None:
+    """Refuse a repeated symbol: the claim would test one partial derivative twice and another never."""
+    repeated = sorted({str(v) for v in symbols if list(symbols).count(v) > 1})
+    if repeated:
+        raise ValueError(f"{name} repeat {', '.join(repeated)}: each symbol must appear once")
