@@ -64,7 +64,8 @@ def test_corpus_size_and_coverage():
                   "assumptions", "written decimals", "bounded cost", "branch cuts", "beyond 512 bits",
                   "jumps and narrow bands", "hidden minima", "large n", "off by one", "special-function identities",
                   "partial domains", "exponentially small", "parametric integrals", "matrix identities", "simplex faces",
-                  "integer edges", "irrational minima", "kinks", "limits", "magnitudes"):
+                  "integer edges", "irrational minima", "kinks", "limits", "magnitudes", "matrix derivatives",
+                  "stationary points", "numeric inputs", "finite differences", "expect_false", "simplex and SPD"):
         assert group in classes
         members = [c for c in CASES if c.group == group]
         assert sum(c.truth for c in members) >= 1 and sum(not c.truth for c in members) >= 3, group

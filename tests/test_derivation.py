@@ -534,3 +534,36 @@ def test_loose_symbols_are_sampled_within_their_own_assumptions(d):
         assert points and all(check(p[sym]) for p in points), sym
     o = sp.Symbol("o", odd=True)
     d.equal(sp.cos(sp.pi * o / 2) ** 2 + (-1) ** o, -1, "odd o: never refuted at an even point")
+
+
+def test_close_compares_integers_and_fractions_exactly(d):
+    """float64 rounds 2**62 + 1 to 2**62: integers beyond 2**53, fractions and long doubles are compared
+    exactly (red-team round 5), and a Python int beyond float range is no OverflowError."""
+    from fractions import Fraction
+
+    with pytest.raises(StepError, match="1 of 1 entries differ"):
+        d.close(np.array([2**62 + 1], dtype=np.int64), np.array([2**62], dtype=np.int64), "int64", rtol=0)
+    with pytest.raises(StepError):
+        d.close(10**400, 10**400 + 1, "huge ints", rtol=0)
+    with pytest.raises(StepError):
+        d.close(Fraction(10**17 + 1, 10**17), 1, "fraction", rtol=0)
+    assert "exact" in d.close(10**400 + 7, 10**400 + 7, "same huge int", rtol=0).route
+    assert d.close(np.array([2**62, np.inf]), np.array([2**62, np.inf]), "inf kept").status == "ok"
+    with pytest.raises(UndecidedError):
+        d.close(np.array([10**20, np.nan], dtype=object), np.array([10**20, 1.0], dtype=object), "nan")
+
+
+@pytest.mark.parametrize("value, error", [("1", TypeError), (1 + 0j, TypeError), (float("nan"), ValueError),
+                                          (float("inf"), ValueError), (sp.I, ValueError)])
+def test_stationary_refuses_point_values_that_are_not_finite_reals(d, value, error):
+    with pytest.raises(error, match="point values"):
+        d.stationary((x - 1) ** 2, [x], {x: value}, "bad point")
+
+
+def test_stationary_and_lagrange_refuse_repeated_symbols(d):
+    with pytest.raises(ValueError, match="wrt repeat x"):
+        d.stationary((x - 1) ** 2 + (y - 1) ** 2, [x, x], {x: 1, y: 0}, "repeated")
+    with pytest.raises(ValueError, match="repeat x"):
+        d.lagrange(x**2 + y**2, [x + y - 1], [x, x], {x: 1, y: 0, lam: 1}, "repeated", multipliers=[lam])
+    with pytest.raises(TypeError, match="multipliers"):
+        d.lagrange(x + y, [x + y - 1], [x, y], {x: 1, y: 0, lam: 1}, "not a symbol", multipliers=[2 * lam])
