@@ -670,9 +670,11 @@ def _exact_entries(value: Any) -> np.ndarray | None:
     if isinstance(value, np.ndarray) and (value.dtype.kind == "b" or value.dtype.kind == "f" and value.dtype.itemsize <= 8):
         return None
     try:
-        arr = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
-    except (TypeError, ValueError):
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    if arr.dtype.kind == "b" or arr.dtype.kind == "f" and arr.dtype.itemsize <= 8:
+        return None  # a list of floats: nothing to round, and no per-entry pass over a long list
     if arr.dtype.kind in "iu" and (arr.size == 0 or (int(arr.min()) >= -(2**53) and int(arr.max()) <= 2**53)):
         return None
     if arr.dtype.kind not in "iufO":
