@@ -41,7 +41,7 @@ def numerical_gradient(
     """
     if not callable(fun):
         raise TypeError(f"fun must be callable, got {type(fun).__name__}")
-    x = check_array(x, "x", min_rows=0)
+    x = _point(x)
     eps = DEFAULT_EPS if eps is None else check_real(eps, "eps", low=0.0, low_inclusive=False)
     grad = np.empty_like(x)
     flat_x = x.reshape(-1)
@@ -71,6 +71,14 @@ def _scalar(value: object) -> float:
     if not np.isfinite(out):
         raise ValueError("fun returned a non-finite value near x")
     return out
+
+
+def _point(x: object) -> np.ndarray:
+    """The point as a private float64 array (a copy), refusing values beyond the float range by name."""
+    try:
+        return check_array(x, "x", min_rows=0).copy()
+    except OverflowError:
+        raise ValueError("x must hold finite float64 values; an entry is beyond the float range") from None
 
 
 class GradientUndecided(Exception):
@@ -248,7 +256,7 @@ def richardson_gradient(fun: Callable[[np.ndarray], float], x: np.ndarray) -> tu
     """
     if not callable(fun):
         raise TypeError(f"fun must be callable, got {type(fun).__name__}")
-    x = check_array(x, "x", min_rows=0)
+    x = _point(x)
     probe = _Probe(fun, x.reshape(-1).astype(float), x.shape)
     estimates = [_ridders(probe, i) for i in range(x.size)]
     grad = np.array([e.value for e in estimates], dtype=float)
@@ -400,10 +408,12 @@ def check_gradient(
     """
     if not callable(fun):
         raise TypeError(f"fun must be callable, got {type(fun).__name__}")
-    x = check_array(x, "x", min_rows=0)
+    x = _point(x)
     rtol = 0.0 if rtol is None else check_real(rtol, "rtol", low=0.0)
     atol = 0.0 if atol is None else check_real(atol, "atol", low=0.0)
-    analytic = grad(x) if callable(grad) else grad
+    # fun and grad get copies: one that scales its argument in place would move the point that the
+    # finite differences are taken at, and a wrong gradient could then agree with them
+    analytic = grad(x.copy()) if callable(grad) else grad
     if isinstance(analytic, (str, bytes)) or np.iscomplexobj(analytic):
         raise TypeError(f"grad must be real-valued, got {type(analytic).__name__}")
     try:
@@ -413,7 +423,7 @@ def check_gradient(
         raise TypeError(f"grad must be an array of real numbers ({exc})") from None
     if analytic.shape != x.shape:
         raise ValueError(f"grad must have the shape of x {x.shape}, got {analytic.shape}")
-    f0 = _scalar(fun(x))
+    f0 = _scalar(fun(x.copy()))
     v = _entry_verdicts(fun, analytic, x, f0, rtol, atol)
     g = analytic.reshape(-1)
 

@@ -1008,7 +1008,9 @@ pos("(w - x)^2 + (x - y)^2 + (y - z)^2 + (z^2 + 2)^2 > 0", (w - x) ** 2 + (x - y
 # found: close compared integers beyond 2**53, fractions and long doubles after rounding them to float64
 # (2**62 + 1 "equalled" 2**62; 10**400 raised OverflowError); stationary/lagrange accepted a repeated
 # symbol in wrt or variables (one partial derivative tested twice, another never) and read a point value
-# given as a string or complex number; NaN/inf point values were reported as refutations.
+# given as a string or complex number, and took a Matrix as its expression; NaN/inf point values were
+# reported as refutations; check_gradient let fun or grad scale the point in place (a wrong gradient passed,
+# a right one was refuted).
 _R = sp.Rational
 _M2, _N2, _C3, _D3 = matrix("M", 2), matrix("N", 2), matrix("C", 3), matrix("D", 3)
 _P2, _Q2, _P3 = symmetric_matrix("P", 2), symmetric_matrix("Q", 2), symmetric_matrix("P", 3)
@@ -1072,6 +1074,7 @@ _stat("stationary: a point value given as the complex 1 + 0j", (x - 1) ** 2, [x]
 _stat("stationary: a NaN point value", (x - 1) ** 2, [x], {x: float("nan")}, False)
 _stat("stationary: exp(-x) at x = inf", sp.exp(-x), [x], {x: float("inf")}, False)
 _stat("stationary: (x-1)^2 at 1e300", (x - 1) ** 2, [x], {x: 1e300}, False)
+_stat("stationary: a Matrix of expressions, [(x-1)^2, y]", sp.Matrix([(x - 1) ** 2, y]), [x], {x: 1, y: 0}, False)
 _lag("lagrange: max x + y on x^2 + y^2 = 2 with the multiplier's sign flipped", x + y, [x**2 + y**2 - 2], [x, y], {x: 1, y: 1, lam: -_R(1, 2)}, [lam], False)
 _lag("lagrange: constraint met only to 1e-7 (float point)", x + y, [x**2 + y**2 - 2], [x, y], {x: 1.0000001, y: 1.0, lam: 0.5}, [lam], False)
 _lag("lagrange: min KL(q || (1/5, 4/5)) on the simplex at (1/4, 3/4)", q1 * sp.log(5 * q1) + q2 * sp.log(q2 / _R(4, 5)), [q1 + q2 - 1], [q1, q2],
@@ -1162,6 +1165,23 @@ _gr("gradient: a NaN entry", lambda v: float(v @ v), lambda v: np.where(np.arang
 _gr("gradient: 3 v for v.v at rtol 0.4", lambda v: float(v @ v), lambda v: 3 * v, _X5, False, rtol=0.4)
 _gr("gradient: shaped (5, 1) for a (5,) point", lambda v: float(v @ v), lambda v: 2 * v[:, None], _X5, False)
 _gr("gradient: fun returns a complex number", lambda v: complex(v @ v), lambda v: 2 * v, _X5, False)
+def _halve_in_place(v):
+    g = v.copy()
+    v *= 0.5  # moves the caller's point: the finite differences were taken at x / 2, where v.v has gradient x
+    return g
+
+
+def _double_in_place(v):
+    v *= 2.0
+    return v
+
+
+_gr("gradient: v for v.v, grad halves its argument in place", lambda v: float(v @ v), _halve_in_place, _X5.copy(), False)
+_gr("gradient: 2 v for 4 v.v, fun halves its argument in place", lambda v: (v.__itruediv__(2.0), float(4 * v @ v))[1],
+    lambda v: 2 * v, _X5.copy(), False)
+_gr("gradient: a point beyond the float range (Python int 10^400)", lambda v: float(v @ v), lambda v: 2 * v, [10**400], False)
+_gr("gradient: 2 v for v.v, grad doubles its argument in place and returns it", lambda v: float(v @ v), _double_in_place, _X5.copy(), True)
+
 _gr("gradient: softplus(1000 v) at 0.001", lambda v: float(np.logaddexp(0, 1e3 * v[0])), lambda v: np.array([1e3 / (1 + np.exp(-1e3 * v[0]))]),
     np.array([0.001]), True)
 _gr("gradient: v.v at a float32 point", lambda v: float(np.sum(v**2)), lambda v: 2 * v, _X5.astype(np.float32), True)

@@ -567,3 +567,10 @@ def test_stationary_and_lagrange_refuse_repeated_symbols(d):
         d.lagrange(x**2 + y**2, [x + y - 1], [x, x], {x: 1, y: 0, lam: 1}, "repeated", multipliers=[lam])
     with pytest.raises(TypeError, match="multipliers"):
         d.lagrange(x + y, [x + y - 1], [x, y], {x: 1, y: 0, lam: 1}, "not a symbol", multipliers=[2 * lam])
+
+
+def test_stationary_and_lagrange_take_scalar_expressions(d):
+    with pytest.raises(TypeError, match="scalar"):
+        d.stationary(sp.Matrix([(x - 1) ** 2, y]), [x], {x: 1, y: 0}, "matrix")
+    with pytest.raises(TypeError, match="scalar"):
+        d.lagrange(sp.Matrix([x, y]), [x + y - 1], [x, y], {x: 1, y: 0, lam: 1}, "matrix", multipliers=[lam])

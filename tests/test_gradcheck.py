@@ -360,3 +360,30 @@ def test_right_gradients_through_ill_conditioned_solves_are_not_refuted(seed):
     g = grad(x)
     g[int(np.argmax(np.abs(g)))] *= 1 + 1e-6
     assert verdict(fun, g, x) in ("refuted", "undecided")
+
+
+def test_fun_and_grad_cannot_move_the_point():
+    """fun and grad get copies of x: a grad that scales its argument in place used to move the point of the
+    finite differences, so a wrong gradient passed and a right one was refuted (red-team round 5)."""
+    x0 = np.array([0.3, -1.2, 2.0])
+
+    def halve(v):
+        g = v.copy()
+        v *= 0.5
+        return g
+
+    def double(v):
+        v *= 2.0
+        return v
+
+    with pytest.raises(AssertionError):
+        check_gradient(lambda v: float(v @ v), halve, x0)
+    check_gradient(lambda v: float(v @ v), double, x0)
+    with pytest.raises(AssertionError):
+        check_gradient(lambda v: (v.__itruediv__(2.0), float(4 * v @ v))[1], lambda v: 2 * v, x0)
+    np.testing.assert_array_equal(x0, [0.3, -1.2, 2.0])
+
+
+def test_a_point_beyond_the_float_range_is_refused_by_name():
+    with pytest.raises(ValueError, match="x must hold finite"):
+        check_gradient(lambda v: float(v @ v), lambda v: 2 * v, [10**400])

@@ -363,6 +363,8 @@ class Derivation:
         :meth:`_vanishes`), whatever the scale of ``expr``.
         """
         expr = to_sympy(expr, "expr")
+        if isinstance(expr, sp.MatrixBase):
+            raise TypeError("stationary takes a scalar expression (the gradient of each entry is a separate claim)")
         syms = list(wrt) if isinstance(wrt, (sp.MatrixBase, list, tuple)) else [wrt]
         if not syms or not all(isinstance(s, sp.Symbol) for s in syms):
             raise TypeError("wrt must be a Symbol or a sequence/Matrix of Symbols")
@@ -400,7 +402,10 @@ class Derivation:
         missing = [str(s) for s in [*variables, *multipliers] if s not in solution]
         if missing:
             raise ValueError(f"solution has no value for {', '.join(missing)}")
-        lagrangian = to_sympy(objective, "objective") + sign * sum(m * g for m, g in zip(multipliers, constraints))
+        objective = to_sympy(objective, "objective")
+        if isinstance(objective, sp.MatrixBase) or any(isinstance(g, sp.MatrixBase) for g in constraints):
+            raise TypeError("lagrange takes a scalar objective and scalar constraints")
+        lagrangian = objective + sign * sum(m * g for m, g in zip(multipliers, constraints))
         conditions = sp.Matrix([sp.diff(lagrangian, v) for v in variables] + constraints)
         with self._refusals("lagrange", label, source):
             outcome, failure = self._vanishes(conditions, [*variables, *multipliers], solution, label, domain,
