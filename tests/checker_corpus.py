@@ -1244,6 +1244,29 @@ eq("log det(P T) = log det P + log det T", sp.log((_P2 * _T2).det()), sp.log(_P2
 eq("det(P3^2) = det(P3)^2", (_P3 * _P3).det(), _P3.det() ** 2, True, G, SPD(_P3))
 pos("1 - sum q_i^2 > 0 on the simplex", 1 - (q1**2 + q2**2 + q3**2), True, G, Simplex(q1, q2, q3))
 
+# Found after the first fixes: a strict claim whose value is exactly 0 at a special point, where enclosures
+# straddle 0 (now decided by the exact value), and SPD claims false only near 0 or near singular matrices
+# (now special points: 1e-40 I, 1e40 I, off-diagonal entries 1 - 1e-40).
+_S2, _S3 = symmetric_matrix("S", 2), symmetric_matrix("S", 3)
+pos("KL(q || uniform) > 0 (strict) on the simplex", q1 * sp.log(3 * q1) + q2 * sp.log(3 * q2) + q3 * sp.log(3 * q3), False, G, Simplex(q1, q2, q3))
+pos("max(q) > 1/3 (strict) on the simplex", sp.Max(q1, q2, q3) - _R(1, 3), False, G, Simplex(q1, q2, q3))
+pos("q1 q2 q3 < 1/27 (strict) on the simplex", _R(1, 27) - q1 * q2 * q3, False, G, Simplex(q1, q2, q3))
+pos("det S >= 10^-30 on SPD", _S2.det() - _R(1, 10**30), False, G, SPD(_S2), strict=False)
+pos("det S / (S11 S22) >= 10^-30 on SPD (false only near singular S)", _S2.det() / (_S2[0, 0] * _S2[1, 1]) - _R(1, 10**30), False, G, SPD(_S2), strict=False)
+pos("tr S <= 10^30 on SPD", 10**30 - _S3.trace(), False, G, SPD(_S3), strict=False)
+pos("log det S < tr S - 2 (strict; equal at S = I)", _S2.trace() - 2 - sp.log(_S2.det()), False, G, SPD(_S2))
+pos("det S < S11 S22 S33 (strict; equal at diagonal S)", _S3[0, 0] * _S3[1, 1] * _S3[2, 2] - _S3.det(), False, G, SPD(_S3))
+pos("tr(S^-1) tr(S) > 9 (strict; equal at multiples of I)", _S3.inv().trace() * _S3.trace() - 9, False, G, SPD(_S3))
+pos("|S12| < min(S11, S22) on SPD", sp.Min(_S2[0, 0], _S2[1, 1]) - sp.Abs(_S2[0, 1]), False, G, SPD(_S2))
+pos("S12 S23 S13 >= 0 on SPD", _S3[0, 1] * _S3[1, 2] * _S3[0, 2], False, G, SPD(_S3), strict=False)
+pos("max(q) >= 1/3 on the simplex", sp.Max(q1, q2, q3) - _R(1, 3), True, G, Simplex(q1, q2, q3), strict=False)
+pos("entropy > 0 (strict) on the simplex", -(q1 * sp.log(q1) + q2 * sp.log(q2) + q3 * sp.log(q3)), True, G, Simplex(q1, q2, q3))
+pos("det S <= S11 S22 S33 (Hadamard)", _S3[0, 0] * _S3[1, 1] * _S3[2, 2] - _S3.det(), True, G, SPD(_S3), strict=False)
+pos("tr(S^-1) tr(S) >= 9 on 3x3 SPD", _S3.inv().trace() * _S3.trace() - 9, True, G, SPD(_S3), strict=False)
+pos("log det S <= tr S - 2 on 2x2 SPD", _S2.trace() - 2 - sp.log(_S2.det()), True, G, SPD(_S2), strict=False)
+pos("S11 S33 - S13^2 > 0 on 3x3 SPD", _S3[0, 0] * _S3[2, 2] - _S3[0, 2] ** 2, True, G, SPD(_S3))
+pos("|S12| < (S11 + S22)/2 on SPD", (_S2[0, 0] + _S2[1, 1]) / 2 - sp.Abs(_S2[0, 1]), True, G, SPD(_S2))
+
 
 FALSE_CASES = [c for c in CASES if not c.truth]
 TRUE_CASES = [c for c in CASES if c.truth]

@@ -574,3 +574,22 @@ def test_stationary_and_lagrange_take_scalar_expressions(d):
         d.stationary(sp.Matrix([(x - 1) ** 2, y]), [x], {x: 1, y: 0}, "matrix")
     with pytest.raises(TypeError, match="scalar"):
         d.lagrange(sp.Matrix([x, y]), [x + y - 1], [x, y], {x: 1, y: 0, lam: 1}, "matrix", multipliers=[lam])
+
+
+def test_a_strict_claim_is_refuted_where_its_exact_value_is_zero(d):
+    """Enclosures of q log(3 q) summed at the uniform q straddle 0 at every precision; the exact value
+    there is 0, a certificate (red-team round 5: the point was dropped and the claim accepted)."""
+    q = sp.symbols("q1:4", positive=True)
+    with pytest.raises(StepError, match="exactly 0"):
+        d.positive(sum(qi * sp.log(3 * qi) for qi in q), "KL to uniform > 0", domain=Simplex(*q))
+    with pytest.raises(StepError, match="exactly 0"):
+        d.positive(sp.Max(*q) - sp.Rational(1, 3), "max q > 1/3", domain=Simplex(*q))
+    assert d.positive(sp.Max(*q) - sp.Rational(1, 3), "max q >= 1/3", domain=Simplex(*q), strict=False)
+
+
+def test_spd_points_reach_tiny_huge_and_nearly_singular_matrices(d):
+    S = symmetric_matrix("S", 2)
+    for claim in (S.det() - sp.Rational(1, 10**30), S.det() / (S[0, 0] * S[1, 1]) - sp.Rational(1, 10**30),
+                  10**30 - S.trace()):
+        with pytest.raises(StepError):
+            d.positive(claim, "false near the cone's ends", domain=SPD(S), strict=False)

@@ -1203,6 +1203,17 @@ def _sign_at(enc: Enclosure, expr: sp.Basic, exact: bool, point: dict,
     return "unsure", ""
 
 
+def _exact_value_at(expr: sp.Basic, point: dict, symbols: Sequence[sp.Symbol]) -> sp.Basic | None:
+    """``expr`` at an exact rational point, as sympy evaluates it (None where that fails)."""
+    subs = {s: sp.Rational(point[s].numerator, point[s].denominator) if isinstance(point[s], Fraction)
+            else sp.Integer(point[s]) for s in symbols}
+    try:
+        value = expr.xreplace(subs)
+    except Exception:  # noqa: BLE001 - sympy raises many kinds on odd inputs; then there is no exact value
+        return None
+    return None if value.has(sp.nan, sp.zoo) else value
+
+
 #: Size limits for looking up an exact root of a strict sign claim in one variable (bounded cost).
 ZERO_OPS_LIMIT = 40
 ZERO_CANDIDATES = 8
@@ -1687,6 +1698,16 @@ def check_sign(expr: Any, domains: Sequence[Domain], *, strict: bool, seed: int 
     good = 0
     for point in draws:
         kind, text = _sign_at(enc, expr, exact, point, symbols, precs)
+        if kind == "unsure" and strict:
+            # enclosures that straddle 0 at every precision may hide an exact zero (KL(q || u) at the
+            # uniform q, max(q) - 1/3 at the centre of the simplex): the exact value settles it
+            value = _exact_value_at(expr, point, symbols)
+            if value is not None and _value_sign(value, True) == "zero":
+                at = _fmt_point(point, symbols)
+                return Outcome(False, "refuted: exact zero", "symbolic",
+                               f"the value is exactly 0 at {at} (its enclosures straddle 0; the exact value "
+                               f"simplifies to 0), so > 0 fails", counterexample={s: point[s] for s in symbols},
+                               values=("0", "0"))
         if kind in ("undefined", "unsure"):
             continue
         if kind == "positive" or (kind == "zero" and not strict):

@@ -460,8 +460,9 @@ class SPD(Domain):
     Cayley transform of a random rational skew-symmetric matrix (exactly orthogonal, no BLAS involved)
     and rational eigenvalues spread over up to
     ``log10(max_condition)`` decades (default 1e24) at overall scales from 1e-6 to 1e6, so determinants
-    and condition numbers range far beyond 1e8; the identity, a diagonal matrix with the full spread and
-    a matrix of ones plus the identity are the special points.
+    and condition numbers range far beyond 1e8; the identity, a diagonal matrix with the full spread, a
+    matrix of ones plus the identity, one within 1e-40 of singular and the identity scaled by 1e+-12 and
+    1e+-40 are the special points.
     """
 
     #: Draws tried for a completion of the constant entries before giving up (deterministic).
@@ -543,9 +544,14 @@ class SPD(Domain):
         diag = [[Fraction(1, 10 ** (decades * i // max(n - 1, 1))) if i == j else Fraction(0) for j in range(n)]
                 for i in range(n)] if n > 1 else [[Fraction(3)]]
         ones = [[Fraction(1) if i == j else Fraction(1, 2) for j in range(n)] for i in range(n)]
-        mats = [eye, diag, ones]
+        # all off-diagonal entries 1 - 10^-40: eigenvalue 10^-40 (n - 1 times), as close to singular as the
+        # simplex's points come to its faces
+        near = [[Fraction(1) if i == j else 1 - Fraction(1, 10**40) for j in range(n)] for i in range(n)]
+        mats = [eye, diag, ones] + ([near] if n > 1 else [])
         for scale in (Fraction(10**12), Fraction(1, 10**12)):  # determinants far beyond 1e+-8
             mats += [[[v * scale for v in row] for row in m] for m in (eye, ones)]
+        # the cone's far ends, like the reals' smallest and largest magnitudes: det S > 10^-30 fails there
+        mats += [[[v * scale for v in row] for row in eye] for scale in (Fraction(1, 10**40), Fraction(10**40))]
         points = [self._values(m) for m in mats]
         return [p for p in points if p is not None]
 
