@@ -168,3 +168,19 @@ def test_an_integral_sympy_evaluates_only_for_some_parameters_is_evaluated_at_th
     d = Derivation("doit at a point", verbose=False)
     with pytest.raises(StepError, match="doit at the point"):
         d.equal(sp.Integral(sp.sin(a * u) / u, (u, 0, sp.oo)), sp.pi / 2, "Dirichlet integral for real a")
+
+
+def test_an_exact_zero_test_never_sums_a_long_sum_directly(monkeypatch):
+    # the exact-zero test of a strict sign claim simplifies a constant value; simplify would doit a Sum
+    # with numeric bounds, which sympy may add up term by term (the notes' chains hung for minutes on one
+    # with 10^18 terms): values with sums, products or integrals are left to the enclosures
+    from emlib.derivation import _compare
+
+    k = sp.Symbol("k", integer=True)
+    calls = []
+    monkeypatch.setattr(_compare.sp, "simplify", lambda e, *a, **kw: calls.append(e) or e)
+    value = sp.Sum(1 / (k**2 + 1), (k, 1, 10**18)) - sp.Sum(1 / (k**2 + 1), (k, 1, 10**18 - 1))
+    _compare._value_sign(value, True)
+    assert not calls
+    _compare._value_sign(sp.sin(1) ** 2 + sp.cos(1) ** 2 - 1, True)
+    assert len(calls) == 1  # the exact test still runs where it is cheap

@@ -1429,7 +1429,9 @@ def _value_sign(value: sp.Basic, strict: bool) -> str | None:
         return None
     if strict:
         try:
-            if value == 0 or (_ops(value) <= ZERO_OPS_LIMIT * 4 and sp.simplify(value) == 0):
+            # (simplify would doit a sum or integral: direct summation of up to 10^18 terms has no budget)
+            if value == 0 or (_ops(value) <= ZERO_OPS_LIMIT * 4 and not _bound_nodes(value)
+                              and sp.simplify(value) == 0):
                 return "zero"
         except Exception:
             pass
