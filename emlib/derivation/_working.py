@@ -990,11 +990,9 @@ def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, 
     value = Evaluator(e_root, symbols)({x: point[x] for x in symbols}, 30)
     if value.kind != "real" or not _member(form.domains, e_s, value.value):
         return None
-    try:  # a rational solution at a rational point is used exactly (the previous line is then exactly 0)
-        exact = e_root.xreplace({x: sp.Rational(point[x]) for x in symbols}) if sp.count_ops(e_root) < 200 else None
-    except Exception:
-        exact = None
-    point[e_s] = (Fraction(int(exact.p), int(exact.q)) if exact is not None and exact.is_Rational
+    # a rational solution at a rational point is used exactly (the previous line is then exactly 0)
+    exact = _exact_value(e_root, {x: point[x] for x in symbols})
+    point[e_s] = (Fraction(int(exact.p), int(exact.q)) if exact is not None
                   else Fraction(str(mpmath.nstr(value.value, 25))))
     den = sp.sympify(e_den).xreplace({e_s: e_root})
     dsyms = sorted(den.free_symbols, key=lambda x: x.name)
@@ -1011,15 +1009,12 @@ def _counterexample(ctx: _Context, sides: tuple[Any, Any, Any, Any], core: Any, 
 
 def _exact_value(expr: Any, point: dict) -> sp.Rational | None:
     """``expr`` at a rational ``point`` when it is a small rational function there (else None)."""
-    try:
-        if not isinstance(expr, sp.Basic) or sp.count_ops(expr) > 200 or expr.has(sp.Sum, sp.Product, sp.Integral):
-            return None
-        if not all(isinstance(v, (int, Fraction)) for v in point.values()):
-            return None
-        value = expr.xreplace({s: sp.Rational(v) for s, v in point.items()})
-    except Exception:
+    if not isinstance(expr, sp.Basic) or sp.count_ops(expr) > 200 or expr.has(sp.Sum, sp.Product, sp.Integral):
         return None
-    return value if value.is_Rational else None
+    if not all(isinstance(v, (int, Fraction)) for v in point.values()):
+        return None
+    value = _compare._exact_value_at(expr, point, list(point))
+    return value if value is not None and value.is_Rational else None
 
 
 def _membership_condition(domains: Sequence[Domain], s: sp.Symbol, root: Any, den: Any) -> sp.Basic | None:
